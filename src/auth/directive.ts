@@ -1,0 +1,116 @@
+import {
+  defaultFieldResolver,
+  type GraphQLFieldConfig,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
+import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import { forbidden, unauthenticated } from '../errors';
+import { decideAccess, type Principal } from './policy';
+import type { Role } from './roles';
+import { ROLES } from './roles';
+
+export interface AuthDirectiveOptions<TContext> {
+  /** Reads the authenticated caller from the context; null for anonymous requests. */
+  readonly getPrincipal: (context: TContext) => Principal | null;
+  readonly authDirective?: string;
+  readonly publicDirective?: string;
+}
+
+/** Thrown at build time for schema mistakes: a programmer's error, never a client's. */
+export class SchemaAccessError extends Error {
+  override name = 'SchemaAccessError';
+}
+
+function readRequires(args: Record<string, unknown>, coordinate: string): readonly Role[] | null {
+  const requires = args.requires as readonly string[] | null | undefined;
+  if (requires === undefined || requires === null) return null;
+  if (requires.length === 0) {
+    throw new SchemaAccessError(
+      `${coordinate}: @auth(requires: []) admits nobody; omit "requires" to admit any signed-in user`,
+    );
+  }
+  const unknown = requires.filter((role) => !(ROLES as readonly string[]).includes(role));
+  if (unknown.length > 0) {
+    throw new SchemaAccessError(`${coordinate}: unknown roles ${unknown.join(', ')}`);
+  }
+  return Object.freeze([...new Set(requires as readonly Role[])]);
+}
+
+/**
+ * Returns a schema transformer for `@auth` and `@public`. Each protected field's required roles
+ * and wrapper are computed once here; unannotated fields keep their resolvers untouched. Apply it
+ * last, after resolvers are attached. The schema refuses to build when a root field declares no
+ * access rule, so forgetting `@auth` can never silently publish a field.
+ */
+export function authDirectiveTransformer<TContext>(
+  options: AuthDirectiveOptions<TContext>,
+): (schema: GraphQLSchema) => GraphQLSchema {
+  const { getPrincipal, authDirective = 'auth', publicDirective = 'public' } = options;
+  // Built once: the refusal path allocates nothing per call.
+  const unauthenticatedError = unauthenticated();
+  const forbiddenError = forbidden();
+
+  function guard<TSource, TArgs>(
+    requires: readonly Role[] | null,
+    resolver: GraphQLFieldResolver<TSource, TContext, TArgs>,
+  ): GraphQLFieldResolver<TSource, TContext, TArgs> {
+    return (source, args, context, info) => {
+      switch (decideAccess(getPrincipal(context), requires)) {
+        case 'allow':
+          return resolver(source, args, context, info);
+        case 'unauthenticated':
+          throw unauthenticatedError;
+        case 'forbidden':
+          throw forbiddenError;
+      }
+    };
+  }
+
+  return (schema) => {
+    const rootTypeNames = new Set(
+      [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]
+        .filter((type) => type != null)
+        .map((type) => type.name),
+    );
+    const undeclared: string[] = [];
+
+    const transformed = mapSchema(schema, {
+      [MapperKind.OBJECT_FIELD]: (
+        fieldConfig: GraphQLFieldConfig<unknown, TContext>,
+        fieldName,
+        typeName,
+      ) => {
+        const coordinate = `${typeName}.${fieldName}`;
+        const fieldRule = getDirective(schema, fieldConfig, authDirective)?.[0];
+        const isPublic = getDirective(schema, fieldConfig, publicDirective) !== undefined;
+        if (fieldRule && isPublic) {
+          throw new SchemaAccessError(
+            `${coordinate} has both @${authDirective} and @${publicDirective}`,
+          );
+        }
+        const parent = schema.getType(typeName);
+        const typeRule = parent ? getDirective(schema, parent, authDirective)?.[0] : undefined;
+        const rule = fieldRule ?? (isPublic ? undefined : typeRule);
+        if (!rule) {
+          if (!isPublic && rootTypeNames.has(typeName)) undeclared.push(coordinate);
+          return fieldConfig;
+        }
+        const requires = readRequires(rule, coordinate);
+        return {
+          ...fieldConfig,
+          resolve: guard(requires, fieldConfig.resolve ?? defaultFieldResolver),
+          ...(fieldConfig.subscribe ? { subscribe: guard(requires, fieldConfig.subscribe) } : {}),
+        };
+      },
+    });
+
+    if (undeclared.length > 0) {
+      throw new SchemaAccessError(
+        `Every root field must declare its access with @${authDirective} or @${publicDirective}; ` +
+          `these do not: ${undeclared.join(', ')}`,
+      );
+    }
+    return transformed;
+  };
+}

@@ -1,0 +1,40 @@
+import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
+import { ROLES } from '../auth/roles';
+
+const userSchema = new Schema(
+  {
+    username: { type: String, required: true },
+    // NFKC + lower case; the unique index makes "Alice" and "alice" the same account.
+    usernameNormalized: { type: String, required: true },
+    email: { type: String },
+    emailNormalized: { type: String },
+    fullName: { type: String },
+    roles: { type: [{ type: String, enum: ROLES }], required: true },
+    disabled: { type: Boolean, required: true, default: false },
+    // Never selected unless a query asks for it by name (`+passwordHash`).
+    passwordHash: { type: String, required: true, select: false },
+  },
+  { collection: 'users', timestamps: true, versionKey: false, strict: 'throw' },
+);
+
+userSchema.index({ usernameNormalized: 1 }, { unique: true });
+// Sparse, not partial: FerretDB has no partial indexes, and sparse keeps many users without email.
+userSchema.index({ emailNormalized: 1 }, { unique: true, sparse: true });
+userSchema.index({ roles: 1, disabled: 1 });
+
+/** A user as read with `lean()`: plain data, the shape resolvers receive; never the hash. */
+export type UserRecord = Omit<InferSchemaType<typeof userSchema>, 'passwordHash'> & {
+  _id: Types.ObjectId;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** Only for checking credentials. */
+export type UserWithPasswordHash = UserRecord & { passwordHash: string };
+
+/** Binds the schema to one connection, so several app instances can live in one process. */
+export function createUserModel(connection: Connection) {
+  return connection.model('User', userSchema);
+}
+
+export type UserModel = ReturnType<typeof createUserModel>;

@@ -1,0 +1,251 @@
+import { mongo, trusted, Types } from 'mongoose';
+import type { PasswordHasher } from '../auth/passwords';
+import { findPasswordProblem, type PasswordPolicy } from '../auth/password-policy';
+import type { Role } from '../auth/roles';
+import { badUserInput, notFound } from '../errors';
+import {
+  findEmailProblem,
+  findUsernameProblem,
+  FULL_NAME_MAX_LENGTH,
+  normalizeIdentifier,
+} from './identity';
+import type { UserModel, UserRecord, UserWithPasswordHash } from './model';
+
+export interface NewUser {
+  readonly username: string;
+  readonly password: string;
+  readonly email?: string | null;
+  readonly fullName?: string | null;
+  readonly roles?: readonly Role[] | null;
+}
+
+export interface UserChanges {
+  readonly email?: string | null;
+  readonly fullName?: string | null;
+  readonly roles?: readonly Role[] | null;
+  readonly disabled?: boolean | null;
+}
+
+export interface UserPage {
+  readonly users: readonly UserRecord[];
+  readonly hasNextPage: boolean;
+  readonly totalCount: number;
+}
+
+export const PAGE_SIZE_MAX = 100;
+
+export interface UserService {
+  /** Creates indexes the data layer relies on for uniqueness; safe to repeat. */
+  ensureIndexes(): Promise<void>;
+  /** The user behind a token, or null when missing, disabled or not a valid id. */
+  findActive(id: string): Promise<UserRecord | null>;
+  /** Includes the password hash: for checking credentials only. */
+  findForSignIn(username: string): Promise<UserWithPasswordHash | null>;
+  findById(id: string): Promise<UserRecord | null>;
+  list(first: number, after: string | null): Promise<UserPage>;
+  create(input: NewUser, options?: { skipPasswordPolicy?: boolean }): Promise<UserRecord>;
+  update(id: string, changes: UserChanges): Promise<UserRecord>;
+  delete(id: string): Promise<void>;
+}
+
+const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
+const LAST_ADMIN_PROBLEM = 'would leave no active administrator';
+
+function parseId(id: string, field: string): Types.ObjectId {
+  if (!OBJECT_ID_PATTERN.test(id)) throw badUserInput(field, 'is not a valid ID');
+  return new Types.ObjectId(id);
+}
+
+export function encodeCursor(user: UserRecord): string {
+  return Buffer.from(user._id.id).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Types.ObjectId {
+  const bytes = /^[A-Za-z0-9_-]{16}$/.test(cursor) ? Buffer.from(cursor, 'base64url') : null;
+  if (bytes?.length !== 12) throw badUserInput('after', 'is not a valid cursor');
+  return new Types.ObjectId(bytes);
+}
+
+function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'disabled'>): boolean {
+  return !user.disabled && user.roles.includes('ADMIN');
+}
+
+function isDuplicateKeyError(error: unknown): error is InstanceType<typeof mongo.MongoServerError> {
+  return error instanceof mongo.MongoServerError && error.code === 11000;
+}
+
+function checkOptionalText(
+  field: string,
+  value: string | null | undefined,
+  findProblem: (value: string) => string | null,
+): void {
+  if (value === null || value === undefined) return;
+  const problem = findProblem(value);
+  if (problem) throw badUserInput(field, problem);
+}
+
+function findFullNameProblem(fullName: string): string | null {
+  return fullName.length <= FULL_NAME_MAX_LENGTH
+    ? null
+    : `must be at most ${FULL_NAME_MAX_LENGTH} characters long`;
+}
+
+function uniqueRoles(roles: readonly Role[]): Role[] {
+  return [...new Set(roles)];
+}
+
+export function createUserService(
+  model: UserModel,
+  hasher: PasswordHasher,
+  policy: PasswordPolicy,
+): UserService {
+  const countActiveAdmins = () => model.countDocuments({ roles: 'ADMIN', disabled: false });
+
+  /**
+   * Maps a unique-index violation to the field the client sent; rethrows anything else. MongoDB
+   * names the index in `keyPattern`; FerretDB does not, so the stored data answers instead.
+   */
+  async function rethrowDuplicate(error: unknown, username: string | null): Promise<never> {
+    if (!isDuplicateKeyError(error)) throw error;
+    const key = Object.keys((error.keyPattern as Record<string, unknown> | undefined) ?? {})[0];
+    const usernameTaken =
+      key !== undefined
+        ? key === 'usernameNormalized'
+        : username !== null &&
+          (await model.exists({ usernameNormalized: normalizeIdentifier(username) })) !== null;
+    throw badUserInput(usernameTaken ? 'username' : 'email', 'is already taken');
+  }
+
+  async function refuseIfLastAdmin(field: string): Promise<void> {
+    if ((await countActiveAdmins()) <= 1) throw badUserInput(field, LAST_ADMIN_PROBLEM);
+  }
+
+  return {
+    async ensureIndexes() {
+      await model.createIndexes();
+    },
+
+    async findActive(id) {
+      if (!OBJECT_ID_PATTERN.test(id)) return null;
+      return model.findOne({ _id: new Types.ObjectId(id), disabled: false }).lean<UserRecord>();
+    },
+
+    async findForSignIn(username) {
+      return model
+        .findOne({ usernameNormalized: normalizeIdentifier(username) })
+        .select('+passwordHash')
+        .lean<UserWithPasswordHash>();
+    },
+
+    async findById(id) {
+      return model.findById(parseId(id, 'id')).lean<UserRecord>();
+    },
+
+    async list(first, after) {
+      if (!Number.isInteger(first) || first < 1 || first > PAGE_SIZE_MAX) {
+        throw badUserInput('first', `must be between 1 and ${PAGE_SIZE_MAX}`);
+      }
+      const filter = after === null ? {} : { _id: trusted({ $gt: decodeCursor(after) }) };
+      const [rows, totalCount] = await Promise.all([
+        model
+          .find(filter)
+          .sort({ _id: 1 })
+          .limit(first + 1)
+          .lean<UserRecord[]>(),
+        model.countDocuments({}),
+      ]);
+      return { users: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
+    },
+
+    async create(input, options = {}) {
+      const usernameProblem = findUsernameProblem(input.username);
+      if (usernameProblem) throw badUserInput('username', usernameProblem);
+      if (!options.skipPasswordPolicy) {
+        const passwordProblem = findPasswordProblem(input.password, policy);
+        if (passwordProblem) throw badUserInput('password', passwordProblem);
+      }
+      checkOptionalText('email', input.email, findEmailProblem);
+      checkOptionalText('fullName', input.fullName, findFullNameProblem);
+
+      const passwordHash = await hasher.hash(input.password);
+      const created = await model
+        .create({
+          username: input.username.normalize('NFKC'),
+          usernameNormalized: normalizeIdentifier(input.username),
+          ...(input.email
+            ? { email: input.email, emailNormalized: normalizeIdentifier(input.email) }
+            : {}),
+          ...(input.fullName ? { fullName: input.fullName } : {}),
+          roles: uniqueRoles(input.roles ?? ['USER']),
+          disabled: false,
+          passwordHash,
+        })
+        .catch((error: unknown) => rethrowDuplicate(error, input.username));
+      const { passwordHash: _omitted, ...record } = created.toObject();
+      return record;
+    },
+
+    async update(id, changes) {
+      const _id = parseId(id, 'id');
+      checkOptionalText('email', changes.email, findEmailProblem);
+      checkOptionalText('fullName', changes.fullName, findFullNameProblem);
+      const set: Record<string, unknown> = {};
+      const unset: Record<string, 1> = {};
+      if (changes.email === null || changes.email === '')
+        Object.assign(unset, { email: 1, emailNormalized: 1 });
+      else if (changes.email !== undefined) {
+        Object.assign(set, {
+          email: changes.email,
+          emailNormalized: normalizeIdentifier(changes.email),
+        });
+      }
+      if (changes.fullName === null || changes.fullName === '') unset.fullName = 1;
+      else if (changes.fullName !== undefined) set.fullName = changes.fullName;
+      if (changes.roles != null) set.roles = uniqueRoles(changes.roles);
+      if (changes.disabled != null) set.disabled = changes.disabled;
+
+      const before = await model.findById(_id).lean<UserRecord>();
+      if (!before) throw notFound('User');
+      const losesAdmin =
+        isActiveAdmin(before) &&
+        !isActiveAdmin({
+          roles: (set.roles as Role[] | undefined) ?? before.roles,
+          disabled: (set.disabled as boolean | undefined) ?? before.disabled,
+        });
+      const guardField = set.disabled === true ? 'disabled' : 'roles';
+      if (losesAdmin) await refuseIfLastAdmin(guardField);
+
+      // updateOne then a read, not findOneAndUpdate: FerretDB cannot project in findAndModify,
+      // and the hash must stay out of the result.
+      const { matchedCount } = await model
+        .updateOne({ _id }, { $set: set, $unset: unset })
+        .catch((error: unknown) => rethrowDuplicate(error, null));
+      const after = matchedCount === 0 ? null : await model.findById(_id).lean<UserRecord>();
+      if (!after) throw notFound('User');
+      // Without transactions two admins demoting each other could both pass the check above;
+      // re-counting after the write and undoing our own change keeps at least one admin.
+      if (losesAdmin && (await countActiveAdmins()) === 0) {
+        await model.updateOne(
+          { _id },
+          { $set: { roles: before.roles, disabled: before.disabled } },
+        );
+        throw badUserInput(guardField, LAST_ADMIN_PROBLEM);
+      }
+      return after;
+    },
+
+    async delete(id) {
+      const _id = parseId(id, 'id');
+      const before = await model.findById(_id).select('+passwordHash').lean<UserWithPasswordHash>();
+      if (!before) throw notFound('User');
+      const wasActiveAdmin = isActiveAdmin(before);
+      if (wasActiveAdmin) await refuseIfLastAdmin('id');
+      const { deletedCount } = await model.deleteOne({ _id });
+      if (deletedCount === 0) throw notFound('User');
+      if (wasActiveAdmin && (await countActiveAdmins()) === 0) {
+        await model.collection.insertOne(before);
+        throw badUserInput('id', LAST_ADMIN_PROBLEM);
+      }
+    },
+  };
+}
