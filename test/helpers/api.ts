@@ -1,0 +1,132 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type ExecutionResult } from 'graphql';
+import type { Connection } from 'mongoose';
+import { createApp, type App } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { connectDatabase } from '../../src/db/connection';
+import { createLogger } from '../../src/logger';
+
+/** The cheapest argon2 parameters the configuration accepts: tests need speed, not strength. */
+export const FAST_ARGON2_ENV = {
+  ARGON2_MEMORY_KIB: '19456',
+  ARGON2_TIME_COST: '2',
+  ARGON2_PARALLELISM: '1',
+} as const;
+
+export interface TestApi {
+  readonly url: string;
+  readonly config: Config;
+  readonly app: App;
+  readonly connection: Connection;
+  /** Every log line written so far, parsed. */
+  logs(): Record<string, unknown>[];
+  /** The raw log output, for asserting that no secret was ever written. */
+  rawLogs(): string;
+  close(): Promise<void>;
+}
+
+/** Puts `database` into a MongoDB URI, replacing any database already named there. */
+export function withDatabase(uri: string, database: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)\/?([^?]*)(\?.*)?$/.exec(uri);
+  if (!match) throw new Error(`not a MongoDB URI: ${uri}`);
+  return `${match[1]}/${database}${match[3] ?? ''}`;
+}
+
+export function testDatabaseUri(): string {
+  const base = process.env.TEST_MONGODB_URI;
+  if (!base) throw new Error('TEST_MONGODB_URI is not set: run the tests through jest');
+  return withDatabase(base, `test_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+}
+
+/** The environment a test instance starts from; `overrides` win. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    MONGODB_URI: testDatabaseUri(),
+    LOG_LEVEL: 'info',
+    ...FAST_ARGON2_ENV,
+    ...overrides,
+  };
+}
+
+/**
+ * Starts the real app (real config parsing, real database, real HTTP on an ephemeral port) with a
+ * fresh database of its own. Logs are captured in memory instead of printed.
+ */
+export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+  const config = loadConfig(testEnv(overrides));
+  let raw = '';
+  const logger = createLogger(config.logLevel, {
+    write: (line: string) => {
+      raw += line;
+    },
+  });
+  const connection = await connectDatabase(config.mongodbUri ?? '');
+  const app = await createApp(config, { connection, logger });
+  const url = await app.listen();
+  return {
+    url,
+    config,
+    app,
+    connection,
+    logs: () =>
+      raw
+        .split('\n')
+        .filter((line) => line.length > 0)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    rawLogs: () => raw,
+    async close() {
+      await app.stop();
+      await connection.dropDatabase();
+      await connection.close();
+    },
+  };
+}
+
+export interface GraphQLResponse<TData> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: ExecutionResult<TData> & {
+    errors?: { message: string; path?: unknown; extensions?: Record<string, unknown> }[];
+  };
+}
+
+export interface RequestOptions {
+  readonly token?: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** Sends one operation over real HTTP, the way any GraphQL client would. */
+export async function execute<TData, TVariables>(
+  api: Pick<TestApi, 'url'>,
+  document: TypedDocumentNode<TData, TVariables> | string,
+  variables?: TVariables,
+  options: RequestOptions = {},
+): Promise<GraphQLResponse<TData>> {
+  const response = await fetch(`${api.url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({
+      query: typeof document === 'string' ? document : print(document),
+      ...(variables === undefined ? {} : { variables }),
+    }),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as GraphQLResponse<TData>['body'],
+  };
+}
+
+/** The codes of a response's errors, in order. */
+export function errorCodes(response: GraphQLResponse<unknown>): unknown[] {
+  return (response.body.errors ?? []).map((error) => error.extensions?.code);
+}

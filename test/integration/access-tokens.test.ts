@@ -1,0 +1,121 @@
+import jwt from 'jsonwebtoken';
+import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
+import { CreateUserMutation, HealthQuery } from '../helpers/operations';
+import { createUser, strongPassword, tokenFor, type TestUser } from '../helpers/users';
+
+let api: TestApi;
+let admin: TestUser;
+let secret: Buffer;
+
+beforeAll(async () => {
+  secret = Buffer.from('a'.repeat(64));
+  api = await startTestApi({ JWT_SECRET: secret.toString('utf8') });
+  admin = await createUser(api, { roles: ['ADMIN'] });
+});
+afterAll(() => api.close());
+
+const now = () => Math.floor(Date.now() / 1000);
+const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
+
+function claimsFor(user: TestUser, overrides: Record<string, unknown> = {}) {
+  return {
+    sub: user.id,
+    jti: 'forged',
+    iss: api.config.jwt.issuer,
+    aud: api.config.jwt.audience,
+    iat: now(),
+    exp: now() + 300,
+    ...overrides,
+  };
+}
+
+const sign = (payload: object, options: jwt.SignOptions = {}) =>
+  jwt.sign(payload, secret, { algorithm: 'HS256', ...options });
+
+describe('bearer tokens in the request context', () => {
+  const forgeries: [string, () => Promise<string> | string][] = [
+    ['alg none', () => `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claimsFor(admin))}.`],
+    ['HS512 with the real secret', () => sign(claimsFor(admin), { algorithm: 'HS512' })],
+    [
+      'a tampered payload',
+      () => {
+        const [header, , signature] = tokenFor(api, admin).split('.');
+        return `${header}.${encode(claimsFor(admin, { jti: 'changed' }))}.${signature}`;
+      },
+    ],
+    ['an expired token', () => sign(claimsFor(admin, { iat: now() - 100, exp: now() - 30 }))],
+    [
+      'a token without exp',
+      () => {
+        const { exp: _exp, ...claims } = claimsFor(admin);
+        return sign(claims);
+      },
+    ],
+    ['the wrong issuer', () => sign(claimsFor(admin, { iss: 'someone-else' }))],
+    ['the wrong audience', () => sign(claimsFor(admin, { aud: 'someone-else' }))],
+    ['another secret', () => jwt.sign(claimsFor(admin), 'b'.repeat(64), { algorithm: 'HS256' })],
+    ['garbage', () => 'garbage'],
+    [
+      'a deleted user',
+      async () => {
+        const doomed = await createUser(api, { roles: ['ADMIN'] });
+        const token = tokenFor(api, doomed);
+        await api.app.services.users.delete(doomed.id);
+        return token;
+      },
+    ],
+    [
+      'a disabled user',
+      async () => {
+        const disabled = await createUser(api, { roles: ['ADMIN'], disabled: true });
+        return tokenFor(api, disabled);
+      },
+    ],
+    ['a user id that never existed', () => sign(claimsFor({ ...admin, id: '0'.repeat(24) }))],
+  ];
+
+  test.each(forgeries)(
+    'when the token is %s, then 401 with a Bearer challenge and nothing executes',
+    async (_name, makeToken) => {
+      const username = `forged-${Math.random().toString(36).slice(2, 10)}`;
+      const response = await execute(
+        api,
+        CreateUserMutation,
+        { input: { username, password: strongPassword() } },
+        { token: await makeToken() },
+      );
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+      expect(response.body.errors?.[0]?.message).toBe('The access token is invalid or has expired');
+      expect(response.body.data).toBeUndefined();
+      await expect(api.app.services.users.findForSignIn(username)).resolves.toBeNull();
+    },
+  );
+
+  test.each([
+    ['Basic dXNlcjpwYXNz'],
+    ['Bearer'],
+    ['Bearer '],
+    ['Bearer a b'],
+    ['Bearer tok\u00e9n'],
+    [''],
+  ])('when the Authorization header is %j, then 401', async (authorization) => {
+    const response = await execute(api, HealthQuery, undefined, { headers: { authorization } });
+    expect(response.status).toBe(401);
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  test('when there is no Authorization header, then the request is anonymous', async () => {
+    const response = await execute(api, HealthQuery);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ data: { health: true } });
+  });
+
+  test('when the scheme is written in lower case, then the token is still accepted', async () => {
+    const response = await execute(api, HealthQuery, undefined, {
+      headers: { authorization: `bearer ${tokenFor(api, admin)}` },
+    });
+    expect(response.status).toBe(200);
+  });
+});

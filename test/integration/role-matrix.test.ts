@@ -1,0 +1,167 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { buildSchema } from '../../src/schema';
+import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
+import {
+  AdminOnlyQuery,
+  CreateUserMutation,
+  DeleteUserMutation,
+  HealthQuery,
+  LoginMutation,
+  MeQuery,
+  UpdateUserMutation,
+  UserOnlyQuery,
+  UserQuery,
+  UsersQuery,
+} from '../helpers/operations';
+import {
+  createUser,
+  strongPassword,
+  tokenFor,
+  uniqueUsername,
+  type TestUser,
+} from '../helpers/users';
+
+type Caller = 'anonymous' | 'USER' | 'ADMIN' | 'disabled';
+type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | '401';
+
+interface Case {
+  /** Sends the operation; returns a check that the write did not happen, for mutations. */
+  run(
+    token: string | undefined,
+  ): Promise<{ response: Awaited<ReturnType<typeof execute>>; wrote?: () => Promise<boolean> }>;
+  expected: Record<Caller, Outcome>;
+}
+
+let api: TestApi;
+const callers: Partial<Record<Caller, TestUser>> = {};
+
+beforeAll(async () => {
+  api = await startTestApi();
+  callers.USER = await createUser(api, { roles: ['USER'] });
+  callers.ADMIN = await createUser(api, { roles: ['ADMIN'] });
+  callers.disabled = await createUser(api, { roles: ['ADMIN'], disabled: true });
+});
+afterAll(() => api.close());
+
+const PUBLIC: Record<Caller, Outcome> = {
+  anonymous: 'ok',
+  USER: 'ok',
+  ADMIN: 'ok',
+  disabled: '401',
+};
+const SIGNED_IN: Record<Caller, Outcome> = {
+  anonymous: 'UNAUTHENTICATED',
+  USER: 'ok',
+  ADMIN: 'ok',
+  disabled: '401',
+};
+const ADMIN_ONLY: Record<Caller, Outcome> = {
+  anonymous: 'UNAUTHENTICATED',
+  USER: 'FORBIDDEN',
+  ADMIN: 'ok',
+  disabled: '401',
+};
+
+function query<TData, TVariables>(
+  document: TypedDocumentNode<TData, TVariables>,
+  variables: () => Promise<TVariables> | TVariables,
+) {
+  return async (token: string | undefined) => ({
+    response: await execute(api, document, await variables(), { token }),
+  });
+}
+
+const users = () => api.app.services.users;
+
+const matrix: Record<string, Case> = {
+  'Query.health': { run: query(HealthQuery, () => ({})), expected: PUBLIC },
+  'Query.me': { run: query(MeQuery, () => ({})), expected: SIGNED_IN },
+  'Query.adminOnly': { run: query(AdminOnlyQuery, () => ({})), expected: ADMIN_ONLY },
+  'Query.userOnly': { run: query(UserOnlyQuery, () => ({})), expected: SIGNED_IN },
+  'Query.users': { run: query(UsersQuery, () => ({ first: 5 })), expected: ADMIN_ONLY },
+  'Query.user': {
+    run: query(UserQuery, () => ({ id: callers.USER?.id ?? '' })),
+    expected: ADMIN_ONLY,
+  },
+  'Mutation.login': {
+    run: query(LoginMutation, () => ({
+      username: callers.USER?.username ?? '',
+      password: callers.USER?.password ?? '',
+    })),
+    expected: PUBLIC,
+  },
+  'Mutation.createUser': {
+    async run(token) {
+      const username = uniqueUsername('matrix');
+      const response = await execute(
+        api,
+        CreateUserMutation,
+        { input: { username, password: strongPassword() } },
+        { token },
+      );
+      return { response, wrote: async () => (await users().findForSignIn(username)) !== null };
+    },
+    expected: ADMIN_ONLY,
+  },
+  'Mutation.updateUser': {
+    async run(token) {
+      const target = await createUser(api);
+      const response = await execute(
+        api,
+        UpdateUserMutation,
+        { id: target.id, input: { fullName: 'Changed Name' } },
+        { token },
+      );
+      return { response, wrote: async () => (await users().findById(target.id))?.fullName != null };
+    },
+    expected: ADMIN_ONLY,
+  },
+  'Mutation.deleteUser': {
+    async run(token) {
+      const target = await createUser(api);
+      const response = await execute(api, DeleteUserMutation, { id: target.id }, { token });
+      return { response, wrote: async () => (await users().findById(target.id)) === null };
+    },
+    expected: ADMIN_ONLY,
+  },
+};
+
+const rows = Object.entries(matrix).flatMap(([field, testCase]) =>
+  (Object.keys(testCase.expected) as Caller[]).map(
+    (caller) => [field, caller, testCase.expected[caller], testCase] as const,
+  ),
+);
+
+describe('role matrix', () => {
+  test('when the schema gains a root field, then this matrix must cover it', () => {
+    const schema = buildSchema();
+    const rootFields = [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+      Object.keys(type?.getFields() ?? {}).map((field) => `${type?.name}.${field}`),
+    );
+    expect(Object.keys(matrix).sort()).toEqual(rootFields.sort());
+  });
+
+  test.each(rows)(
+    'when %s is called by %s, then %s',
+    async (_field, caller, expected, testCase) => {
+      const user = callers[caller];
+      const { response, wrote } = await testCase.run(user ? tokenFor(api, user) : undefined);
+      switch (expected) {
+        case 'ok':
+          expect(response.status).toBe(200);
+          expect(response.body.errors).toBeUndefined();
+          if (wrote) await expect(wrote()).resolves.toBe(true);
+          break;
+        case '401':
+          expect(response.status).toBe(401);
+          expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+          if (wrote) await expect(wrote()).resolves.toBe(false);
+          break;
+        default:
+          expect(response.status).toBe(200);
+          expect(errorCodes(response)).toEqual([expected]);
+          if (wrote) await expect(wrote()).resolves.toBe(false);
+      }
+    },
+  );
+});

@@ -1,0 +1,382 @@
+import type { UpdateUserInput, UsersQuery as UsersQueryResult } from '../__generated__/graphql';
+import {
+  errorCodes,
+  execute,
+  startTestApi,
+  type GraphQLResponse,
+  type TestApi,
+} from '../helpers/api';
+import {
+  AdminOnlyQuery,
+  CreateUserMutation,
+  DeleteUserMutation,
+  MeQuery,
+  UpdateUserMutation,
+  UserQuery,
+  UsersQuery,
+} from '../helpers/operations';
+import {
+  createUser,
+  strongPassword,
+  tokenFor,
+  uniqueUsername,
+  type TestUser,
+} from '../helpers/users';
+
+let api: TestApi;
+let admin: TestUser;
+let adminToken: string;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  admin = await createUser(api, { roles: ['ADMIN'] });
+  adminToken = tokenFor(api, admin);
+});
+afterAll(() => api.close());
+
+const asAdmin = {
+  get token() {
+    return adminToken;
+  },
+};
+
+function badInputField(response: Awaited<ReturnType<typeof execute>>) {
+  expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+  return response.body.errors?.[0]?.extensions?.field;
+}
+
+describe('creating users', () => {
+  test('when an admin creates a user with only the required fields, then roles default to USER', async () => {
+    const username = uniqueUsername('new');
+    const response = await execute(
+      api,
+      CreateUserMutation,
+      { input: { username, password: strongPassword() } },
+      asAdmin,
+    );
+    expect(response.body.data?.createUser).toMatchObject({
+      username,
+      email: null,
+      fullName: null,
+      roles: ['USER'],
+      disabled: false,
+    });
+  });
+
+  test('when all fields are given, then they are stored as given', async () => {
+    const username = uniqueUsername('full');
+    const response = await execute(
+      api,
+      CreateUserMutation,
+      {
+        input: {
+          username,
+          password: strongPassword(),
+          email: `${username}@Example.com`,
+          fullName: 'Ada Lovelace',
+          roles: ['ADMIN', 'USER', 'ADMIN'],
+        },
+      },
+      asAdmin,
+    );
+    expect(response.body.data?.createUser).toMatchObject({
+      email: `${username}@Example.com`,
+      fullName: 'Ada Lovelace',
+      roles: ['ADMIN', 'USER'],
+    });
+  });
+
+  test('when the username exists in another case, then BAD_USER_INPUT names username', async () => {
+    const existing = await createUser(api);
+    const response = await execute(
+      api,
+      CreateUserMutation,
+      { input: { username: existing.username.toUpperCase(), password: strongPassword() } },
+      asAdmin,
+    );
+    expect(badInputField(response)).toBe('username');
+    expect(response.body.errors?.[0]?.message).toBe('username is already taken');
+  });
+
+  test('when the email exists in another case, then BAD_USER_INPUT names email', async () => {
+    const email = `${uniqueUsername('mail')}@example.com`;
+    const first = await execute(
+      api,
+      CreateUserMutation,
+      { input: { username: uniqueUsername(), password: strongPassword(), email } },
+      asAdmin,
+    );
+    expect(first.body.errors).toBeUndefined();
+    const second = await execute(
+      api,
+      CreateUserMutation,
+      {
+        input: {
+          username: uniqueUsername(),
+          password: strongPassword(),
+          email: email.toUpperCase(),
+        },
+      },
+      asAdmin,
+    );
+    expect(badInputField(second)).toBe('email');
+  });
+
+  test.each([
+    ['username', { username: 'a b' }],
+    ['username', { username: 'x'.repeat(65) }],
+    ['password', { password: 'short' }],
+    ['password', { password: 'qazwsxedcrfvtgb' }],
+    ['password', { password: 'p'.repeat(129) }],
+    ['email', { email: 'not-an-email' }],
+    ['fullName', { fullName: 'n'.repeat(201) }],
+  ])(
+    'when %s is unacceptable, then BAD_USER_INPUT names it and nothing is written',
+    async (field, bad) => {
+      const input = { username: uniqueUsername('bad'), password: strongPassword(), ...bad };
+      const before = await api.connection.db?.collection('users').countDocuments();
+      const response = await execute(api, CreateUserMutation, { input }, asAdmin);
+      expect(response.status).toBe(200);
+      expect(badInputField(response)).toBe(field);
+      expect(response.body.errors?.[0]?.message).toMatch(new RegExp(`^${field} `));
+      expect(await api.connection.db?.collection('users').countDocuments()).toBe(before);
+    },
+  );
+});
+
+describe('reading users', () => {
+  test('when the id is malformed, then BAD_USER_INPUT names id', async () => {
+    for (const id of ['nope', '{"$gt":""}', 'g'.repeat(24)]) {
+      const response = await execute(api, UserQuery, { id }, asAdmin);
+      expect(badInputField(response)).toBe('id');
+    }
+  });
+
+  test('when no user has the id, then user is null', async () => {
+    const response = await execute(api, UserQuery, { id: 'f'.repeat(24) }, asAdmin);
+    expect(response.body).toEqual({ data: { user: null } });
+  });
+});
+
+describe('updating users', () => {
+  test('when fields are changed or cleared, then the change is stored and updatedAt moves', async () => {
+    const target = await createUser(api);
+    const set = await execute(
+      api,
+      UpdateUserMutation,
+      {
+        id: target.id,
+        input: { email: `${target.username}@example.com`, fullName: 'Grace Hopper' },
+      },
+      asAdmin,
+    );
+    const updated = set.body.data?.updateUser;
+    expect(updated).toMatchObject({
+      email: `${target.username}@example.com`,
+      fullName: 'Grace Hopper',
+    });
+    expect(Date.parse(updated?.updatedAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(updated?.createdAt ?? ''),
+    );
+    const cleared = await execute(
+      api,
+      UpdateUserMutation,
+      { id: target.id, input: { email: null, fullName: null } },
+      asAdmin,
+    );
+    expect(cleared.body.data?.updateUser).toMatchObject({ email: null, fullName: null });
+  });
+
+  test('when the user does not exist, then NOT_FOUND', async () => {
+    const response = await execute(
+      api,
+      UpdateUserMutation,
+      { id: 'a'.repeat(24), input: { fullName: 'Nobody' } },
+      asAdmin,
+    );
+    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+  });
+
+  test('when the input is bad, then BAD_USER_INPUT names the field', async () => {
+    const target = await createUser(api);
+    const response = await execute(
+      api,
+      UpdateUserMutation,
+      { id: target.id, input: { email: 'nope' } },
+      asAdmin,
+    );
+    expect(badInputField(response)).toBe('email');
+  });
+});
+
+describe('authorization changes take effect on the next request', () => {
+  test('when an admin is demoted, then the same token is refused admin fields at once', async () => {
+    const other = await createUser(api, { roles: ['ADMIN'] });
+    const token = tokenFor(api, other);
+    expect((await execute(api, AdminOnlyQuery, undefined, { token })).body.data).toEqual({
+      adminOnly: 'Hello, Admin!',
+    });
+    await execute(api, UpdateUserMutation, { id: other.id, input: { roles: ['USER'] } }, asAdmin);
+    expect(errorCodes(await execute(api, AdminOnlyQuery, undefined, { token }))).toEqual([
+      'FORBIDDEN',
+    ]);
+  });
+
+  test('when a user is disabled, then the token stops working, and works again once enabled', async () => {
+    const target = await createUser(api);
+    const token = tokenFor(api, target);
+    expect((await execute(api, MeQuery, undefined, { token })).status).toBe(200);
+    await execute(api, UpdateUserMutation, { id: target.id, input: { disabled: true } }, asAdmin);
+    expect((await execute(api, MeQuery, undefined, { token })).status).toBe(401);
+    await execute(api, UpdateUserMutation, { id: target.id, input: { disabled: false } }, asAdmin);
+    expect((await execute(api, MeQuery, undefined, { token })).status).toBe(200);
+  });
+
+  test('when a user is deleted, then the token stops working', async () => {
+    const target = await createUser(api);
+    const token = tokenFor(api, target);
+    const deleted = await execute(api, DeleteUserMutation, { id: target.id }, asAdmin);
+    expect(deleted.body).toEqual({ data: { deleteUser: true } });
+    expect((await execute(api, MeQuery, undefined, { token })).status).toBe(401);
+    expect(errorCodes(await execute(api, DeleteUserMutation, { id: target.id }, asAdmin))).toEqual([
+      'NOT_FOUND',
+    ]);
+  });
+});
+
+describe('the last active administrator', () => {
+  let solo: TestApi;
+  let soloAdmin: TestUser;
+  let soloToken: string;
+
+  beforeAll(async () => {
+    solo = await startTestApi();
+    soloAdmin = await createUser(solo, { roles: ['ADMIN'] });
+    soloToken = tokenFor(solo, soloAdmin);
+  });
+  afterAll(() => solo.close());
+
+  test.each<[string, string, UpdateUserInput]>([
+    ['demoted', 'roles', { roles: ['USER'] }],
+    ['stripped of all roles', 'roles', { roles: [] }],
+    ['disabled', 'disabled', { disabled: true }],
+  ])(
+    'when they would be %s, then BAD_USER_INPUT and nothing changes',
+    async (_how, field, input) => {
+      const response = await execute(
+        solo,
+        UpdateUserMutation,
+        { id: soloAdmin.id, input },
+        { token: soloToken },
+      );
+      expect(badInputField(response)).toBe(field);
+      expect(response.body.errors?.[0]?.message).toBe(
+        `${field} would leave no active administrator`,
+      );
+      const stored = await solo.app.services.users.findById(soloAdmin.id);
+      expect(stored).toMatchObject({ roles: ['ADMIN'], disabled: false });
+    },
+  );
+
+  test('when they would be deleted, then BAD_USER_INPUT and they remain', async () => {
+    const response = await execute(
+      solo,
+      DeleteUserMutation,
+      { id: soloAdmin.id },
+      { token: soloToken },
+    );
+    expect(badInputField(response)).toBe('id');
+    await expect(solo.app.services.users.findById(soloAdmin.id)).resolves.not.toBeNull();
+  });
+
+  test('when a disabled admin exists, then it does not count as an active one', async () => {
+    await createUser(solo, { roles: ['ADMIN'], disabled: true });
+    const response = await execute(
+      solo,
+      UpdateUserMutation,
+      { id: soloAdmin.id, input: { roles: ['USER'] } },
+      { token: soloToken },
+    );
+    expect(badInputField(response)).toBe('roles');
+  });
+
+  test('when two admins demote each other at the same moment, then at least one admin remains', async () => {
+    const second = await createUser(solo, { roles: ['ADMIN'] });
+    await Promise.all([
+      execute(
+        solo,
+        UpdateUserMutation,
+        { id: second.id, input: { roles: ['USER'] } },
+        { token: soloToken },
+      ),
+      execute(
+        solo,
+        UpdateUserMutation,
+        { id: soloAdmin.id, input: { roles: ['USER'] } },
+        { token: tokenFor(solo, second) },
+      ),
+    ]);
+    const admins = await solo.connection.db
+      ?.collection('users')
+      .countDocuments({ roles: 'ADMIN', disabled: false });
+    expect(admins).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('paging through users', () => {
+  let paged: TestApi;
+  let token: string;
+
+  beforeAll(async () => {
+    paged = await startTestApi();
+    const pager = await createUser(paged, { roles: ['ADMIN'] });
+    token = tokenFor(paged, pager);
+    for (let i = 0; i < 6; i += 1) await createUser(paged);
+  });
+  afterAll(() => paged.close());
+
+  test('when pages are followed by cursor, then every user is seen once, oldest first', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const response: GraphQLResponse<UsersQueryResult> = await execute(
+        paged,
+        UsersQuery,
+        { first: 3, after },
+        { token },
+      );
+      const page = response.body.data?.users;
+      expect(page?.totalCount).toBe(7);
+      seen.push(...(page?.edges.map((edge) => edge.node.id) ?? []));
+      pages += 1;
+      if (!page?.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor ?? null;
+    }
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(7);
+    expect([...seen].sort()).toEqual(seen);
+  });
+
+  test('when no first is given, then up to 20 come back', async () => {
+    const response = await execute(paged, UsersQuery, {}, { token });
+    expect(response.body.data?.users.edges).toHaveLength(7);
+    expect(response.body.data?.users.pageInfo.hasNextPage).toBe(false);
+  });
+
+  test.each([[0], [101], [-1]])(
+    'when first is %d, then BAD_USER_INPUT names first',
+    async (first) => {
+      const response = await execute(paged, UsersQuery, { first }, { token });
+      expect(badInputField(response)).toBe('first');
+    },
+  );
+
+  test.each([['garbage'], ['AAAAAAAAAAAAAAAA=='], ['{"$gt":""}']])(
+    'when the cursor is %j, then BAD_USER_INPUT names after',
+    async (after) => {
+      const response = await execute(paged, UsersQuery, { first: 2, after }, { token });
+      expect(badInputField(response)).toBe('after');
+    },
+  );
+});

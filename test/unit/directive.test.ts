@@ -1,0 +1,162 @@
+import { graphql, parse, subscribe, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { IResolvers } from '@graphql-tools/utils';
+import { authDirectiveTransformer, SchemaAccessError } from '../../src/auth/directive';
+import type { Principal } from '../../src/auth/policy';
+
+const DIRECTIVES = /* GraphQL */ `
+  directive @auth(requires: [Role!]) on OBJECT | FIELD_DEFINITION
+  directive @public on FIELD_DEFINITION
+  enum Role {
+    ADMIN
+    USER
+  }
+`;
+
+interface TinyContext {
+  principal: Principal | null;
+}
+
+const calls: string[] = [];
+const record = (name: string) => () => {
+  calls.push(name);
+  return name;
+};
+
+function build(typeDefs: string, resolvers: IResolvers = {}): GraphQLSchema {
+  return authDirectiveTransformer<TinyContext>({ getPrincipal: (context) => context.principal })(
+    makeExecutableSchema({ typeDefs: [DIRECTIVES, typeDefs], resolvers }),
+  );
+}
+
+const schema = build(
+  /* GraphQL */ `
+    type Query {
+      open: String @public
+      signedIn: String @auth
+      admins: String @auth(requires: [ADMIN])
+      either: String @auth(requires: [USER, ADMIN])
+      secret: Secret @public
+    }
+    type Secret @auth(requires: [ADMIN]) {
+      hidden: String
+      visible: String @auth
+      plain: String @public
+    }
+    type Subscription {
+      ticks: String @auth(requires: [ADMIN])
+    }
+  `,
+  {
+    Query: {
+      open: record('open'),
+      signedIn: record('signedIn'),
+      admins: record('admins'),
+      either: record('either'),
+      secret: () => ({ hidden: 'h', visible: 'v', plain: 'p' }),
+    },
+    Subscription: {
+      ticks: {
+        subscribe: async function* () {
+          calls.push('ticks');
+          yield await Promise.resolve({ ticks: 'tick' });
+        },
+      },
+    },
+  },
+);
+
+async function run(query: string, principal: Principal | null) {
+  const result = await graphql({ schema, source: query, contextValue: { principal } });
+  return {
+    data: result.data,
+    codes: (result.errors ?? []).map((error) => error.extensions.code),
+  };
+}
+
+beforeEach(() => {
+  calls.length = 0;
+});
+
+describe('@auth directive', () => {
+  test('when a field is public, then anyone gets it', async () => {
+    expect(await run('{ open }', null)).toEqual({ data: { open: 'open' }, codes: [] });
+  });
+
+  test('when an anonymous caller asks for a protected field, then UNAUTHENTICATED and the resolver does not run', async () => {
+    const result = await run('{ signedIn }', null);
+    expect(result.codes).toEqual(['UNAUTHENTICATED']);
+    expect(calls).toEqual([]);
+  });
+
+  test('when a caller lacks the role, then FORBIDDEN and the resolver does not run', async () => {
+    const result = await run('{ admins }', { roles: ['USER'] });
+    expect(result.codes).toEqual(['FORBIDDEN']);
+    expect(calls).toEqual([]);
+  });
+
+  test('when a caller holds any one listed role, then it passes', async () => {
+    expect((await run('{ either }', { roles: ['USER'] })).data).toEqual({ either: 'either' });
+    expect((await run('{ either }', { roles: ['ADMIN'] })).data).toEqual({ either: 'either' });
+  });
+
+  test('when @auth has no requires, then any signed-in user passes, even without roles', async () => {
+    expect((await run('{ signedIn }', { roles: [] })).data).toEqual({ signedIn: 'signedIn' });
+  });
+
+  test('when a type has @auth, then its fields inherit it unless they declare their own', async () => {
+    const asUser = await run('{ secret { hidden visible plain } }', { roles: ['USER'] });
+    expect(asUser.data).toEqual({ secret: { hidden: null, visible: 'v', plain: 'p' } });
+    expect(asUser.codes).toEqual(['FORBIDDEN']);
+    const asAdmin = await run('{ secret { hidden visible plain } }', { roles: ['ADMIN'] });
+    expect(asAdmin.data).toEqual({ secret: { hidden: 'h', visible: 'v', plain: 'p' } });
+  });
+
+  test('when a subscription is protected, then subscribe is guarded too', async () => {
+    const refused = await subscribe({
+      schema,
+      document: parse('subscription { ticks }'),
+      contextValue: { principal: { roles: ['USER'] } },
+    });
+    expect('errors' in refused && refused.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    expect(calls).toEqual([]);
+    const allowed = await subscribe({
+      schema,
+      document: parse('subscription { ticks }'),
+      contextValue: { principal: { roles: ['ADMIN'] } },
+    });
+    expect(Symbol.asyncIterator in allowed).toBe(true);
+  });
+
+  test('when a field has no rule, then its resolver is left untouched', () => {
+    const plain = makeExecutableSchema({
+      typeDefs: [DIRECTIVES, 'type Query { a: Thing @public } type Thing { b: String }'],
+      resolvers: { Query: { a: () => ({}) }, Thing: { b: () => 'b' } },
+    });
+    const transformed = authDirectiveTransformer<TinyContext>({
+      getPrincipal: (context) => context.principal,
+    })(plain);
+    const resolverOf = (s: GraphQLSchema, type: string, field: string) =>
+      (s.getType(type) as GraphQLObjectType).getFields()[field]?.resolve;
+    expect(resolverOf(transformed, 'Thing', 'b')).toBe(resolverOf(plain, 'Thing', 'b'));
+    expect(resolverOf(transformed, 'Query', 'a')).toBe(resolverOf(plain, 'Query', 'a'));
+  });
+
+  test('when root fields declare no access rule, then the schema refuses to build and lists them', () => {
+    expect(() =>
+      build(`
+        type Query { a: String, b: String @public }
+        type Mutation { c: String, d: String @auth }
+      `),
+    ).toThrow(
+      new SchemaAccessError(
+        'Every root field must declare its access with @auth or @public; these do not: Query.a, Mutation.c',
+      ),
+    );
+  });
+
+  test('when @auth(requires: []) or both @auth and @public appear, then the schema refuses to build', () => {
+    expect(() => build('type Query { a: String @auth(requires: []) }')).toThrow(SchemaAccessError);
+    expect(() => build('type Query { a: String @auth @public }')).toThrow(SchemaAccessError);
+  });
+});

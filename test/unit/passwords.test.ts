@@ -1,0 +1,65 @@
+import { createPasswordHasher } from '../../src/auth/passwords';
+import { findPasswordProblem, passwordLength } from '../../src/auth/password-policy';
+
+const policy = { minLength: 15, maxLength: 128 };
+
+describe('password hashing', () => {
+  const settings = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+  test('when a password is hashed, then it is argon2id with the configured parameters', async () => {
+    const hasher = await createPasswordHasher(settings);
+    const hash = await hasher.hash('correct horse battery staple');
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    await expect(hasher.verify(hash, 'correct horse battery staple')).resolves.toBe(true);
+    await expect(hasher.verify(hash, 'correct horse battery stapl')).resolves.toBe(false);
+  });
+
+  test('when the stored hash is malformed, then verification fails without throwing', async () => {
+    const hasher = await createPasswordHasher(settings);
+    await expect(hasher.verify('not-a-hash', 'anything')).resolves.toBe(false);
+  });
+
+  test('when there is no user, then the dummy check still does argon2 work', async () => {
+    const hasher = await createPasswordHasher(settings);
+    const started = performance.now();
+    await hasher.verifyAgainstDummy('whatever');
+    const dummy = performance.now() - started;
+    const hash = await hasher.hash('x');
+    const verifyStarted = performance.now();
+    await hasher.verify(hash, 'y');
+    // Generous bound: the point is that it is a real hash, not a few microseconds of nothing.
+    expect(dummy).toBeGreaterThan((performance.now() - verifyStarted) * 0.3);
+  });
+});
+
+describe('password policy', () => {
+  test('when the password is shorter than the minimum, then it is refused', () => {
+    expect(findPasswordProblem('fourteen chars', policy)).toBe(
+      'must be at least 15 characters long',
+    );
+    expect(findPasswordProblem('fifteen chars!!', policy)).toBeNull();
+  });
+
+  test('when the password is longer than 128 characters, then it is refused, not truncated', () => {
+    expect(findPasswordProblem('a'.repeat(129), policy)).toBe(
+      'must be at most 128 characters long',
+    );
+    expect(findPasswordProblem(`${'a1'.repeat(63)}xy`, policy)).toBeNull();
+  });
+
+  test('when the password is a common one, then it is refused whatever its case', () => {
+    const lowered = { minLength: 8, maxLength: 128 };
+    expect(findPasswordProblem('password', lowered)).toMatch(/too common/);
+    expect(findPasswordProblem('PassWord', lowered)).toMatch(/too common/);
+    expect(findPasswordProblem('1qaz2wsx3edc4rfv', policy)).toMatch(/too common/);
+  });
+
+  test('when a password has no digits or symbols, then it is still accepted', () => {
+    expect(findPasswordProblem('just some lowercase words', policy)).toBeNull();
+  });
+
+  test('when a password holds emoji, then each counts as one character', () => {
+    expect(passwordLength('🔐🔐🔐')).toBe(3);
+    expect(findPasswordProblem('🔐'.repeat(14), policy)).toMatch(/at least 15/);
+  });
+});

@@ -1,0 +1,59 @@
+import {
+  isEnumType,
+  isInputObjectType,
+  isIntrospectionType,
+  isObjectType,
+  isScalarType,
+  isSpecifiedScalarType,
+  type GraphQLSchema,
+} from 'graphql';
+import { buildSchema } from '../../src/schema';
+
+function undescribed(schema: GraphQLSchema): string[] {
+  const missing: string[] = [];
+  const check = (coordinate: string, description: string | null | undefined) => {
+    if (!description?.trim()) missing.push(coordinate);
+  };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isIntrospectionType(type) || (isScalarType(type) && isSpecifiedScalarType(type))) continue;
+    check(type.name, type.description);
+    if (isObjectType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        check(`${type.name}.${field.name}`, field.description);
+        for (const arg of field.args) {
+          check(`${type.name}.${field.name}(${arg.name})`, arg.description);
+        }
+      }
+    }
+    if (isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        check(`${type.name}.${field.name}`, field.description);
+      }
+    }
+    if (isEnumType(type)) {
+      for (const value of type.getValues()) check(`${type.name}.${value.name}`, value.description);
+    }
+  }
+  for (const directive of schema.getDirectives()) {
+    if (['auth', 'public'].includes(directive.name)) {
+      check(`@${directive.name}`, directive.description);
+      for (const arg of directive.args) check(`@${directive.name}(${arg.name})`, arg.description);
+    }
+  }
+  return missing;
+}
+
+describe('the schema', () => {
+  test('when it is built, then every type, field, argument and enum value is described', () => {
+    expect(undescribed(buildSchema())).toEqual([]);
+  });
+
+  test('when it is built, then no type exposes a password', () => {
+    const schema = buildSchema();
+    const passwordFields = Object.values(schema.getTypeMap())
+      .filter(isObjectType)
+      .flatMap((type) => Object.keys(type.getFields()).map((field) => `${type.name}.${field}`))
+      .filter((coordinate) => /password/i.test(coordinate));
+    expect(passwordFields).toEqual([]);
+  });
+});
