@@ -71,6 +71,9 @@ describe('in production', () => {
       expect(response.status).toBeGreaterThanOrEqual(500);
       expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(JSON.stringify(response.body)).not.toMatch(/mongo|connection|client|topology/i);
+      const ready = await fetch(`${broken.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect((await fetch(`${broken.url}/health/live`)).status).toBe(200);
     } finally {
       await broken.app.stop();
     }
