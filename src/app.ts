@@ -14,6 +14,9 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Connection } from 'mongoose';
+import { createAuditEventModel } from './audit/model';
+import { createAuditService } from './audit/service';
+import { bearerChallengePlugin } from './auth/bearer-challenge';
 import { createPasswordHasher } from './auth/passwords';
 import { createAuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
@@ -23,7 +26,10 @@ import { isDatabaseReady } from './db/connection';
 import { httpErrorBody, type HttpErrorCode } from './errors';
 import { createErrorFormatter } from './format-error';
 import { requestScope, type Logger } from './logger';
+import { createOAuthRouter } from './oauth/routes';
 import { buildSchema } from './schema';
+import { createSessionModel } from './sessions/model';
+import { createSessionService } from './sessions/service';
 import { createUserModel } from './users/model';
 import { createUserService } from './users/service';
 
@@ -42,6 +48,7 @@ export interface App {
 }
 
 const REQUEST_ID_HEADER = 'x-request-id';
+const SESSION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const requestIds = new WeakMap<IncomingMessage, string>();
 
@@ -107,14 +114,45 @@ function handleHttpErrors(logger: Logger): ErrorRequestHandler {
 export async function createApp(config: Config, deps: AppDependencies): Promise<App> {
   const { connection, logger } = deps;
   const hasher = await createPasswordHasher(config.passwords.argon2);
-  const users = createUserService(createUserModel(connection), hasher, config.passwords);
-  await users.ensureIndexes();
+  const audit = createAuditService(createAuditEventModel(connection), logger);
+  const sessions = createSessionService(createSessionModel(connection), config.sessions);
+  const users = createUserService({
+    model: createUserModel(connection),
+    hasher,
+    policy: config.passwords,
+    sessions,
+    audit,
+  });
+  await Promise.all([users.ensureIndexes(), sessions.ensureIndexes(), audit.ensureIndexes()]);
   const tokens = createTokenService(config.jwt);
-  const auth = createAuthService({ users, hasher, tokens, policy: config.passwords });
-  const services: Services = { users, auth, tokens };
+  const auth = createAuthService({
+    users,
+    sessions,
+    hasher,
+    tokens,
+    policy: config.passwords,
+    audit,
+  });
+  const services: Services = { users, sessions, auth, tokens, audit };
+
+  // Ended sessions are deleted by a periodic sweep, not a TTL index (FerretDB has none). Every
+  // instance sweeps; the deletes are idempotent.
+  const purgeSessions = () => {
+    sessions.purgeEnded().catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not purge ended sessions');
+    });
+  };
+  purgeSessions();
+  const purgeTimer = setInterval(purgeSessions, SESSION_PURGE_INTERVAL_MS);
+  purgeTimer.unref();
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
+  // The client address is the socket's unless TRUST_PROXY names the proxies to believe.
+  expressApp.set(
+    'trust proxy',
+    config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
+  );
   const httpServer = createServer(expressApp);
   httpServer.headersTimeout = 10_000;
   httpServer.requestTimeout = 30_000;
@@ -128,10 +166,15 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     formatError: createErrorFormatter(logger),
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Automatic persisted queries would let anyone fill the cache and answer hash mismatches with
+    // code-less errors; first-party clients send their documents.
+    persistedQueries: false,
+    parseOptions: { maxTokens: config.graphql.maxTokens },
     // index.ts owns the signals: Apollo's own handler would re-raise SIGTERM and skip our clean-up.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 10_000 }),
+      bearerChallengePlugin<Context>(),
       config.graphql.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -164,6 +207,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
       context: createContextFactory(services, (req) => requestIds.get(req) ?? randomUUID()),
     }),
   );
+  expressApp.use(createOAuthRouter(auth, tokens, logger));
   expressApp.use((_req, res) => {
     sendHttpError(res, 404, 'NOT_FOUND', 'Not found');
   });
@@ -183,6 +227,9 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
         });
       });
     },
-    stop: () => apollo.stop(),
+    async stop() {
+      clearInterval(purgeTimer);
+      await apollo.stop();
+    },
   };
 }

@@ -1,10 +1,19 @@
-import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { compile as compileProxyAddresses } from 'proxy-addr';
 import { z } from 'zod';
 import {
   findPasswordProblem,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH_FLOOR,
 } from './auth/password-policy';
+import {
+  algorithmForKey,
+  isAsymmetricAlgorithm,
+  JWT_ALGORITHMS,
+  parsePemKeys,
+  type JwtAlgorithm,
+} from './auth/signing-keys';
 import { findUsernameProblem } from './users/identity';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -19,18 +28,36 @@ export interface Argon2Settings {
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
-  readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly bodyLimitBytes: number;
+    /** Proxies whose X-Forwarded-For is believed; empty: the socket address is the client. */
+    readonly trustProxy: readonly string[];
+  };
   /** null means "start the embedded MongoDB-compatible server". */
   readonly mongodbUri: string | null;
   /** Where the embedded server's binary is, or null for the default build location. */
   readonly ferretdbBinary: string | null;
   readonly jwt: {
-    readonly secret: KeyObject;
+    readonly algorithm: JwtAlgorithm;
+    /** The HMAC key for HS256; null with an asymmetric algorithm. */
+    readonly secret: KeyObject | null;
     /** True when no JWT_SECRET was given and a random one was made for this process. */
     readonly secretIsEphemeral: boolean;
+    /** The signing key for EdDSA, ES256 or RS256; null with HS256. */
+    readonly privateKey: KeyObject | null;
+    /** Keys that verify: the signing key's public half first, then retiring ones. */
+    readonly publicKeys: readonly KeyObject[];
     readonly issuer: string;
     readonly audience: string;
     readonly accessTokenTtlSeconds: number;
+  };
+  readonly sessions: {
+    /** Absolute lifetime of a session and its refresh tokens. */
+    readonly refreshTokenTtlSeconds: number;
+    /** A refresh token unused for this long is refused. */
+    readonly refreshTokenIdleTtlSeconds: number;
   };
   readonly passwords: {
     readonly minLength: number;
@@ -42,6 +69,8 @@ export interface Config {
   /** Development only: create an admin with a random password when none was configured. */
   readonly generateInitialAdmin: boolean;
   readonly graphql: {
+    /** Documents with more lexical tokens are refused by the parser itself (400). */
+    readonly maxTokens: number;
     readonly introspection: boolean;
     readonly landingPage: boolean;
     readonly stackTraces: boolean;
@@ -62,11 +91,11 @@ const ARGON2_FLOOR: Argon2Settings = { memoryCost: 19_456, timeCost: 2, parallel
 // The argon2 package's own defaults.
 const ARGON2_DEFAULTS: Argon2Settings = { memoryCost: 65_536, timeCost: 3, parallelism: 4 };
 
-const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
 
-/** Parses `900`, `900s`, `15m` or `1h` into seconds; returns null for anything else. */
+/** Parses `900`, `900s`, `15m`, `1h` or `7d` into seconds; returns null for anything else. */
 export function parseDurationSeconds(value: string): number | null {
-  const match = /^(\d{1,7})\s*([smh]?)$/.exec(value.trim());
+  const match = /^(\d{1,7})\s*([smhd]?)$/.exec(value.trim());
   if (!match) return null;
   return Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 1);
 }
@@ -85,6 +114,20 @@ function integer(name: string, fallback: number, min: number, max: number) {
       return z.NEVER;
     }
     return parsed;
+  });
+}
+
+function duration(name: string, fallback: string, min: number, max: number, range: string) {
+  return optionalString.transform((value, ctx) => {
+    const seconds = parseDurationSeconds(value ?? fallback);
+    if (seconds === null || seconds < min || seconds > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be a duration from ${range}, e.g. 900, 900s, 15m, 1h or 7d`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
   });
 }
 
@@ -116,16 +159,34 @@ const envSchema = z.object({
   JWT_SECRET: optionalString,
   JWT_ISSUER: optionalString.transform((v) => v ?? 'graphql-auth-api'),
   JWT_AUDIENCE: optionalString.transform((v) => v ?? 'graphql-auth-api'),
-  ACCESS_TOKEN_TTL: optionalString.transform((value, ctx) => {
-    const seconds = parseDurationSeconds(value ?? '15m');
-    if (seconds === null || seconds < 30 || seconds > 86_400) {
+  ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL', '15m', 30, 86_400, '30s to 24h'),
+  REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL', '7d', 300, 90 * 86_400, '5m to 90d'),
+  REFRESH_TOKEN_IDLE_TTL: duration('REFRESH_TOKEN_IDLE_TTL', '24h', 60, 90 * 86_400, '1m to 90d'),
+  JWT_ALGORITHM: optionalString.pipe(
+    z
+      .enum(JWT_ALGORITHMS, { error: `JWT_ALGORITHM must be one of ${JWT_ALGORITHMS.join(', ')}` })
+      .default('HS256'),
+  ),
+  JWT_PRIVATE_KEY: optionalString,
+  JWT_PRIVATE_KEY_FILE: optionalString,
+  JWT_PREVIOUS_PUBLIC_KEYS: optionalString,
+  JWT_PREVIOUS_PUBLIC_KEYS_FILE: optionalString,
+  TRUST_PROXY: optionalString.transform((value, ctx) => {
+    const entries = (value ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0 && entry !== 'false');
+    try {
+      compileProxyAddresses(entries);
+    } catch {
       ctx.addIssue({
         code: 'custom',
-        message: 'ACCESS_TOKEN_TTL must be a duration from 30s to 24h, e.g. 900, 900s, 15m or 1h',
+        message:
+          'TRUST_PROXY must be a comma-separated list of proxy addresses or subnets (or loopback, linklocal, uniquelocal)',
       });
       return z.NEVER;
     }
-    return seconds;
+    return entries;
   }),
   ADMIN_USERNAME: optionalString,
   ADMIN_PASSWORD: optionalString,
@@ -154,6 +215,7 @@ const envSchema = z.object({
     16,
   ),
   GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
+  GRAPHQL_MAX_TOKENS: integer('GRAPHQL_MAX_TOKENS', 1000, 50, 100_000),
   LOG_LEVEL: optionalString.pipe(
     z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -173,6 +235,7 @@ function findCrossFieldProblems(source: Readonly<Record<string, string | undefin
   const problems: string[] = [];
   const present = (name: string) => (source[name] ?? '').trim() !== '';
   const production = source.NODE_ENV?.trim() === 'production';
+  const asymmetric = isAsymmetricAlgorithm(source.JWT_ALGORITHM?.trim() ?? '');
   const env = {
     JWT_SECRET: present('JWT_SECRET') ? source.JWT_SECRET : undefined,
     MONGODB_URI: present('MONGODB_URI') ? source.MONGODB_URI : undefined,
@@ -184,7 +247,7 @@ function findCrossFieldProblems(source: Readonly<Record<string, string | undefin
     if (Buffer.byteLength(env.JWT_SECRET, 'utf8') < JWT_SECRET_MIN_BYTES) {
       problems.push(`JWT_SECRET must be at least ${JWT_SECRET_MIN_BYTES} bytes long`);
     }
-  } else if (production) {
+  } else if (production && !asymmetric) {
     problems.push(
       `JWT_SECRET is required in production (at least ${JWT_SECRET_MIN_BYTES} random bytes, e.g. \`openssl rand -base64 48\`)`,
     );
@@ -213,39 +276,143 @@ function findCrossFieldProblems(source: Readonly<Record<string, string | undefin
   return problems;
 }
 
+type FileReader = (path: string) => string;
+
+interface AsymmetricKeys {
+  readonly privateKey: KeyObject | null;
+  readonly publicKeys: readonly KeyObject[];
+}
+
+/** Reads a PEM from a variable or from the file another variable names, never both. */
+function readPem(
+  env: Env,
+  name: 'JWT_PRIVATE_KEY' | 'JWT_PREVIOUS_PUBLIC_KEYS',
+  readFile: FileReader,
+  problems: string[],
+): string | undefined {
+  const inline = env[name];
+  const path = env[`${name}_FILE`];
+  if (inline !== undefined && path !== undefined) {
+    problems.push(`set ${name} or ${name}_FILE, not both`);
+    return undefined;
+  }
+  if (path === undefined) return inline?.replaceAll('\\n', '\n');
+  try {
+    return readFile(path);
+  } catch {
+    problems.push(`${name}_FILE: cannot read ${path}`);
+    return undefined;
+  }
+}
+
+/**
+ * With EdDSA, ES256 or RS256, the private key signs and its public half plus any previous public
+ * keys verify (rotation: the newest signs, older ones verify until they are removed).
+ */
+function loadAsymmetricKeys(env: Env, readFile: FileReader, problems: string[]): AsymmetricKeys {
+  const privatePem = readPem(env, 'JWT_PRIVATE_KEY', readFile, problems);
+  const previousPem = readPem(env, 'JWT_PREVIOUS_PUBLIC_KEYS', readFile, problems);
+  if (!isAsymmetricAlgorithm(env.JWT_ALGORITHM)) {
+    if (privatePem !== undefined || previousPem !== undefined) {
+      problems.push(
+        'JWT_PRIVATE_KEY and JWT_PREVIOUS_PUBLIC_KEYS need JWT_ALGORITHM EdDSA, ES256 or RS256',
+      );
+    }
+    return { privateKey: null, publicKeys: [] };
+  }
+  if (privatePem === undefined) {
+    if (!problems.some((p) => p.startsWith('JWT_PRIVATE_KEY'))) {
+      problems.push(
+        `JWT_ALGORITHM ${env.JWT_ALGORITHM} needs JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE`,
+      );
+    }
+    return { privateKey: null, publicKeys: [] };
+  }
+  const keys: { privateKey: KeyObject | null; publicKeys: KeyObject[] } = {
+    privateKey: null,
+    publicKeys: [],
+  };
+  try {
+    const [privateKey, ...extra] = parsePemKeys(privatePem, 'private');
+    const algorithm = privateKey ? algorithmForKey(privateKey) : { problem: 'no key' };
+    if (extra.length > 0) problems.push('JWT_PRIVATE_KEY must hold exactly one key');
+    else if (algorithm !== env.JWT_ALGORITHM) {
+      const why = isAsymmetricAlgorithm(algorithm)
+        ? `it is an ${algorithm} key`
+        : algorithm.problem;
+      problems.push(`JWT_PRIVATE_KEY does not fit JWT_ALGORITHM ${env.JWT_ALGORITHM}: ${why}`);
+    } else if (privateKey) {
+      keys.privateKey = privateKey;
+      keys.publicKeys.push(createPublicKey(privateKey));
+    }
+  } catch (error) {
+    problems.push(`JWT_PRIVATE_KEY ${(error as Error).message}`);
+  }
+  if (previousPem !== undefined) {
+    try {
+      for (const key of parsePemKeys(previousPem, 'public')) {
+        const algorithm = algorithmForKey(key);
+        if (isAsymmetricAlgorithm(algorithm)) keys.publicKeys.push(key);
+        else problems.push(`JWT_PREVIOUS_PUBLIC_KEYS: ${algorithm.problem}`);
+      }
+    } catch (error) {
+      problems.push(`JWT_PREVIOUS_PUBLIC_KEYS ${(error as Error).message}`);
+    }
+  }
+  return keys;
+}
+
 /**
  * Parses the environment once into a frozen, typed Config. Every problem is reported together;
  * nothing else in the code base reads process.env.
  */
-export function loadConfig(source: Readonly<Record<string, string | undefined>>): Config {
+export function loadConfig(
+  source: Readonly<Record<string, string | undefined>>,
+  readFile: FileReader = (path) => readFileSync(path, 'utf8'),
+): Config {
   const parsed = envSchema.safeParse(source);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)),
     ...findCrossFieldProblems(source),
   ];
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const keys = parsed.success ? loadAsymmetricKeys(parsed.data, readFile, problems) : null;
+  if (parsed.success && parsed.data.REFRESH_TOKEN_IDLE_TTL > parsed.data.REFRESH_TOKEN_TTL) {
+    problems.push('REFRESH_TOKEN_IDLE_TTL must not be longer than REFRESH_TOKEN_TTL');
+  }
+  if (!parsed.success || keys === null || problems.length > 0) throw new ConfigError(problems);
   const env: Env = parsed.data;
 
   const production = env.NODE_ENV === 'production';
   const development = env.NODE_ENV === 'development';
-  const config: Config = {
+  const hmac = env.JWT_ALGORITHM === 'HS256';
+  return Object.freeze({
     nodeEnv: env.NODE_ENV,
-    http: {
+    http: Object.freeze({
       port: env.PORT,
       // Production runs behind a load balancer; a developer's instance stays on loopback.
       host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
       bodyLimitBytes: 100 * 1024,
-    },
+      trustProxy: Object.freeze(env.TRUST_PROXY),
+    }),
     mongodbUri: env.MONGODB_URI ?? null,
     ferretdbBinary: env.FERRETDB_BIN ?? null,
     jwt: Object.freeze({
-      secret: createSecretKey(
-        env.JWT_SECRET === undefined ? randomBytes(48) : Buffer.from(env.JWT_SECRET, 'utf8'),
-      ),
-      secretIsEphemeral: env.JWT_SECRET === undefined,
+      algorithm: env.JWT_ALGORITHM,
+      secret: hmac
+        ? createSecretKey(
+            env.JWT_SECRET === undefined ? randomBytes(48) : Buffer.from(env.JWT_SECRET, 'utf8'),
+          )
+        : null,
+      secretIsEphemeral: hmac && env.JWT_SECRET === undefined,
+      privateKey: keys.privateKey,
+      publicKeys: Object.freeze([...keys.publicKeys]),
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL,
+    }),
+    sessions: Object.freeze({
+      refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL,
+      refreshTokenIdleTtlSeconds: env.REFRESH_TOKEN_IDLE_TTL,
     }),
     passwords: Object.freeze({
       minLength: env.PASSWORD_MIN_LENGTH,
@@ -262,11 +429,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
         : null,
     generateInitialAdmin: development && env.ADMIN_USERNAME === undefined,
     graphql: Object.freeze({
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,
       landingPage: development,
       stackTraces: development,
     }),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-  };
-  return Object.freeze({ ...config, http: Object.freeze(config.http) });
+  });
 }

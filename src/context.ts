@@ -1,28 +1,35 @@
-import type { IncomingMessage } from 'node:http';
-import type { AuthService } from './auth/service';
+import type { Request } from 'express';
+import type { AuditService } from './audit/service';
 import type { Role } from './auth/roles';
+import type { AuthService } from './auth/service';
 import type { TokenService } from './auth/tokens';
-import { invalidToken } from './errors';
+import { invalidToken, unauthenticated } from './errors';
+import type { ClientInfo, SessionService } from './sessions/service';
 import type { UserRecord } from './users/model';
-import type { UserService } from './users/service';
+import type { Actor, UserService } from './users/service';
 
 /** The authenticated caller: the user as loaded from the database for this request. */
 export interface Viewer {
   readonly id: string;
   readonly roles: readonly Role[];
   readonly user: UserRecord;
+  /** The session the access token names (its `sid` claim). */
+  readonly sessionId: string;
 }
 
 export interface Services {
   readonly users: UserService;
+  readonly sessions: SessionService;
   readonly auth: AuthService;
   readonly tokens: TokenService;
+  readonly audit: AuditService;
 }
 
 /** The context every resolver receives; codegen's `contextType`. */
 export interface Context {
   readonly requestId: string;
   readonly viewer: Viewer | null;
+  readonly client: ClientInfo;
   readonly services: Services;
 }
 
@@ -30,29 +37,65 @@ const BEARER_PATTERN = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 
 /**
  * Authentication only: turns the Authorization header into a viewer, or null when there is none.
- * A header that is present but unusable for any reason is refused with one uniform 401 before
+ * A header that is present but unusable for any reason (including a revoked session or a token
+ * issued before the user's sessions were all ended) is refused with one uniform 401 before
  * anything executes. Roles come from the database, never from the token, so a demotion or a
  * disable applies to the very next request.
  */
 export async function authenticate(
   authorization: string | undefined,
-  services: Services,
+  services: Pick<Services, 'tokens' | 'users' | 'sessions'>,
 ): Promise<Viewer | null> {
   if (authorization === undefined) return null;
   const token = BEARER_PATTERN.exec(authorization.trim())?.[1];
   const claims = token === undefined ? null : services.tokens.verifyAccessToken(token);
-  const user = claims === null ? null : await services.users.findActive(claims.sub);
-  if (user === null) throw invalidToken();
-  return { id: user._id.toHexString(), roles: user.roles, user };
+  if (claims === null) throw invalidToken();
+  const [user, session] = await Promise.all([
+    services.users.findActive(claims.sub),
+    services.sessions.findLive(claims.sid),
+  ]);
+  if (
+    user === null ||
+    session === null ||
+    !session.userId.equals(user._id) ||
+    user.tokenVersion !== claims.ver
+  ) {
+    throw invalidToken();
+  }
+  return { id: claims.sub, roles: user.roles, user, sessionId: claims.sid };
+}
+
+/**
+ * The viewer of a field that `@auth` guards. The directive has already refused anonymous calls;
+ * this only narrows the type, and fails closed should a rule ever be missing.
+ */
+export function signedIn(context: Pick<Context, 'viewer'>): Viewer {
+  if (context.viewer === null) throw unauthenticated();
+  return context.viewer;
+}
+
+/** The viewer as the actor of an audited change. */
+export function actorOf(context: Pick<Context, 'viewer' | 'client'>): Actor {
+  return { id: context.viewer?.user._id ?? null, ip: context.client.ip };
+}
+
+export function clientOf(req: Request): ClientInfo {
+  const userAgent = req.get('user-agent');
+  return {
+    // Express resolves X-Forwarded-For only through the proxies TRUST_PROXY names.
+    ip: req.ip ?? null,
+    userAgent: userAgent ? userAgent.slice(0, 256) : null,
+  };
 }
 
 export function createContextFactory(
   services: Services,
-  getRequestId: (req: IncomingMessage) => string,
-): (args: { req: IncomingMessage }) => Promise<Context> {
+  getRequestId: (req: Request) => string,
+): (args: { req: Request }) => Promise<Context> {
   return async ({ req }) => ({
     requestId: getRequestId(req),
     viewer: await authenticate(req.headers.authorization, services),
+    client: clientOf(req),
     services,
   });
 }

@@ -31,6 +31,22 @@ export function unauthenticated(): GraphQLError {
   return new ClientError('UNAUTHENTICATED', 'You must be signed in to do this');
 }
 
+const accessRefusals = new WeakSet<GraphQLError>();
+
+/**
+ * The `@auth` directive's refusals. They are recognisable afterwards, so a request refused as a
+ * whole can answer 401 or 403 at the HTTP layer (RFC 6750), unlike a failed login, say.
+ */
+export function accessRefusal(kind: 'unauthenticated' | 'forbidden'): GraphQLError {
+  const error = kind === 'unauthenticated' ? unauthenticated() : forbidden();
+  accessRefusals.add(error);
+  return error;
+}
+
+export function isAccessRefusal(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError && accessRefusals.has(error);
+}
+
 /**
  * The single answer to every unusable bearer token (RFC 6750 section 3.1): one message whatever
  * the cause, HTTP 401 and a `WWW-Authenticate` challenge, so a caller learns nothing about why.
@@ -46,6 +62,10 @@ export function invalidToken(): GraphQLError {
 
 export function incorrectCredentials(): GraphQLError {
   return new ClientError('UNAUTHENTICATED', INCORRECT_CREDENTIALS_MESSAGE);
+}
+
+export function invalidRefreshToken(): GraphQLError {
+  return new ClientError('UNAUTHENTICATED', 'The refresh token is invalid or has expired');
 }
 
 export function forbidden(): GraphQLError {
@@ -78,6 +98,7 @@ export function isRequestError(code: unknown, path: unknown): boolean {
 export type HttpErrorCode =
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INTERNAL_SERVER_ERROR';

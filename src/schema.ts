@@ -7,6 +7,7 @@ import { authDirectiveTransformer } from './auth/directive';
 import { authResolvers } from './auth/resolvers';
 import type { Context } from './context';
 import { DateTime } from './date-time';
+import { sessionResolvers } from './sessions/resolvers';
 import { userResolvers } from './users/resolvers';
 
 /** schema/ sits beside src/ and dist/, so this resolves the same from source and from the build. */
@@ -28,7 +29,7 @@ const baseResolvers: Resolvers = {
 export function buildSchema(): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [baseResolvers, authResolvers, userResolvers],
+    resolvers: [baseResolvers, authResolvers, sessionResolvers, userResolvers],
     resolverValidationOptions: {
       requireResolversToMatchSchema: 'error',
       requireResolversForResolveType: 'error',

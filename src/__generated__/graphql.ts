@@ -1,6 +1,8 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserRecord } from '../users/model';
+import type { SessionRecord } from '../sessions/model';
+import type { SignIn } from '../auth/service';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -24,6 +26,10 @@ export type AuthPayload = {
   accessToken: Scalars['String']['output'];
   /** Seconds until the access token expires. */
   expiresIn: Scalars['Int']['output'];
+  /** Seconds until the refresh token expires, by the idle or the absolute session limit. */
+  refreshExpiresIn: Scalars['Int']['output'];
+  /** An opaque token for `refreshToken` (or `grant_type=refresh_token` at `/token`); single use. */
+  refreshToken: Scalars['String']['output'];
   /** How to present the access token: always `Bearer`. */
   tokenType: Scalars['String']['output'];
   /** The user who signed in. */
@@ -47,6 +53,11 @@ export type CreateUserInput = {
 /** Write operations. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Changes the caller's password. A wrong current password is refused like a failed sign-in.
+   * Every session ends, this one included, and fresh tokens for a new session are returned.
+   */
+  changePassword: AuthPayload;
   /** Creates a user. */
   createUser: User;
   /** Deletes a user. The last active administrator cannot be deleted. Returns `true` once deleted. */
@@ -57,11 +68,34 @@ export type Mutation = {
    * `UNAUTHENTICATED` error with the message `Incorrect username or password`.
    */
   login: AuthPayload;
+  /** Ends the current session: its access and refresh tokens stop working. Other sessions live on. */
+  logout: Scalars['Boolean']['output'];
+  /** Ends every session of the caller, this one included. */
+  logoutAll: Scalars['Boolean']['output'];
+  /**
+   * Exchanges a refresh token for a new access token and a new refresh token; the presented one is
+   * retired. Presenting a retired refresh token again ends the whole session as a suspected theft.
+   */
+  refreshToken: AuthPayload;
+  /**
+   * Ends one of the caller's sessions. Returns `false` when no such session of the caller is
+   * active (an unknown id and someone else's give the same answer).
+   */
+  revokeSession: Scalars['Boolean']['output'];
+  /** Ends every session of a user. Returns `true` once done. */
+  revokeUserSessions: Scalars['Boolean']['output'];
   /**
    * Changes a user's email, full name, roles or disabled flag. The last active administrator
    * cannot be demoted or disabled.
    */
   updateUser: User;
+};
+
+
+/** Write operations. */
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
 };
 
 
@@ -81,6 +115,24 @@ export type MutationDeleteUserArgs = {
 export type MutationLoginArgs = {
   password: Scalars['String']['input'];
   username: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
+export type MutationRefreshTokenArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
+export type MutationRevokeSessionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. */
+export type MutationRevokeUserSessionsArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -108,6 +160,8 @@ export type Query = {
   health: Scalars['Boolean']['output'];
   /** The signed-in user. */
   me: Maybe<User>;
+  /** The caller's sessions that can still be refreshed, most recently used first. */
+  sessions: Array<Session>;
   /** Finds one user by id; `null` when no such user exists. */
   user: Maybe<User>;
   /** A greeting any signed-in user or administrator can read. */
@@ -135,6 +189,25 @@ export type Role =
   | 'ADMIN'
   /** An ordinary signed-in user. */
   | 'USER';
+
+/** One signed-in device or client: a login and the refresh tokens rotated from it. */
+export type Session = {
+  __typename?: 'Session';
+  /** When the user signed in. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Whether this is the session of the access token making the request. */
+  current: Scalars['Boolean']['output'];
+  /** When the session ends at the latest, however often it is refreshed. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The session's identifier; pass it to `revokeSession` to end it. */
+  id: Scalars['ID']['output'];
+  /** The client address of the last sign-in or refresh. */
+  ipAddress: Maybe<Scalars['String']['output']>;
+  /** When the session last signed in or refreshed its tokens. */
+  lastUsedAt: Scalars['DateTime']['output'];
+  /** The User-Agent header of the last sign-in or refresh, if one was sent. */
+  userAgent: Maybe<Scalars['String']['output']>;
+};
 
 /** The fields of a user to change; omitted fields stay as they are. */
 export type UpdateUserInput = {
@@ -263,7 +336,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
+  AuthPayload: ResolverTypeWrapper<SignIn>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateUserInput: CreateUserInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -273,6 +346,7 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
+  Session: ResolverTypeWrapper<SessionRecord>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UpdateUserInput: UpdateUserInput;
   User: ResolverTypeWrapper<UserRecord>;
@@ -282,7 +356,7 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
+  AuthPayload: SignIn;
   Boolean: Scalars['Boolean']['output'];
   CreateUserInput: CreateUserInput;
   DateTime: Scalars['DateTime']['output'];
@@ -291,6 +365,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  Session: SessionRecord;
   String: Scalars['String']['output'];
   UpdateUserInput: UpdateUserInput;
   User: UserRecord;
@@ -311,6 +386,8 @@ export type PublicDirectiveResolver<Result, Parent, ContextType = Context, Args 
 export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refreshExpiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
@@ -320,9 +397,15 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deleteUser?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
+  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  logoutAll?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
+  revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
+  revokeUserSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
   updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
 }>;
 
@@ -335,9 +418,20 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   adminOnly?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   health?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  sessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userOnly?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+}>;
+
+export type SessionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ipAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastUsedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
@@ -368,6 +462,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Session?: SessionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

@@ -5,7 +5,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { forbidden, unauthenticated } from '../errors';
+import { accessRefusal } from '../errors';
 import { decideAccess, type Principal } from './policy';
 import type { Role } from './roles';
 import { ROLES } from './roles';
@@ -48,8 +48,8 @@ export function authDirectiveTransformer<TContext>(
 ): (schema: GraphQLSchema) => GraphQLSchema {
   const { getPrincipal, authDirective = 'auth', publicDirective = 'public' } = options;
   // Built once: the refusal path allocates nothing per call.
-  const unauthenticatedError = unauthenticated();
-  const forbiddenError = forbidden();
+  const unauthenticatedError = accessRefusal('unauthenticated');
+  const forbiddenError = accessRefusal('forbidden');
 
   function guard<TSource, TArgs>(
     requires: readonly Role[] | null,

@@ -13,7 +13,13 @@ export interface PasswordHasher {
    * against, so an unknown username takes as long as a wrong password.
    */
   verifyAgainstDummy(password: string): Promise<void>;
+  /** True when `hash` is weaker than the configured parameters (or not argon2id v1.3 at all). */
+  needsRehash(hash: string): boolean;
 }
+
+// The PHC string argon2 writes, e.g. $argon2id$v=19$m=65536,t=3,p=4$salt$hash (any order of m, t, p).
+const PHC_PARAMETERS =
+  /^\$argon2id\$v=19\$(?=[^$]*\bm=(?<m>\d+))(?=[^$]*\bt=(?<t>\d+))(?=[^$]*\bp=\d+)[mtp=\d,]+\$/;
 
 export async function createPasswordHasher(settings: Argon2Settings): Promise<PasswordHasher> {
   const options = {
@@ -37,6 +43,13 @@ export async function createPasswordHasher(settings: Argon2Settings): Promise<Pa
     verify,
     async verifyAgainstDummy(password) {
       await verify(dummyHash, password);
+    },
+    needsRehash(hash) {
+      const match = PHC_PARAMETERS.exec(hash);
+      if (!match) return true;
+      const [memory, time] = [Number(match.groups?.m), Number(match.groups?.t)];
+      // Lower memory or time is weaker; a different parallelism alone is not.
+      return memory < settings.memoryCost || time < settings.timeCost;
     },
   };
 }

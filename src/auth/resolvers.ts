@@ -1,4 +1,5 @@
 import type { Resolvers } from '../__generated__/graphql';
+import { signedIn } from '../context';
 
 export const authResolvers: Resolvers = {
   Query: {
@@ -7,7 +8,16 @@ export const authResolvers: Resolvers = {
     userOnly: () => 'Hello, User!',
   },
   Mutation: {
-    login: (_source, { username, password }, { services }) =>
-      services.auth.login(username, password),
+    login: (_source, { username, password }, { services, client }) =>
+      services.auth.login(username, password, client),
+    refreshToken: (_source, { refreshToken }, { services, client }) =>
+      services.auth.refresh(refreshToken, client),
+    changePassword: (_source, { currentPassword, newPassword }, context) =>
+      context.services.auth.changePassword(
+        signedIn(context),
+        currentPassword,
+        newPassword,
+        context.client,
+      ),
   },
 };

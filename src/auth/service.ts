@@ -1,53 +1,266 @@
-import { incorrectCredentials } from '../errors';
+import { Types } from 'mongoose';
+import type { AuditService } from '../audit/service';
+import {
+  badUserInput,
+  incorrectCredentials,
+  invalidRefreshToken,
+  notFound,
+  unauthenticated,
+} from '../errors';
+import type { SessionRecord } from '../sessions/model';
+import type { ClientInfo, SessionService } from '../sessions/service';
 import { findUsernameProblem } from '../users/identity';
 import type { UserRecord } from '../users/model';
-import type { UserService } from '../users/service';
+import type { Actor, UserService } from '../users/service';
 import type { PasswordHasher } from './passwords';
-import type { PasswordPolicy } from './password-policy';
-import { passwordLength } from './password-policy';
+import { findPasswordProblem, passwordLength, type PasswordPolicy } from './password-policy';
 import type { TokenService } from './tokens';
 
+/** What every successful sign-in, refresh or password change hands back. */
 export interface SignIn {
   readonly accessToken: string;
   readonly tokenType: 'Bearer';
   readonly expiresIn: number;
+  readonly refreshToken: string;
+  readonly refreshExpiresIn: number;
   readonly user: UserRecord;
 }
 
+/** The signed-in caller as the session operations need it. */
+export interface SessionOwner {
+  readonly user: UserRecord;
+  readonly sessionId: string;
+}
+
+export type TokenTypeHint = 'access_token' | 'refresh_token' | null;
+
+/**
+ * Sign-in, sessions and password changes: one implementation behind the GraphQL mutations and
+ * the OAuth2 endpoints alike.
+ */
 export interface AuthService {
   /** Checks a username and password; every failure is the same UNAUTHENTICATED error. */
-  login(username: string, password: string): Promise<SignIn>;
+  login(username: string, password: string, client: ClientInfo): Promise<SignIn>;
+  /** Rotates a refresh token; a retired one revokes its whole family. */
+  refresh(refreshToken: string, client: ClientInfo): Promise<SignIn>;
+  logout(owner: SessionOwner, client: ClientInfo): Promise<void>;
+  logoutAll(owner: SessionOwner, client: ClientInfo): Promise<void>;
+  /** Ends one of the owner's sessions; false when it is unknown, ended or someone else's. */
+  revokeSession(owner: SessionOwner, sessionId: string, client: ClientInfo): Promise<boolean>;
+  revokeUserSessions(userId: string, actor: Actor): Promise<void>;
+  changePassword(
+    owner: SessionOwner,
+    currentPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<SignIn>;
+  /** RFC 7009: ends the session behind an access or refresh token; unknown tokens are ignored. */
+  revokeToken(token: string, hint: TokenTypeHint, client: ClientInfo): Promise<void>;
 }
 
 export function createAuthService(deps: {
   users: UserService;
+  sessions: SessionService;
   hasher: PasswordHasher;
   tokens: TokenService;
   policy: PasswordPolicy;
+  audit: AuditService;
 }): AuthService {
-  const { users, hasher, tokens, policy } = deps;
+  const { users, sessions, hasher, tokens, policy, audit } = deps;
+
+  function signIn(user: UserRecord, session: SessionRecord, refreshToken: string): SignIn {
+    const access = tokens.issueAccessToken({
+      userId: user._id.toHexString(),
+      sessionId: session._id.toHexString(),
+      tokenVersion: user.tokenVersion,
+    });
+    return {
+      accessToken: access.token,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      refreshToken,
+      refreshExpiresIn: sessions.refreshExpiresIn(session),
+      user,
+    };
+  }
+
+  async function startSession(user: UserRecord, client: ClientInfo): Promise<SignIn> {
+    const { session, refreshToken } = await sessions.start(user._id, user.tokenVersion, client);
+    return signIn(user, session, refreshToken);
+  }
 
   return {
-    async login(username, password) {
+    async login(username, password, client) {
+      const fail = async (actorId: Types.ObjectId | null) => {
+        await audit.record({
+          action: 'login',
+          outcome: 'failure',
+          actorId,
+          actorName: username,
+          ip: client.ip,
+        });
+        return incorrectCredentials();
+      };
       // Over-long input is refused before any hashing: it cannot be anyone's password.
-      if (passwordLength(password) > policy.maxLength) throw incorrectCredentials();
-      const user = findUsernameProblem(username) ? null : await users.findForSignIn(username);
-      if (!user) {
+      if (passwordLength(password) > policy.maxLength) throw await fail(null);
+      const found = findUsernameProblem(username) ? null : await users.findForSignIn(username);
+      if (!found) {
         // Same argon2 work as a real check, so response time does not reveal unknown usernames.
         await hasher.verifyAgainstDummy(password);
-        throw incorrectCredentials();
+        throw await fail(null);
       }
-      const valid = await hasher.verify(user.passwordHash, password);
-      if (!valid || user.disabled) throw incorrectCredentials();
+      const valid = await hasher.verify(found.passwordHash, password);
+      if (!valid || found.disabled) throw await fail(found._id);
 
-      const { passwordHash: _omitted, ...record } = user;
-      const issued = tokens.issueAccessToken(record._id.toHexString());
-      return {
-        accessToken: issued.token,
-        tokenType: 'Bearer',
-        expiresIn: issued.expiresIn,
-        user: record,
+      const { passwordHash, ...user } = found;
+      if (hasher.needsRehash(passwordHash)) {
+        await users.upgradePasswordHash(user._id, passwordHash, await hasher.hash(password));
+        await audit.record({ action: 'password.rehashed', outcome: 'success', actorId: user._id });
+      }
+      await audit.record({ action: 'login', outcome: 'success', actorId: user._id, ip: client.ip });
+      return startSession(user, client);
+    },
+
+    async refresh(refreshToken, client) {
+      const rotation = await sessions.rotate(refreshToken, client);
+      if (rotation.kind === 'reused') {
+        await audit.record({
+          action: 'refresh_token.reuse_detected',
+          outcome: 'denied',
+          actorId: rotation.session.userId,
+          targetId: rotation.session._id,
+          ip: client.ip,
+          details: { sessionRevoked: true },
+        });
+        throw invalidRefreshToken();
+      }
+      if (rotation.kind === 'invalid') throw invalidRefreshToken();
+      const { session } = rotation;
+      const user = await users.findActive(session.userId.toHexString());
+      if (!user || user.tokenVersion !== session.tokenVersion) {
+        await sessions.revoke(session._id.toHexString(), session.userId, 'sessions revoked');
+        throw invalidRefreshToken();
+      }
+      return signIn(user, session, rotation.refreshToken);
+    },
+
+    async logout(owner, client) {
+      await sessions.revoke(owner.sessionId, owner.user._id, 'logout');
+      await audit.record({
+        action: 'session.revoked',
+        outcome: 'success',
+        actorId: owner.user._id,
+        targetId: new Types.ObjectId(owner.sessionId),
+        ip: client.ip,
+        details: { reason: 'logout' },
+      });
+    },
+
+    async logoutAll(owner, client) {
+      await users.revokeAllSessions(owner.user._id);
+      await sessions.revokeAllForUser(owner.user._id, 'logout everywhere');
+      await audit.record({
+        action: 'sessions.revoked_all',
+        outcome: 'success',
+        actorId: owner.user._id,
+        targetId: owner.user._id,
+        ip: client.ip,
+      });
+    },
+
+    async revokeSession(owner, sessionId, client) {
+      const revoked = await sessions.revoke(sessionId, owner.user._id, 'revoked by user');
+      if (revoked) {
+        await audit.record({
+          action: 'session.revoked',
+          outcome: 'success',
+          actorId: owner.user._id,
+          targetId: new Types.ObjectId(sessionId),
+          ip: client.ip,
+        });
+      }
+      return revoked;
+    },
+
+    async revokeUserSessions(userId, actor) {
+      if (!/^[0-9a-f]{24}$/i.test(userId)) throw badUserInput('userId', 'is not a valid ID');
+      const id = new Types.ObjectId(userId);
+      if (!(await users.revokeAllSessions(id))) throw notFound('User');
+      await sessions.revokeAllForUser(id, 'revoked by administrator');
+      await audit.record({
+        action: 'sessions.revoked_all',
+        outcome: 'success',
+        actorId: actor.id,
+        targetId: id,
+        ip: actor.ip,
+      });
+    },
+
+    async changePassword(owner, currentPassword, newPassword, client) {
+      const stored = await users.findWithPasswordHash(owner.user._id);
+      if (!stored) throw unauthenticated();
+      const currentIsRight =
+        passwordLength(currentPassword) <= policy.maxLength &&
+        (await hasher.verify(stored.passwordHash, currentPassword));
+      if (!currentIsRight) {
+        await audit.record({
+          action: 'password.changed',
+          outcome: 'failure',
+          actorId: stored._id,
+          ip: client.ip,
+          details: { reason: 'current password incorrect' },
+        });
+        throw badUserInput('currentPassword', 'is incorrect');
+      }
+      const problem = findPasswordProblem(newPassword, policy);
+      if (problem) throw badUserInput('newPassword', problem);
+      if (newPassword === currentPassword) {
+        throw badUserInput('newPassword', 'must differ from the current password');
+      }
+
+      const tokenVersion = await users.replacePassword(stored._id, await hasher.hash(newPassword));
+      if (tokenVersion === null) throw unauthenticated();
+      await sessions.revokeAllForUser(stored._id, 'password changed');
+      await audit.record({
+        action: 'password.changed',
+        outcome: 'success',
+        actorId: stored._id,
+        ip: client.ip,
+      });
+      const { passwordHash: _omitted, ...user } = stored;
+      return startSession({ ...user, tokenVersion }, client);
+    },
+
+    async revokeToken(token, hint, client) {
+      const revokeSessionOf = async (session: { _id: Types.ObjectId; userId: Types.ObjectId }) => {
+        await audit.record({
+          action: 'session.revoked',
+          outcome: 'success',
+          actorId: session.userId,
+          targetId: session._id,
+          ip: client.ip,
+          details: { reason: 'token revocation' },
+        });
       };
+      const asRefresh = async () => {
+        const session = await sessions.revokeByRefreshToken(token, 'token revoked');
+        if (session) await revokeSessionOf(session);
+        return session !== null;
+      };
+      const asAccess = async () => {
+        const claims = tokens.verifyAccessToken(token);
+        if (!claims || !/^[0-9a-f]{24}$/i.test(claims.sub)) return false;
+        const userId = new Types.ObjectId(claims.sub);
+        const revoked = await sessions.revoke(claims.sid, userId, 'token revoked');
+        if (revoked) await revokeSessionOf({ _id: new Types.ObjectId(claims.sid), userId });
+        return revoked;
+      };
+      // RFC 7009 section 2.1: the hint orders the search; it never limits it.
+      if (hint === 'access_token') {
+        if (!(await asAccess())) await asRefresh();
+      } else if (!(await asRefresh())) {
+        await asAccess();
+      }
     },
   };
 }

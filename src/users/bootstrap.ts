@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
 import { isClientError } from '../errors';
-import type { UserService } from './service';
+import { SYSTEM_ACTOR, type UserService } from './service';
 
 export const GENERATED_ADMIN_USERNAME = 'admin';
 
@@ -31,7 +31,7 @@ export async function ensureInitialAdmin(
   try {
     // Production configuration has already checked ADMIN_PASSWORD against the policy; a developer
     // may pick a short one for a throwaway local database.
-    await users.create({ ...wanted, roles: ['ADMIN'] }, { skipPasswordPolicy: true });
+    await users.create({ ...wanted, roles: ['ADMIN'] }, SYSTEM_ACTOR, { skipPasswordPolicy: true });
   } catch (error) {
     // Another instance sharing the database created it first: that is the outcome we wanted.
     if (isClientError(error) && error.extensions.field === 'username') return null;

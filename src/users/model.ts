@@ -11,6 +11,9 @@ const userSchema = new Schema(
     fullName: { type: String },
     roles: { type: [{ type: String, enum: ROLES }], required: true },
     disabled: { type: Boolean, required: true, default: false },
+    // Bumped whenever every session must end (password, roles, disable, "log out everywhere"):
+    // access tokens carry the version they were issued under and stop working once it moves.
+    tokenVersion: { type: Number, required: true, default: 0 },
     // Never selected unless a query asks for it by name (`+passwordHash`).
     passwordHash: { type: String, required: true, select: false },
   },

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../__generated__/graphql';
+import { actorOf } from '../context';
 import { encodeCursor } from './service';
 
 export const userResolvers: Resolvers = {
@@ -15,10 +16,12 @@ export const userResolvers: Resolvers = {
     user: (_source, { id }, { services }) => services.users.findById(id),
   },
   Mutation: {
-    createUser: (_source, { input }, { services }) => services.users.create(input),
-    updateUser: (_source, { id, input }, { services }) => services.users.update(id, input),
-    deleteUser: async (_source, { id }, { services }) => {
-      await services.users.delete(id);
+    createUser: (_source, { input }, context) =>
+      context.services.users.create(input, actorOf(context)),
+    updateUser: (_source, { id, input }, context) =>
+      context.services.users.update(id, input, actorOf(context)),
+    deleteUser: async (_source, { id }, context) => {
+      await context.services.users.delete(id, actorOf(context));
       return true;
     },
   },

@@ -2,7 +2,9 @@ import { mongo, trusted, Types } from 'mongoose';
 import type { PasswordHasher } from '../auth/passwords';
 import { findPasswordProblem, type PasswordPolicy } from '../auth/password-policy';
 import type { Role } from '../auth/roles';
+import type { AuditService } from '../audit/service';
 import { badUserInput, notFound } from '../errors';
+import type { SessionService } from '../sessions/service';
 import {
   findEmailProblem,
   findUsernameProblem,
@@ -34,6 +36,14 @@ export interface UserPage {
 
 export const PAGE_SIZE_MAX = 100;
 
+/** Who asked for a change, for the audit trail; null id for the system itself. */
+export interface Actor {
+  readonly id: Types.ObjectId | null;
+  readonly ip: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, ip: null });
+
 export interface UserService {
   /** Creates indexes the data layer relies on for uniqueness; safe to repeat. */
   ensureIndexes(): Promise<void>;
@@ -41,11 +51,23 @@ export interface UserService {
   findActive(id: string): Promise<UserRecord | null>;
   /** Includes the password hash: for checking credentials only. */
   findForSignIn(username: string): Promise<UserWithPasswordHash | null>;
+  findWithPasswordHash(id: Types.ObjectId): Promise<UserWithPasswordHash | null>;
   findById(id: string): Promise<UserRecord | null>;
   list(first: number, after: string | null): Promise<UserPage>;
-  create(input: NewUser, options?: { skipPasswordPolicy?: boolean }): Promise<UserRecord>;
-  update(id: string, changes: UserChanges): Promise<UserRecord>;
-  delete(id: string): Promise<void>;
+  create(
+    input: NewUser,
+    actor: Actor,
+    options?: { skipPasswordPolicy?: boolean },
+  ): Promise<UserRecord>;
+  /** Changing roles or the disabled flag ends every session of the user. */
+  update(id: string, changes: UserChanges, actor: Actor): Promise<UserRecord>;
+  delete(id: string, actor: Actor): Promise<void>;
+  /** Stores a new hash and ends every session; returns the new token version. */
+  replacePassword(id: Types.ObjectId, passwordHash: string): Promise<number | null>;
+  /** Swaps in a stronger hash of the same password, only if the stored one is still `previous`. */
+  upgradePasswordHash(id: Types.ObjectId, previous: string, next: string): Promise<void>;
+  /** Ends every session of the user; false when there is no such user. */
+  revokeAllSessions(id: Types.ObjectId): Promise<boolean>;
 }
 
 const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
@@ -94,11 +116,18 @@ function uniqueRoles(roles: readonly Role[]): Role[] {
   return [...new Set(roles)];
 }
 
-export function createUserService(
-  model: UserModel,
-  hasher: PasswordHasher,
-  policy: PasswordPolicy,
-): UserService {
+function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
+  return a.length === b.length && a.every((role) => b.includes(role));
+}
+
+export function createUserService(deps: {
+  model: UserModel;
+  hasher: PasswordHasher;
+  policy: PasswordPolicy;
+  sessions: SessionService;
+  audit: AuditService;
+}): UserService {
+  const { model, hasher, policy, sessions, audit } = deps;
   const countActiveAdmins = () => model.countDocuments({ roles: 'ADMIN', disabled: false });
 
   /**
@@ -137,6 +166,10 @@ export function createUserService(
         .lean<UserWithPasswordHash>();
     },
 
+    async findWithPasswordHash(id) {
+      return model.findById(id).select('+passwordHash').lean<UserWithPasswordHash>();
+    },
+
     async findById(id) {
       return model.findById(parseId(id, 'id')).lean<UserRecord>();
     },
@@ -157,7 +190,7 @@ export function createUserService(
       return { users: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
     },
 
-    async create(input, options = {}) {
+    async create(input, actor, options = {}) {
       const usernameProblem = findUsernameProblem(input.username);
       if (usernameProblem) throw badUserInput('username', usernameProblem);
       if (!options.skipPasswordPolicy) {
@@ -182,10 +215,18 @@ export function createUserService(
         })
         .catch((error: unknown) => rethrowDuplicate(error, input.username));
       const { passwordHash: _omitted, ...record } = created.toObject();
+      await audit.record({
+        action: 'user.created',
+        outcome: 'success',
+        actorId: actor.id,
+        targetId: record._id,
+        ip: actor.ip,
+        details: { roles: record.roles },
+      });
       return record;
     },
 
-    async update(id, changes) {
+    async update(id, changes, actor) {
       const _id = parseId(id, 'id');
       checkOptionalText('email', changes.email, findEmailProblem);
       checkOptionalText('fullName', changes.fullName, findFullNameProblem);
@@ -214,11 +255,21 @@ export function createUserService(
         });
       const guardField = set.disabled === true ? 'disabled' : 'roles';
       if (losesAdmin) await refuseIfLastAdmin(guardField);
+      const rolesChanged = set.roles !== undefined && !sameRoles(set.roles as Role[], before.roles);
+      const disabledChanged = set.disabled !== undefined && set.disabled !== before.disabled;
 
       // updateOne then a read, not findOneAndUpdate: FerretDB cannot project in findAndModify,
-      // and the hash must stay out of the result.
+      // and the hash must stay out of the result. The token version moves in the same atomic
+      // update as the roles or the flag, so no token outlives the change.
       const { matchedCount } = await model
-        .updateOne({ _id }, { $set: set, $unset: unset })
+        .updateOne(
+          { _id },
+          {
+            $set: set,
+            $unset: unset,
+            ...(rolesChanged || disabledChanged ? { $inc: { tokenVersion: 1 } } : {}),
+          },
+        )
         .catch((error: unknown) => rethrowDuplicate(error, null));
       const after = matchedCount === 0 ? null : await model.findById(_id).lean<UserRecord>();
       if (!after) throw notFound('User');
@@ -231,10 +282,24 @@ export function createUserService(
         );
         throw badUserInput(guardField, LAST_ADMIN_PROBLEM);
       }
+      const base = { outcome: 'success', actorId: actor.id, targetId: _id, ip: actor.ip } as const;
+      if (rolesChanged) {
+        await audit.record({
+          ...base,
+          action: 'user.roles_changed',
+          details: { from: before.roles, to: after.roles },
+        });
+      }
+      if (disabledChanged) {
+        await audit.record({ ...base, action: after.disabled ? 'user.disabled' : 'user.enabled' });
+      }
+      if (rolesChanged || disabledChanged) {
+        await sessions.revokeAllForUser(_id, rolesChanged ? 'roles changed' : 'user disabled');
+      }
       return after;
     },
 
-    async delete(id) {
+    async delete(id, actor) {
       const _id = parseId(id, 'id');
       const before = await model.findById(_id).select('+passwordHash').lean<UserWithPasswordHash>();
       if (!before) throw notFound('User');
@@ -246,6 +311,33 @@ export function createUserService(
         await model.collection.insertOne(before);
         throw badUserInput('id', LAST_ADMIN_PROBLEM);
       }
+      await sessions.deleteAllForUser(_id);
+      await audit.record({
+        action: 'user.deleted',
+        outcome: 'success',
+        actorId: actor.id,
+        targetId: _id,
+        ip: actor.ip,
+        details: { username: before.username },
+      });
+    },
+
+    async replacePassword(id, passwordHash) {
+      const { matchedCount } = await model.updateOne(
+        { _id: id },
+        { $set: { passwordHash }, $inc: { tokenVersion: 1 } },
+      );
+      if (matchedCount === 0) return null;
+      return (await model.findById(id).lean<UserRecord>())?.tokenVersion ?? null;
+    },
+
+    async upgradePasswordHash(id, previous, next) {
+      await model.updateOne({ _id: id, passwordHash: previous }, { $set: { passwordHash: next } });
+    },
+
+    async revokeAllSessions(id) {
+      const { matchedCount } = await model.updateOne({ _id: id }, { $inc: { tokenVersion: 1 } });
+      return matchedCount > 0;
     },
   };
 }

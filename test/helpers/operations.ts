@@ -15,15 +15,23 @@ export const UserFieldsFragment = graphql(`
   }
 `);
 
+export const AuthPayloadFieldsFragment = graphql(`
+  fragment AuthPayloadFields on AuthPayload {
+    accessToken
+    tokenType
+    expiresIn
+    refreshToken
+    refreshExpiresIn
+    user {
+      ...UserFields
+    }
+  }
+`);
+
 export const LoginMutation = graphql(`
   mutation Login($username: String!, $password: String!) {
     login(username: $username, password: $password) {
-      accessToken
-      tokenType
-      expiresIn
-      user {
-        ...UserFields
-      }
+      ...AuthPayloadFields
     }
   }
 `);
@@ -100,5 +108,59 @@ export const UpdateUserMutation = graphql(`
 export const DeleteUserMutation = graphql(`
   mutation DeleteUser($id: ID!) {
     deleteUser(id: $id)
+  }
+`);
+
+export const RefreshTokenMutation = graphql(`
+  mutation RefreshToken($refreshToken: String!) {
+    refreshToken(refreshToken: $refreshToken) {
+      ...AuthPayloadFields
+    }
+  }
+`);
+
+export const ChangePasswordMutation = graphql(`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
+      ...AuthPayloadFields
+    }
+  }
+`);
+
+export const SessionsQuery = graphql(`
+  query Sessions {
+    sessions {
+      id
+      createdAt
+      lastUsedAt
+      expiresAt
+      userAgent
+      ipAddress
+      current
+    }
+  }
+`);
+
+export const LogoutMutation = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
+
+export const LogoutAllMutation = graphql(`
+  mutation LogoutAll {
+    logoutAll
+  }
+`);
+
+export const RevokeSessionMutation = graphql(`
+  mutation RevokeSession($id: ID!) {
+    revokeSession(id: $id)
+  }
+`);
+
+export const RevokeUserSessionsMutation = graphql(`
+  mutation RevokeUserSessions($userId: ID!) {
+    revokeUserSessions(userId: $userId)
   }
 `);

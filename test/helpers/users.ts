@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../../src/auth/roles';
+import { SYSTEM_ACTOR } from '../../src/users/service';
 import type { TestApi } from './api';
 
 export interface TestUser {
@@ -25,13 +26,37 @@ export async function createUser(
   const username = options.username ?? uniqueUsername(options.roles?.[0]?.toLowerCase());
   const password = options.password ?? strongPassword();
   const roles = options.roles ?? ['USER'];
-  const user = await api.app.services.users.create({ username, password, roles });
+  const { users } = api.app.services;
+  const user = await users.create({ username, password, roles }, SYSTEM_ACTOR);
   const id = user._id.toHexString();
-  if (options.disabled) await api.app.services.users.update(id, { disabled: true });
+  if (options.disabled) await users.update(id, { disabled: true }, SYSTEM_ACTOR);
   return { id, username, password, roles };
 }
 
-/** A real signed access token for `user`, from the app's own token service. */
-export function tokenFor(api: TestApi, user: Pick<TestUser, 'id'>): string {
-  return api.app.services.tokens.issueAccessToken(user.id).token;
+/**
+ * A real signed access token for `user` with a real session behind it, from the app's own
+ * services (the same calls `login` makes, minus the argon2 check).
+ */
+export async function tokenFor(api: TestApi, user: Pick<TestUser, 'id'>): Promise<string> {
+  return (await sessionFor(api, user)).token;
+}
+
+export async function sessionFor(
+  api: TestApi,
+  user: Pick<TestUser, 'id'>,
+): Promise<{ token: string; sessionId: string; refreshToken: string }> {
+  const { users, sessions, tokens } = api.app.services;
+  const record = await users.findById(user.id);
+  if (!record) throw new Error(`no user ${user.id}`);
+  const { session, refreshToken } = await sessions.start(record._id, record.tokenVersion, {
+    ip: null,
+    userAgent: 'test helper',
+  });
+  const sessionId = session._id.toHexString();
+  const { token } = tokens.issueAccessToken({
+    userId: user.id,
+    sessionId,
+    tokenVersion: record.tokenVersion,
+  });
+  return { token, sessionId, refreshToken };
 }

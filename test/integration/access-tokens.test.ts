@@ -1,16 +1,19 @@
 import jwt from 'jsonwebtoken';
+import { SYSTEM_ACTOR } from '../../src/users/service';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
 import { CreateUserMutation, HealthQuery } from '../helpers/operations';
-import { createUser, strongPassword, tokenFor, type TestUser } from '../helpers/users';
+import { createUser, sessionFor, strongPassword, tokenFor, type TestUser } from '../helpers/users';
 
 let api: TestApi;
 let admin: TestUser;
+let adminSession: string;
 let secret: Buffer;
 
 beforeAll(async () => {
-  secret = Buffer.from('a'.repeat(64));
+  secret = Buffer.from('k9'.repeat(24));
   api = await startTestApi({ JWT_SECRET: secret.toString('utf8') });
   admin = await createUser(api, { roles: ['ADMIN'] });
+  adminSession = (await sessionFor(api, admin)).sessionId;
 });
 afterAll(() => api.close());
 
@@ -20,6 +23,8 @@ const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('bas
 function claimsFor(user: TestUser, overrides: Record<string, unknown> = {}) {
   return {
     sub: user.id,
+    sid: adminSession,
+    ver: 0,
     jti: 'forged',
     iss: api.config.jwt.issuer,
     aud: api.config.jwt.audience,
@@ -30,16 +35,25 @@ function claimsFor(user: TestUser, overrides: Record<string, unknown> = {}) {
 }
 
 const sign = (payload: object, options: jwt.SignOptions = {}) =>
-  jwt.sign(payload, secret, { algorithm: 'HS256', ...options });
+  jwt.sign(payload, secret, {
+    algorithm: 'HS256',
+    header: { alg: options.algorithm ?? 'HS256', typ: 'at+jwt' },
+    ...options,
+  });
 
 describe('bearer tokens in the request context', () => {
+  test('when a token is signed correctly with the right claims, then it is accepted', async () => {
+    const response = await execute(api, HealthQuery, undefined, { token: sign(claimsFor(admin)) });
+    expect(response.status).toBe(200);
+  });
+
   const forgeries: [string, () => Promise<string> | string][] = [
-    ['alg none', () => `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claimsFor(admin))}.`],
+    ['alg none', () => `${encode({ alg: 'none', typ: 'at+jwt' })}.${encode(claimsFor(admin))}.`],
     ['HS512 with the real secret', () => sign(claimsFor(admin), { algorithm: 'HS512' })],
     [
       'a tampered payload',
-      () => {
-        const [header, , signature] = tokenFor(api, admin).split('.');
+      async () => {
+        const [header, , signature] = (await tokenFor(api, admin)).split('.');
         return `${header}.${encode(claimsFor(admin, { jti: 'changed' }))}.${signature}`;
       },
     ],
@@ -53,25 +67,45 @@ describe('bearer tokens in the request context', () => {
     ],
     ['the wrong issuer', () => sign(claimsFor(admin, { iss: 'someone-else' }))],
     ['the wrong audience', () => sign(claimsFor(admin, { aud: 'someone-else' }))],
-    ['another secret', () => jwt.sign(claimsFor(admin), 'b'.repeat(64), { algorithm: 'HS256' })],
+    [
+      'a plain JWT rather than an access token (typ JWT)',
+      () => jwt.sign(claimsFor(admin), secret, { algorithm: 'HS256' }),
+    ],
+    [
+      'another secret',
+      () =>
+        jwt.sign(claimsFor(admin), 'b'.repeat(64), {
+          algorithm: 'HS256',
+          header: { alg: 'HS256', typ: 'at+jwt' },
+        }),
+    ],
     ['garbage', () => 'garbage'],
     [
       'a deleted user',
       async () => {
         const doomed = await createUser(api, { roles: ['ADMIN'] });
-        const token = tokenFor(api, doomed);
-        await api.app.services.users.delete(doomed.id);
+        const token = await tokenFor(api, doomed);
+        await api.app.services.users.delete(doomed.id, SYSTEM_ACTOR);
         return token;
       },
     ],
     [
       'a disabled user',
       async () => {
-        const disabled = await createUser(api, { roles: ['ADMIN'], disabled: true });
-        return tokenFor(api, disabled);
+        const user = await createUser(api, { roles: ['ADMIN'] });
+        const token = await tokenFor(api, user);
+        await api.app.services.users.update(user.id, { disabled: true }, SYSTEM_ACTOR);
+        return token;
       },
     ],
     ['a user id that never existed', () => sign(claimsFor({ ...admin, id: '0'.repeat(24) }))],
+    ['a session that does not exist', () => sign(claimsFor(admin, { sid: 'f'.repeat(24) }))],
+    ['an older token version', () => sign(claimsFor(admin, { ver: -1 }))],
+    [
+      "another user's session",
+      async () =>
+        sign(claimsFor(admin, { sid: (await sessionFor(api, await createUser(api))).sessionId })),
+    ],
   ];
 
   test.each(forgeries)(
@@ -114,7 +148,7 @@ describe('bearer tokens in the request context', () => {
 
   test('when the scheme is written in lower case, then the token is still accepted', async () => {
     const response = await execute(api, HealthQuery, undefined, {
-      headers: { authorization: `bearer ${tokenFor(api, admin)}` },
+      headers: { authorization: `bearer ${await tokenFor(api, admin)}` },
     });
     expect(response.status).toBe(200);
   });

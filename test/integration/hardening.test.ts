@@ -48,7 +48,7 @@ describe('in production', () => {
   test('when a resolver fails unexpectedly, then the client sees a generic error and the log has it all', async () => {
     const admin = await createUser(api, { roles: ['ADMIN'] });
     const id = await insertCorruptUser(api);
-    const response = await execute(api, UserQuery, { id }, { token: tokenFor(api, admin) });
+    const response = await execute(api, UserQuery, { id }, { token: await tokenFor(api, admin) });
     expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
     const [error] = response.body.errors ?? [];
     expect(error?.message).toBe('Internal server error');
@@ -64,7 +64,7 @@ describe('in production', () => {
   test('when the database fails under a request, then no driver text reaches the client', async () => {
     const broken = await startTestApi(PRODUCTION);
     const admin = await createUser(broken, { roles: ['ADMIN'] });
-    const token = tokenFor(broken, admin);
+    const token = await tokenFor(broken, admin);
     await broken.connection.close();
     try {
       const response = await execute(broken, UsersQuery, { first: 5 }, { token });
@@ -101,7 +101,7 @@ describe('in development', () => {
   test('when a resolver fails unexpectedly, then the message is still masked but a stack helps', async () => {
     const admin = await createUser(api, { roles: ['ADMIN'] });
     const id = await insertCorruptUser(api);
-    const response = await execute(api, UserQuery, { id }, { token: tokenFor(api, admin) });
+    const response = await execute(api, UserQuery, { id }, { token: await tokenFor(api, admin) });
     const [error] = response.body.errors ?? [];
     expect(error?.message).toBe('Internal server error');
     expect(error?.extensions?.stacktrace).toEqual(expect.any(Array));

@@ -88,7 +88,7 @@ describe('bad input never gets a 500', () => {
           isRoot: true,
         } as never,
       },
-      { token: tokenFor(api, admin) },
+      { token: await tokenFor(api, admin) },
     );
     expect(response.status).toBe(400);
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
@@ -104,7 +104,7 @@ describe('bad input never gets a 500', () => {
       api,
       CreateUserMutation,
       { input: { username: 'enum-typo', password: strongPassword(), roles: ['ADMN'] } as never },
-      { token: tokenFor(api, admin) },
+      { token: await tokenFor(api, admin) },
     );
     expect(enumValue.status).toBe(400);
     for (const response of [field, enumValue]) {

@@ -3,11 +3,18 @@ import { buildSchema } from '../../src/schema';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
 import {
   AdminOnlyQuery,
+  ChangePasswordMutation,
   CreateUserMutation,
   DeleteUserMutation,
   HealthQuery,
   LoginMutation,
+  LogoutAllMutation,
+  LogoutMutation,
   MeQuery,
+  RefreshTokenMutation,
+  RevokeSessionMutation,
+  RevokeUserSessionsMutation,
+  SessionsQuery,
   UpdateUserMutation,
   UserOnlyQuery,
   UserQuery,
@@ -15,6 +22,7 @@ import {
 } from '../helpers/operations';
 import {
   createUser,
+  sessionFor,
   strongPassword,
   tokenFor,
   uniqueUsername,
@@ -28,6 +36,7 @@ interface Case {
   /** Sends the operation; returns a check that the write did not happen, for mutations. */
   run(
     token: string | undefined,
+    caller: Caller,
   ): Promise<{ response: Awaited<ReturnType<typeof execute>>; wrote?: () => Promise<boolean> }>;
   expected: Record<Caller, Outcome>;
 }
@@ -90,6 +99,50 @@ const matrix: Record<string, Case> = {
     })),
     expected: PUBLIC,
   },
+  'Mutation.refreshToken': {
+    run: query(RefreshTokenMutation, async () => ({
+      refreshToken: (await sessionFor(api, await createUser(api))).refreshToken,
+    })),
+    expected: PUBLIC,
+  },
+  'Query.sessions': { run: query(SessionsQuery, () => ({})), expected: SIGNED_IN },
+  'Mutation.logout': { run: query(LogoutMutation, () => ({})), expected: SIGNED_IN },
+  'Mutation.logoutAll': { run: query(LogoutAllMutation, () => ({})), expected: SIGNED_IN },
+  'Mutation.revokeSession': {
+    run: query(RevokeSessionMutation, () => ({ id: 'f'.repeat(24) })),
+    expected: SIGNED_IN,
+  },
+  'Mutation.revokeUserSessions': {
+    async run(token) {
+      const target = await createUser(api);
+      const { token: targetToken } = await sessionFor(api, target);
+      const response = await execute(
+        api,
+        RevokeUserSessionsMutation,
+        { userId: target.id },
+        { token },
+      );
+      const still = await execute(api, MeQuery, undefined, { token: targetToken });
+      return { response, wrote: () => Promise.resolve(still.status === 401) };
+    },
+    expected: ADMIN_ONLY,
+  },
+  'Mutation.changePassword': {
+    async run(token, caller) {
+      const user = callers[caller];
+      const next = strongPassword();
+      const response = await execute(
+        api,
+        ChangePasswordMutation,
+        { currentPassword: user?.password ?? 'unknown password', newPassword: next },
+        { token },
+      );
+      const changed = response.body.errors === undefined && user !== undefined;
+      if (changed) callers[caller] = { ...user, password: next };
+      return { response };
+    },
+    expected: SIGNED_IN,
+  },
   'Mutation.createUser': {
     async run(token) {
       const username = uniqueUsername('matrix');
@@ -145,7 +198,10 @@ describe('role matrix', () => {
     'when %s is called by %s, then %s',
     async (_field, caller, expected, testCase) => {
       const user = callers[caller];
-      const { response, wrote } = await testCase.run(user ? tokenFor(api, user) : undefined);
+      const { response, wrote } = await testCase.run(
+        user ? await tokenFor(api, user) : undefined,
+        caller,
+      );
       switch (expected) {
         case 'ok':
           expect(response.status).toBe(200);
@@ -158,8 +214,17 @@ describe('role matrix', () => {
           if (wrote) await expect(wrote()).resolves.toBe(false);
           break;
         default:
-          expect(response.status).toBe(200);
           expect(errorCodes(response)).toEqual([expected]);
+          // RFC 6750 at the HTTP layer when the whole request was refused; 200 with partial data.
+          if (response.body.data === null) {
+            expect(response.status).toBe(expected === 'UNAUTHENTICATED' ? 401 : 403);
+            expect(response.headers.get('www-authenticate')).toBe(
+              expected === 'UNAUTHENTICATED' ? 'Bearer' : 'Bearer error="insufficient_scope"',
+            );
+          } else {
+            expect(response.status).toBe(200);
+            expect(response.headers.get('www-authenticate')).toBeNull();
+          }
           if (wrote) await expect(wrote()).resolves.toBe(false);
       }
     },

@@ -30,7 +30,7 @@ let adminToken: string;
 beforeAll(async () => {
   api = await startTestApi();
   admin = await createUser(api, { roles: ['ADMIN'] });
-  adminToken = tokenFor(api, admin);
+  adminToken = await tokenFor(api, admin);
 });
 afterAll(() => api.close());
 
@@ -210,31 +210,48 @@ describe('updating users', () => {
 });
 
 describe('authorization changes take effect on the next request', () => {
-  test('when an admin is demoted, then the same token is refused admin fields at once', async () => {
+  test('when an admin is demoted, then their sessions end and a new token is refused admin fields', async () => {
     const other = await createUser(api, { roles: ['ADMIN'] });
-    const token = tokenFor(api, other);
+    const token = await tokenFor(api, other);
     expect((await execute(api, AdminOnlyQuery, undefined, { token })).body.data).toEqual({
       adminOnly: 'Hello, Admin!',
     });
     await execute(api, UpdateUserMutation, { id: other.id, input: { roles: ['USER'] } }, asAdmin);
+    expect((await execute(api, AdminOnlyQuery, undefined, { token })).status).toBe(401);
+    const fresh = await tokenFor(api, other);
+    expect(errorCodes(await execute(api, AdminOnlyQuery, undefined, { token: fresh }))).toEqual([
+      'FORBIDDEN',
+    ]);
+  });
+
+  test('when roles change in the database, then the same token sees them on its next request', async () => {
+    const other = await createUser(api, { roles: ['ADMIN'] });
+    const token = await tokenFor(api, other);
+    expect((await execute(api, AdminOnlyQuery, undefined, { token })).status).toBe(200);
+    // An operator's script, say: the token is untouched, so only a per-request read can notice.
+    await api.connection.db
+      ?.collection('users')
+      .updateOne({ username: other.username }, { $set: { roles: ['USER'] } });
     expect(errorCodes(await execute(api, AdminOnlyQuery, undefined, { token }))).toEqual([
       'FORBIDDEN',
     ]);
   });
 
-  test('when a user is disabled, then the token stops working, and works again once enabled', async () => {
+  test('when a user is disabled, then the token stops working for good, even once re-enabled', async () => {
     const target = await createUser(api);
-    const token = tokenFor(api, target);
+    const token = await tokenFor(api, target);
     expect((await execute(api, MeQuery, undefined, { token })).status).toBe(200);
     await execute(api, UpdateUserMutation, { id: target.id, input: { disabled: true } }, asAdmin);
     expect((await execute(api, MeQuery, undefined, { token })).status).toBe(401);
     await execute(api, UpdateUserMutation, { id: target.id, input: { disabled: false } }, asAdmin);
-    expect((await execute(api, MeQuery, undefined, { token })).status).toBe(200);
+    expect((await execute(api, MeQuery, undefined, { token })).status).toBe(401);
+    const fresh = await tokenFor(api, target);
+    expect((await execute(api, MeQuery, undefined, { token: fresh })).status).toBe(200);
   });
 
   test('when a user is deleted, then the token stops working', async () => {
     const target = await createUser(api);
-    const token = tokenFor(api, target);
+    const token = await tokenFor(api, target);
     const deleted = await execute(api, DeleteUserMutation, { id: target.id }, asAdmin);
     expect(deleted.body).toEqual({ data: { deleteUser: true } });
     expect((await execute(api, MeQuery, undefined, { token })).status).toBe(401);
@@ -252,7 +269,7 @@ describe('the last active administrator', () => {
   beforeAll(async () => {
     solo = await startTestApi();
     soloAdmin = await createUser(solo, { roles: ['ADMIN'] });
-    soloToken = tokenFor(solo, soloAdmin);
+    soloToken = await tokenFor(solo, soloAdmin);
   });
   afterAll(() => solo.close());
 
@@ -313,7 +330,7 @@ describe('the last active administrator', () => {
         solo,
         UpdateUserMutation,
         { id: soloAdmin.id, input: { roles: ['USER'] } },
-        { token: tokenFor(solo, second) },
+        { token: await tokenFor(solo, second) },
       ),
     ]);
     const admins = await solo.connection.db
@@ -330,7 +347,7 @@ describe('paging through users', () => {
   beforeAll(async () => {
     paged = await startTestApi();
     const pager = await createUser(paged, { roles: ['ADMIN'] });
-    token = tokenFor(paged, pager);
+    token = await tokenFor(paged, pager);
     for (let i = 0; i < 6; i += 1) await createUser(paged);
   });
   afterAll(() => paged.close());

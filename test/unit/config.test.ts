@@ -23,15 +23,25 @@ describe('loadConfig', () => {
   test('when the environment is empty, then development defaults apply', () => {
     const config = loadConfig({});
     expect(config.nodeEnv).toBe('development');
-    expect(config.http).toEqual({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 102_400 });
+    expect(config.http).toEqual({
+      port: 4000,
+      host: '127.0.0.1',
+      bodyLimitBytes: 102_400,
+      trustProxy: [],
+    });
     expect(config.mongodbUri).toBeNull();
     expect(config.jwt.secretIsEphemeral).toBe(true);
-    expect(config.jwt.secret.symmetricKeySize).toBeGreaterThanOrEqual(32);
+    expect(config.jwt.secret?.symmetricKeySize).toBeGreaterThanOrEqual(32);
     expect(config.jwt.accessTokenTtlSeconds).toBe(900);
     expect(config.passwords).toMatchObject({ minLength: 15, maxLength: 128 });
     expect(config.passwords.argon2).toEqual({ memoryCost: 65_536, timeCost: 3, parallelism: 4 });
     expect(config.generateInitialAdmin).toBe(true);
-    expect(config.graphql).toEqual({ introspection: true, landingPage: true, stackTraces: true });
+    expect(config.graphql).toEqual({
+      maxTokens: 1000,
+      introspection: true,
+      landingPage: true,
+      stackTraces: true,
+    });
   });
 
   test('when production is fully configured, then it is hardened', () => {
@@ -40,7 +50,7 @@ describe('loadConfig', () => {
     expect(config.jwt.secretIsEphemeral).toBe(false);
     expect(config.initialAdmin).toEqual({ username: 'root', password: PRODUCTION.ADMIN_PASSWORD });
     expect(config.generateInitialAdmin).toBe(false);
-    expect(config.graphql).toEqual({
+    expect(config.graphql).toMatchObject({
       introspection: false,
       landingPage: false,
       stackTraces: false,

@@ -1,56 +1,96 @@
-import { createSecretKey, randomBytes } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { createTokenService } from '../../src/auth/tokens';
+import { keyId } from '../../src/auth/signing-keys';
+import { createTokenService, type TokenSettings } from '../../src/auth/tokens';
 
 const secretBytes = randomBytes(32);
-const settings = {
-  secret: createSecretKey(secretBytes),
+const base = {
   issuer: 'issuer-under-test',
   audience: 'audience-under-test',
   accessTokenTtlSeconds: 900,
 };
-const tokens = createTokenService(settings);
+const hmacSettings: TokenSettings = {
+  ...base,
+  algorithm: 'HS256',
+  secret: createSecretKey(secretBytes),
+  privateKey: null,
+  publicKeys: [],
+};
+const tokens = createTokenService(hmacSettings);
+const subject = { userId: 'user-1', sessionId: 'session-1', tokenVersion: 3 };
 const now = () => Math.floor(Date.now() / 1000);
 
 function forge(payload: object, options: jwt.SignOptions = {}, secret: jwt.Secret = secretBytes) {
-  return jwt.sign(payload, secret, { algorithm: 'HS256', ...options });
+  return jwt.sign(payload, secret, {
+    algorithm: 'HS256',
+    header: { alg: options.algorithm ?? 'HS256', typ: 'at+jwt' },
+    ...options,
+  });
 }
 
 const validClaims = () => ({
   sub: 'user-1',
+  sid: 'session-1',
+  ver: 3,
   jti: 'id-1',
-  iss: settings.issuer,
-  aud: settings.audience,
+  iss: base.issuer,
+  aud: base.audience,
   iat: now(),
   exp: now() + 60,
 });
 
-describe('access tokens', () => {
-  test('when a token is issued, then it verifies with every required claim', () => {
-    const issued = tokens.issueAccessToken('user-1');
+function asymmetric(
+  algorithm: 'EdDSA' | 'ES256' | 'RS256',
+  privateKey: KeyObject,
+  publicKeys: KeyObject[],
+): TokenSettings {
+  return { ...base, algorithm, secret: null, privateKey, publicKeys };
+}
+
+const keyPairs = {
+  EdDSA: () => generateKeyPairSync('ed25519'),
+  ES256: () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }),
+  RS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
+};
+
+describe('HS256 access tokens', () => {
+  test('when a token is issued, then it verifies with every required claim and typ at+jwt', () => {
+    const issued = tokens.issueAccessToken(subject);
     expect(issued.expiresIn).toBe(900);
     const claims = tokens.verifyAccessToken(issued.token);
-    expect(claims).toMatchObject({ sub: 'user-1' });
+    expect(claims).toMatchObject({ sub: 'user-1', sid: 'session-1', ver: 3 });
     expect(claims?.exp).toBe((claims?.iat ?? 0) + 900);
     const decoded = jwt.decode(issued.token, { complete: true });
-    expect(decoded?.header.alg).toBe('HS256');
-    expect(decoded?.payload).toMatchObject({ iss: settings.issuer, aud: settings.audience });
+    expect(decoded?.header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(decoded?.payload).toMatchObject({ iss: base.issuer, aud: base.audience });
+    expect(tokens.jwks()).toBeNull();
   });
 
   test('when two tokens are issued, then their jti differ', () => {
-    const first = tokens.verifyAccessToken(tokens.issueAccessToken('u').token);
-    const second = tokens.verifyAccessToken(tokens.issueAccessToken('u').token);
+    const first = tokens.verifyAccessToken(tokens.issueAccessToken(subject).token);
+    const second = tokens.verifyAccessToken(tokens.issueAccessToken(subject).token);
     expect(first?.jti).not.toBe(second?.jti);
   });
 
   test('when a token is forged with alg none, then it is refused', () => {
     const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
-    const unsigned = `${encode({ alg: 'none', typ: 'JWT' })}.${encode(validClaims())}.`;
+    const unsigned = `${encode({ alg: 'none', typ: 'at+jwt' })}.${encode(validClaims())}.`;
     expect(tokens.verifyAccessToken(unsigned)).toBeNull();
   });
 
   test('when a token uses another algorithm with the real secret, then it is refused', () => {
     expect(tokens.verifyAccessToken(forge(validClaims(), { algorithm: 'HS512' }))).toBeNull();
+  });
+
+  test('when a JWT is not typed as an access token, then it is refused', () => {
+    expect(tokens.verifyAccessToken(forge(validClaims()))).not.toBeNull();
+    const plain = jwt.sign(validClaims(), secretBytes, { algorithm: 'HS256' });
+    expect(tokens.verifyAccessToken(plain)).toBeNull();
+    const idToken = jwt.sign(validClaims(), secretBytes, {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', typ: 'id+jwt' },
+    });
+    expect(tokens.verifyAccessToken(idToken)).toBeNull();
   });
 
   test('when the payload is tampered with, then it is refused', () => {
@@ -70,6 +110,10 @@ describe('access tokens', () => {
     expect(tokens.verifyAccessToken(forge({ ...validClaims(), exp: now() - 2 }))).not.toBeNull();
   });
 
+  test('when a token is not yet valid, then it is refused', () => {
+    expect(tokens.verifyAccessToken(forge({ ...validClaims(), nbf: now() + 60 }))).toBeNull();
+  });
+
   test('when a token has no exp, then it is refused', () => {
     const { exp: _exp, ...claims } = validClaims();
     expect(tokens.verifyAccessToken(forge(claims))).toBeNull();
@@ -81,15 +125,83 @@ describe('access tokens', () => {
   });
 
   test('when a required claim is missing, then it is refused', () => {
-    const { sub: _sub, ...noSubject } = validClaims();
-    const { jti: _jti, ...noId } = validClaims();
-    expect(tokens.verifyAccessToken(forge(noSubject))).toBeNull();
-    expect(tokens.verifyAccessToken(forge(noId))).toBeNull();
+    for (const claim of ['sub', 'sid', 'ver', 'jti', 'iat'] as const) {
+      const claims: Record<string, unknown> = validClaims();
+      delete claims[claim];
+      expect(tokens.verifyAccessToken(forge(claims, { noTimestamp: true }))).toBeNull();
+    }
   });
 
   test('when the token is garbage or absurdly long, then it is refused', () => {
     expect(tokens.verifyAccessToken('')).toBeNull();
     expect(tokens.verifyAccessToken('not.a.token')).toBeNull();
     expect(tokens.verifyAccessToken('a'.repeat(10_000))).toBeNull();
+  });
+
+  test('when the secret is a plain string, then tokens still round-trip', () => {
+    const stringSecret = createTokenService({ ...hmacSettings, secret: 's'.repeat(40) });
+    const issued = stringSecret.issueAccessToken(subject);
+    expect(stringSecret.verifyAccessToken(issued.token)).not.toBeNull();
+  });
+});
+
+describe.each(['EdDSA', 'ES256', 'RS256'] as const)('%s access tokens', (algorithm) => {
+  const current = keyPairs[algorithm]();
+  const service = createTokenService(
+    asymmetric(algorithm, current.privateKey, [current.publicKey]),
+  );
+
+  test('when a token is issued, then it carries the key id and verifies', () => {
+    const { token } = service.issueAccessToken(subject);
+    const decoded = jwt.decode(token, { complete: true });
+    expect(decoded?.header).toEqual({
+      alg: algorithm,
+      typ: 'at+jwt',
+      kid: keyId(current.publicKey),
+    });
+    expect(service.verifyAccessToken(token)).toMatchObject({ sub: 'user-1', sid: 'session-1' });
+  });
+
+  test('when the kid is unknown or missing, then the token is refused', () => {
+    const { token } = service.issueAccessToken(subject);
+    const [, payload, signature] = token.split('.');
+    for (const header of [
+      { alg: algorithm, typ: 'at+jwt', kid: 'unknown' },
+      { alg: algorithm, typ: 'at+jwt' },
+    ]) {
+      const rebuilt = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}.${signature}`;
+      expect(service.verifyAccessToken(rebuilt)).toBeNull();
+    }
+  });
+
+  test('when an HS256 token is signed with the public key as secret, then it is refused', () => {
+    const publicPem = current.publicKey.export({ format: 'pem', type: 'spki' });
+    const confused = jwt.sign(validClaims(), publicPem, {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', typ: 'at+jwt', kid: keyId(current.publicKey) },
+    });
+    expect(service.verifyAccessToken(confused)).toBeNull();
+  });
+
+  test('when the key is rotated, then old tokens verify until their key is retired', () => {
+    const { token: oldToken } = service.issueAccessToken(subject);
+    const next = keyPairs[algorithm]();
+    const rotated = createTokenService(
+      asymmetric(algorithm, next.privateKey, [next.publicKey, current.publicKey]),
+    );
+    expect(rotated.verifyAccessToken(oldToken)).not.toBeNull();
+    expect(rotated.jwks()?.keys.map((key) => key.kid)).toEqual([
+      keyId(next.publicKey),
+      keyId(current.publicKey),
+    ]);
+    const retired = createTokenService(asymmetric(algorithm, next.privateKey, [next.publicKey]));
+    expect(retired.verifyAccessToken(oldToken)).toBeNull();
+    expect(retired.verifyAccessToken(rotated.issueAccessToken(subject).token)).not.toBeNull();
+  });
+
+  test('when the JWKS is published, then it holds public members only', () => {
+    const [jwk] = service.jwks()?.keys ?? [];
+    expect(jwk).toMatchObject({ alg: algorithm, use: 'sig', kid: keyId(current.publicKey) });
+    expect(jwk).not.toHaveProperty('d');
   });
 });

@@ -1,0 +1,73 @@
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+
+export const JWT_ALGORITHMS = ['HS256', 'EdDSA', 'ES256', 'RS256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
+
+const RSA_MIN_BITS = 2048;
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/g;
+
+/** The one algorithm a key may be used with, or why it cannot be used at all. */
+export function algorithmForKey(key: KeyObject): AsymmetricAlgorithm | { problem: string } {
+  switch (key.asymmetricKeyType) {
+    case 'ed25519':
+      return 'EdDSA';
+    case 'ec':
+      return key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+        ? 'ES256'
+        : { problem: 'EC keys must use the P-256 curve (ES256)' };
+    case 'rsa':
+      return (key.asymmetricKeyDetails?.modulusLength ?? 0) >= RSA_MIN_BITS
+        ? 'RS256'
+        : { problem: `RSA keys must have at least ${RSA_MIN_BITS} bits` };
+    default:
+      return {
+        problem: `unsupported key type ${key.asymmetricKeyType ?? 'secret'}; use Ed25519, P-256 or RSA`,
+      };
+  }
+}
+
+export function isAsymmetricAlgorithm(value: unknown): value is AsymmetricAlgorithm {
+  return value === 'EdDSA' || value === 'ES256' || value === 'RS256';
+}
+
+/** Splits a PEM bundle into keys; throws with a short message when a block does not parse. */
+export function parsePemKeys(pem: string, kind: 'private' | 'public'): KeyObject[] {
+  const blocks = pem.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0) throw new Error('contains no PEM key');
+  return blocks.map((block) => {
+    try {
+      // A private key also yields its public half, so a rotated-out private key may be listed.
+      return kind === 'private' ? createPrivateKey(block) : createPublicKey(block);
+    } catch {
+      throw new Error(`contains a ${kind} key that cannot be read`);
+    }
+  });
+}
+
+const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {
+  OKP: ['crv', 'kty', 'x'],
+  EC: ['crv', 'kty', 'x', 'y'],
+  RSA: ['e', 'kty', 'n'],
+};
+
+/** RFC 7638 thumbprint: a key id derived from the key itself, identical on every instance. */
+export function keyId(publicKey: KeyObject): string {
+  const jwk = publicKey.export({ format: 'jwk' }) as Record<string, string>;
+  const members = THUMBPRINT_MEMBERS[jwk.kty ?? ''] ?? [];
+  const canonical = JSON.stringify(Object.fromEntries(members.map((name) => [name, jwk[name]])));
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+export interface PublicJwk {
+  readonly kty: string;
+  readonly kid: string;
+  readonly alg: AsymmetricAlgorithm;
+  readonly use: 'sig';
+  readonly [member: string]: string;
+}
+
+export function publicJwk(publicKey: KeyObject, algorithm: AsymmetricAlgorithm): PublicJwk {
+  const jwk = publicKey.export({ format: 'jwk' }) as Record<string, string>;
+  return { ...jwk, kty: jwk.kty ?? '', kid: keyId(publicKey), alg: algorithm, use: 'sig' };
+}
