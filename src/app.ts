@@ -23,12 +23,13 @@ import { createTokenService } from './auth/tokens';
 import type { Config } from './config';
 import { createContextFactory, type Context, type Services } from './context';
 import { isDatabaseReady } from './db/connection';
+import { createLocks } from './db/locks';
 import { httpErrorBody, type HttpErrorCode } from './errors';
 import { createErrorFormatter } from './format-error';
 import { requestScope, type Logger } from './logger';
 import { createOAuthRouter } from './oauth/routes';
 import { buildSchema } from './schema';
-import { createSessionModel } from './sessions/model';
+import { createSessionModels } from './sessions/model';
 import { createSessionService } from './sessions/service';
 import { createUserModel } from './users/model';
 import { createUserService } from './users/service';
@@ -115,13 +116,14 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   const { connection, logger } = deps;
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const audit = createAuditService(createAuditEventModel(connection), logger);
-  const sessions = createSessionService(createSessionModel(connection), config.sessions);
+  const sessions = createSessionService(createSessionModels(connection), config.sessions);
   const users = createUserService({
     model: createUserModel(connection),
     hasher,
     policy: config.passwords,
     sessions,
     audit,
+    locks: createLocks(connection),
   });
   await Promise.all([users.ensureIndexes(), sessions.ensureIndexes(), audit.ensureIndexes()]);
   const tokens = createTokenService(config.jwt);

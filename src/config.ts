@@ -87,6 +87,18 @@ export class ConfigError extends Error {
 }
 
 const JWT_SECRET_MIN_BYTES = 32;
+// RFC 8725 section 3.5: a human-chosen string is no key. 128 bits by a crude but conservative
+// estimate (length x log2 of the distinct characters) rejects "xxxx..." and repeated words while
+// any random 32-byte hex or base64 string passes easily.
+const JWT_SECRET_MIN_ESTIMATED_BITS = 128;
+const PASSWORD_MIN_LENGTH_DEFAULT = 15;
+
+/** A crude upper bound on a string's entropy in bits, enough to refuse obviously weak secrets. */
+export function estimateSecretBits(secret: string): number {
+  const characters = [...secret];
+  const distinct = new Set(characters).size;
+  return distinct < 2 ? 0 : characters.length * Math.log2(distinct);
+}
 const ARGON2_FLOOR: Argon2Settings = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 // The argon2 package's own defaults.
 const ARGON2_DEFAULTS: Argon2Settings = { memoryCost: 65_536, timeCost: 3, parallelism: 4 };
@@ -192,7 +204,7 @@ const envSchema = z.object({
   ADMIN_PASSWORD: optionalString,
   PASSWORD_MIN_LENGTH: integer(
     'PASSWORD_MIN_LENGTH',
-    15,
+    PASSWORD_MIN_LENGTH_DEFAULT,
     PASSWORD_MIN_LENGTH_FLOOR,
     PASSWORD_MAX_LENGTH,
   ),
@@ -242,10 +254,14 @@ function findCrossFieldProblems(source: Readonly<Record<string, string | undefin
     ADMIN_USERNAME: present('ADMIN_USERNAME') ? source.ADMIN_USERNAME : undefined,
     ADMIN_PASSWORD: present('ADMIN_PASSWORD') ? source.ADMIN_PASSWORD : undefined,
   };
-  const minLength = Number(source.PASSWORD_MIN_LENGTH?.trim() || 15);
+  const minLength = Number(source.PASSWORD_MIN_LENGTH?.trim() || PASSWORD_MIN_LENGTH_DEFAULT);
   if (env.JWT_SECRET !== undefined) {
     if (Buffer.byteLength(env.JWT_SECRET, 'utf8') < JWT_SECRET_MIN_BYTES) {
       problems.push(`JWT_SECRET must be at least ${JWT_SECRET_MIN_BYTES} bytes long`);
+    } else if (estimateSecretBits(env.JWT_SECRET) < JWT_SECRET_MIN_ESTIMATED_BITS) {
+      problems.push(
+        'JWT_SECRET is too predictable; use random bytes, e.g. `openssl rand -base64 48`',
+      );
     }
   } else if (production && !asymmetric) {
     problems.push(
@@ -268,7 +284,7 @@ function findCrossFieldProblems(source: Readonly<Record<string, string | undefin
   }
   if (env.ADMIN_PASSWORD !== undefined && production) {
     const problem = findPasswordProblem(env.ADMIN_PASSWORD, {
-      minLength: Number.isSafeInteger(minLength) ? minLength : 15,
+      minLength: Number.isSafeInteger(minLength) ? minLength : PASSWORD_MIN_LENGTH_DEFAULT,
       maxLength: PASSWORD_MAX_LENGTH,
     });
     if (problem) problems.push(`ADMIN_PASSWORD ${problem}`);

@@ -10,7 +10,6 @@ import type { Actor, UserService } from './users/service';
 
 /** The authenticated caller: the user as loaded from the database for this request. */
 export interface Viewer {
-  readonly id: string;
   readonly roles: readonly Role[];
   readonly user: UserRecord;
   /** The session the access token names (its `sid` claim). */
@@ -62,7 +61,7 @@ export async function authenticate(
   ) {
     throw invalidToken();
   }
-  return { id: claims.sub, roles: user.roles, user, sessionId: claims.sid };
+  return { roles: user.roles, user, sessionId: claims.sid };
 }
 
 /**

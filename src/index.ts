@@ -1,7 +1,7 @@
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { connectDatabase, DEFAULT_DATABASE } from './db/connection';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
+import { startEmbeddedDatabase } from './db/embedded';
 import { ensureFerretdbBinary } from './db/ferretdb-binary';
 import { createLogger } from './logger';
 import { ensureInitialAdmin } from './users/bootstrap';
@@ -20,41 +20,73 @@ function readConfig(): Config {
   }
 }
 
+class StartupAborted extends Error {}
+
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  if (config.jwt.secretIsEphemeral) {
-    logger.warn('JWT_SECRET is not set: using a random secret; tokens will not survive a restart');
+  const abort = new AbortController();
+  // Released in reverse order on shutdown: the HTTP server, then the database, then FerretDB.
+  const releases: (() => Promise<void>)[] = [];
+
+  /** Creates a resource unless shutdown began, and registers how to release it. */
+  async function acquire<T>(create: () => Promise<T>, release: (resource: T) => Promise<void>) {
+    const resource = await create();
+    if (abort.signal.aborted) {
+      await release(resource);
+      throw new StartupAborted();
+    }
+    releases.push(() => release(resource));
+    return resource;
   }
 
-  let embedded: EmbeddedDatabase | null = null;
-  let uri = config.mongodbUri;
-  if (uri === null) {
-    const binary = await ensureFerretdbBinary(config.ferretdbBinary, (line) =>
-      process.stderr.write(`${line}\n`),
+  const startup = (async () => {
+    if (config.jwt.secretIsEphemeral) {
+      logger.warn(
+        'JWT_SECRET is not set: using a random secret; tokens will not survive a restart',
+      );
+    }
+    let uri = config.mongodbUri;
+    if (uri === null) {
+      const binary = await ensureFerretdbBinary(
+        config.ferretdbBinary,
+        (line) => process.stderr.write(`${line}\n`),
+        abort.signal,
+      );
+      const embedded = await acquire(
+        () => startEmbeddedDatabase(binary),
+        (database) => database.dispose(),
+      );
+      uri = `${embedded.uri}/${DEFAULT_DATABASE}`;
+      logger.info(
+        { uri },
+        'MONGODB_URI is not set: started the embedded FerretDB (data is temporary)',
+      );
+    }
+    const databaseUri = uri;
+    const connection = await acquire(
+      () => connectDatabase(databaseUri),
+      (opened) => opened.close(),
     );
-    embedded = await startEmbeddedDatabase(binary);
-    uri = `${embedded.uri}/${DEFAULT_DATABASE}`;
-    logger.info(
-      { uri },
-      'MONGODB_URI is not set: started the embedded FerretDB (data is temporary)',
+    const app = await acquire(
+      () => createApp(config, { connection, logger }),
+      (created) => created.stop(),
     );
-  }
+    const admin = await ensureInitialAdmin(app.services.users, config);
+    if (admin?.generatedPassword) {
+      // Shown once, on the terminal only, never through the logger.
+      process.stdout.write(
+        `\nCreated development administrator "${admin.username}" with password: ${admin.generatedPassword}\n\n`,
+      );
+    } else if (admin) {
+      logger.info({ username: admin.username }, 'created the initial administrator');
+    }
+    if (abort.signal.aborted) throw new StartupAborted();
+    const url = await app.listen();
+    logger.info({ url: `${url}/graphql` }, 'GraphQL API ready');
+  })();
 
-  const connection = await connectDatabase(uri);
-  const app = await createApp(config, { connection, logger });
-  const admin = await ensureInitialAdmin(app.services.users, config);
-  if (admin?.generatedPassword) {
-    // Shown once, on the terminal only, never through the logger.
-    process.stdout.write(
-      `\nCreated development administrator "${admin.username}" with password: ${admin.generatedPassword}\n\n`,
-    );
-  } else if (admin) {
-    logger.info({ username: admin.username }, 'created the initial administrator');
-  }
-  const url = await app.listen();
-  logger.info({ url: `${url}/graphql` }, 'GraphQL API ready');
-
+  // Signals are handled from the first moment, so even a start-up cut short stops FerretDB.
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -63,11 +95,11 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
+    abort.abort();
     void (async () => {
       try {
-        await app.stop();
-        await connection.close();
-        await embedded?.dispose();
+        await startup.catch(() => undefined);
+        for (const release of releases.reverse()) await release();
         logger.info('stopped');
         process.exit(0);
       } catch (error) {
@@ -78,6 +110,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+
+  try {
+    await startup;
+  } catch (error) {
+    if (error instanceof StartupAborted || abort.signal.aborted) return;
+    for (const release of releases.reverse()) await release().catch(() => undefined);
+    throw error;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -51,7 +51,11 @@ async function hasGo(): Promise<boolean> {
  * panics at start-up (the module ships without build/version/version.txt), so the module source is
  * copied, the version file written, and the command built from that copy.
  */
-async function buildFerretdb(target: string, log: (line: string) => void): Promise<void> {
+async function buildFerretdb(
+  target: string,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   log(
     `Building FerretDB ${FERRETDB_VERSION} into ${target} (first time only; takes a few minutes)...`,
   );
@@ -77,6 +81,7 @@ async function buildFerretdb(target: string, log: (line: string) => void): Promi
     await run('go', ['build', '-trimpath', '-buildvcs=false', '-o', partial, './cmd/ferretdb'], {
       cwd: workDir,
       maxBuffer: 16 * 1024 * 1024,
+      signal,
     });
     await rename(partial, target);
   } finally {
@@ -89,6 +94,7 @@ async function buildFerretdb(target: string, log: (line: string) => void): Promi
 export async function ensureFerretdbBinary(
   explicitPath: string | null,
   log: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<string> {
   if (explicitPath !== null) {
     if (await isExecutable(explicitPath)) return explicitPath;
@@ -105,6 +111,6 @@ export async function ensureFerretdbBinary(
         'FERRETDB_BIN to an existing FerretDB 1.24 binary.',
     );
   }
-  await buildFerretdb(target, log);
+  await buildFerretdb(target, log, signal);
   return target;
 }

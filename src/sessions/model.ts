@@ -1,22 +1,16 @@
 import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
 
 /**
- * One sign-in and its refresh-token rotation family. Rotation is one atomic update of this
- * document: the current token's hash is replaced and the old one retired into
- * `retiredTokenHashes`, where a second presentation of it is recognised as theft.
+ * One sign-in: the family of refresh tokens rotated from it. Written when it starts and when it
+ * is revoked, never in between, so a revocation can never be lost to a concurrent rotation (on
+ * FerretDB concurrent updates of one document overwrite each other; see db/locks.ts).
  */
 const sessionSchema = new Schema(
   {
     userId: { type: Schema.Types.ObjectId, required: true },
     /** The user's token version at sign-in; a bump on the user ends the session. */
     tokenVersion: { type: Number, required: true },
-    /** SHA-256 of the current refresh token; the token itself is never stored. */
-    refreshTokenHash: { type: String, required: true },
-    retiredTokenHashes: { type: [String], required: true, default: [] },
-    lastUsedAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
-    userAgent: { type: String },
-    ipAddress: { type: String },
     revokedAt: { type: Date },
     revokedReason: { type: String },
   },
@@ -28,18 +22,57 @@ const sessionSchema = new Schema(
   },
 );
 
-sessionSchema.index({ refreshTokenHash: 1 }, { unique: true });
-sessionSchema.index({ retiredTokenHashes: 1 });
 sessionSchema.index({ userId: 1, expiresAt: 1 });
 sessionSchema.index({ expiresAt: 1 });
 
-export type SessionRecord = InferSchemaType<typeof sessionSchema> & {
+/**
+ * One refresh token, stored as its SHA-256 hash in `_id`; the token itself is never stored.
+ * Rotation inserts the successor with `previous` set to the presented token's hash: the unique
+ * index on `previous` lets exactly one exchange of a token ever succeed, in one atomic
+ * single-document write on MongoDB and FerretDB alike. A token that already has a successor and
+ * is presented again has been replayed: the family is revoked.
+ */
+const refreshTokenSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    sessionId: { type: Schema.Types.ObjectId, required: true },
+    userId: { type: Schema.Types.ObjectId, required: true },
+    previous: { type: String },
+    issuedAt: { type: Date, required: true },
+    /** The session's absolute expiry, so old tokens can be purged without reading sessions. */
+    expiresAt: { type: Date, required: true },
+    userAgent: { type: String },
+    ipAddress: { type: String },
+  },
+  { collection: 'refreshTokens', versionKey: false, strict: 'throw' },
+);
+
+// Sparse, not partial: FerretDB has no partial indexes; a session's first token has no previous.
+refreshTokenSchema.index({ previous: 1 }, { unique: true, sparse: true });
+refreshTokenSchema.index({ sessionId: 1, issuedAt: -1 });
+refreshTokenSchema.index({ userId: 1 });
+refreshTokenSchema.index({ expiresAt: 1 });
+
+export type SessionDocument = InferSchemaType<typeof sessionSchema> & {
   _id: Types.ObjectId;
   createdAt: Date;
 };
 
-export function createSessionModel(connection: Connection) {
-  return connection.model('Session', sessionSchema);
+export type RefreshTokenDocument = InferSchemaType<typeof refreshTokenSchema>;
+
+/** A session as clients see it: its record plus what its newest refresh token tells. */
+export interface SessionRecord extends SessionDocument {
+  /** When the session last signed in or refreshed (its newest token's issue time). */
+  readonly lastUsedAt: Date;
+  readonly userAgent?: string | null;
+  readonly ipAddress?: string | null;
 }
 
-export type SessionModel = ReturnType<typeof createSessionModel>;
+export function createSessionModels(connection: Connection) {
+  return {
+    sessions: connection.model('Session', sessionSchema),
+    refreshTokens: connection.model('RefreshToken', refreshTokenSchema),
+  };
+}
+
+export type SessionModels = ReturnType<typeof createSessionModels>;

@@ -1,5 +1,6 @@
 import { trusted, Types } from 'mongoose';
-import type { SessionModel, SessionRecord } from './model';
+import { isDuplicateKeyError } from '../db/errors';
+import type { RefreshTokenDocument, SessionDocument, SessionModels, SessionRecord } from './model';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens';
 
 /** Who is on the other end of a request, as recorded on sessions and audit events. */
@@ -16,7 +17,7 @@ export interface SessionSettings {
 export type Rotation =
   | { readonly kind: 'rotated'; readonly session: SessionRecord; readonly refreshToken: string }
   /** A retired token came back: the family is now revoked. */
-  | { readonly kind: 'reused'; readonly session: SessionRecord }
+  | { readonly kind: 'reused'; readonly session: SessionDocument }
   | { readonly kind: 'invalid' };
 
 export interface SessionService {
@@ -26,22 +27,25 @@ export interface SessionService {
     tokenVersion: number,
     client: ClientInfo,
   ): Promise<{ session: SessionRecord; refreshToken: string }>;
-  /** Exchanges a refresh token for the next one in one atomic update, or detects its reuse. */
+  /**
+   * Exchanges a refresh token for the next one, or detects its reuse. The exchange is one atomic
+   * single-document write: inserting the successor under a unique `previous`.
+   */
   rotate(refreshToken: string, client: ClientInfo): Promise<Rotation>;
   /** A session that may still back access tokens: not revoked, not past its absolute expiry. */
-  findLive(id: string): Promise<SessionRecord | null>;
-  /** The user's sessions whose refresh tokens would still be accepted. */
+  findLive(id: string): Promise<SessionDocument | null>;
+  /** The user's sessions whose refresh tokens would still be accepted, newest use first. */
   listActive(userId: Types.ObjectId, tokenVersion: number): Promise<SessionRecord[]>;
   /** Ends one session of `userId`; false when there is no such live session of theirs. */
   revoke(id: string, userId: Types.ObjectId, reason: string): Promise<boolean>;
   /** Ends the session a refresh token belongs to (current or retired); returns it, if any. */
-  revokeByRefreshToken(refreshToken: string, reason: string): Promise<SessionRecord | null>;
+  revokeByRefreshToken(refreshToken: string, reason: string): Promise<SessionDocument | null>;
   /** Marks every session of a user ended (the token version bump already made them unusable). */
-  revokeAllForUser(userId: Types.ObjectId, reason: string, except?: Types.ObjectId): Promise<void>;
+  revokeAllForUser(userId: Types.ObjectId, reason: string): Promise<void>;
   deleteAllForUser(userId: Types.ObjectId): Promise<void>;
   /** Seconds until the session's refresh token expires, by the idle or the absolute limit. */
   refreshExpiresIn(session: SessionRecord): number;
-  /** Deletes sessions that ended more than a day ago; TTL indexes are not used (FerretDB). */
+  /** Deletes sessions and tokens that ended more than a day ago; TTL indexes are not used. */
   purgeEnded(): Promise<number>;
 }
 
@@ -49,93 +53,131 @@ const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
 // Ended sessions stay a day, so a late replay of a retired token is still recognised and audited.
 const RETENTION_MS = 24 * 3600 * 1000;
 
+function withUse(session: SessionDocument, token: RefreshTokenDocument): SessionRecord {
+  return {
+    ...session,
+    lastUsedAt: token.issuedAt,
+    userAgent: token.userAgent ?? null,
+    ipAddress: token.ipAddress ?? null,
+  };
+}
+
 export function createSessionService(
-  model: SessionModel,
+  models: SessionModels,
   settings: SessionSettings,
 ): SessionService {
+  const { sessions, refreshTokens } = models;
   const absoluteMs = settings.refreshTokenTtlSeconds * 1000;
   const idleMs = settings.refreshTokenIdleTtlSeconds * 1000;
-
-  /** The filter of sessions whose refresh token may still be used at `now`. */
-  const usable = (now: Date) => ({
-    revokedAt: null,
-    expiresAt: trusted({ $gt: now }),
-    lastUsedAt: trusted({ $gt: new Date(now.getTime() - idleMs) }),
-  });
+  const live = (now: Date) => ({ revokedAt: null, expiresAt: trusted({ $gt: now }) });
 
   async function revokeWhere(filter: Record<string, unknown>, reason: string): Promise<number> {
-    const { modifiedCount } = await model.updateMany(
+    const { modifiedCount } = await sessions.updateMany(
       { ...filter, revokedAt: null },
       { $set: { revokedAt: new Date(), revokedReason: reason } },
     );
     return modifiedCount;
   }
 
+  async function issue(
+    session: SessionDocument,
+    client: ClientInfo,
+    previous: string | null,
+  ): Promise<{ token: RefreshTokenDocument; refreshToken: string }> {
+    const refreshToken = generateRefreshToken();
+    const token = await refreshTokens.create({
+      _id: hashRefreshToken(refreshToken),
+      sessionId: session._id,
+      userId: session.userId,
+      ...(previous ? { previous } : {}),
+      issuedAt: new Date(),
+      expiresAt: session.expiresAt,
+      ...(client.userAgent ? { userAgent: client.userAgent } : {}),
+      ...(client.ip ? { ipAddress: client.ip } : {}),
+    });
+    return { token: token.toObject<RefreshTokenDocument>(), refreshToken };
+  }
+
   return {
     async ensureIndexes() {
-      await model.createIndexes();
+      await Promise.all([sessions.createIndexes(), refreshTokens.createIndexes()]);
     },
 
     async start(userId, tokenVersion, client) {
-      const refreshToken = generateRefreshToken();
-      const now = new Date();
-      const created = await model.create({
+      const created = await sessions.create({
         userId,
         tokenVersion,
-        refreshTokenHash: hashRefreshToken(refreshToken),
-        retiredTokenHashes: [],
-        lastUsedAt: now,
-        expiresAt: new Date(now.getTime() + absoluteMs),
-        ...(client.userAgent ? { userAgent: client.userAgent } : {}),
-        ...(client.ip ? { ipAddress: client.ip } : {}),
+        expiresAt: new Date(Date.now() + absoluteMs),
       });
-      return { session: created.toObject<SessionRecord>(), refreshToken };
+      const session = created.toObject<SessionDocument>();
+      const { token, refreshToken } = await issue(session, client, null);
+      return { session: withUse(session, token), refreshToken };
     },
 
     async rotate(refreshToken, client) {
       if (!isWellFormedRefreshToken(refreshToken)) return { kind: 'invalid' };
       const presented = hashRefreshToken(refreshToken);
-      const next = generateRefreshToken();
       const now = new Date();
-      const rotated = await model
-        .findOneAndUpdate(
-          { refreshTokenHash: presented, ...usable(now) },
-          {
-            $set: {
-              refreshTokenHash: hashRefreshToken(next),
-              lastUsedAt: now,
-              ...(client.userAgent ? { userAgent: client.userAgent } : {}),
-              ...(client.ip ? { ipAddress: client.ip } : {}),
-            },
-            $push: { retiredTokenHashes: presented },
-          },
-          { returnDocument: 'after' },
-        )
-        .lean<SessionRecord>();
-      if (rotated) return { kind: 'rotated', session: rotated, refreshToken: next };
-
-      const reused = await model.findOne({ retiredTokenHashes: presented }).lean<SessionRecord>();
-      if (!reused) return { kind: 'invalid' };
-      await revokeWhere({ _id: reused._id }, 'refresh token reused');
-      return { kind: 'reused', session: reused };
+      const token = await refreshTokens.findById(presented).lean<RefreshTokenDocument>();
+      if (!token) return { kind: 'invalid' };
+      const session = await sessions
+        .findOne({ _id: token.sessionId, ...live(now) })
+        .lean<SessionDocument>();
+      if (!session) return { kind: 'invalid' };
+      const reused = async (): Promise<Rotation> => {
+        // The presented token already has a successor: a replay, possibly racing the legitimate
+        // client, or a double submit. RFC 9700 treats them alike and ends the family.
+        await revokeWhere({ _id: session._id }, 'refresh token reused');
+        return { kind: 'reused', session };
+      };
+      if (token.issuedAt.getTime() <= now.getTime() - idleMs) {
+        // Too old to exchange, but a retired one is still evidence of theft.
+        return (await refreshTokens.exists({ previous: presented }))
+          ? reused()
+          : { kind: 'invalid' };
+      }
+      try {
+        const next = await issue(session, client, presented);
+        return {
+          kind: 'rotated',
+          session: withUse(session, next.token),
+          refreshToken: next.refreshToken,
+        };
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return reused();
+        throw error;
+      }
     },
 
     async findLive(id) {
       if (!OBJECT_ID_PATTERN.test(id)) return null;
-      return model
-        .findOne({
-          _id: new Types.ObjectId(id),
-          revokedAt: null,
-          expiresAt: trusted({ $gt: new Date() }),
-        })
-        .lean<SessionRecord>();
+      return sessions
+        .findOne({ _id: new Types.ObjectId(id), ...live(new Date()) })
+        .lean<SessionDocument>();
     },
 
     async listActive(userId, tokenVersion) {
-      return model
-        .find({ userId, tokenVersion, ...usable(new Date()) })
-        .sort({ lastUsedAt: -1 })
-        .lean<SessionRecord[]>();
+      const now = new Date();
+      const found = await sessions
+        .find({ userId, tokenVersion, ...live(now) })
+        .lean<SessionDocument[]>();
+      if (found.length === 0) return [];
+      const tokens = await refreshTokens
+        .find({ sessionId: trusted({ $in: found.map((session) => session._id) }) })
+        .sort({ issuedAt: -1 })
+        .lean<RefreshTokenDocument[]>();
+      const newest = new Map<string, RefreshTokenDocument>();
+      for (const token of tokens) {
+        const key = token.sessionId.toHexString();
+        if (!newest.has(key)) newest.set(key, token);
+      }
+      return found
+        .flatMap((session) => {
+          const token = newest.get(session._id.toHexString());
+          const idle = !token || token.issuedAt.getTime() <= now.getTime() - idleMs;
+          return idle ? [] : [withUse(session, token)];
+        })
+        .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
     },
 
     async revoke(id, userId, reason) {
@@ -145,37 +187,40 @@ export function createSessionService(
 
     async revokeByRefreshToken(refreshToken, reason) {
       if (!isWellFormedRefreshToken(refreshToken)) return null;
-      const hash = hashRefreshToken(refreshToken);
-      const session = await model
-        .findOne({ $or: [{ refreshTokenHash: hash }, { retiredTokenHashes: hash }] })
-        .lean<SessionRecord>();
-      if (session) await revokeWhere({ _id: session._id }, reason);
-      return session;
+      const token = await refreshTokens
+        .findById(hashRefreshToken(refreshToken))
+        .lean<RefreshTokenDocument>();
+      if (!token) return null;
+      await revokeWhere({ _id: token.sessionId }, reason);
+      return sessions.findById(token.sessionId).lean<SessionDocument>();
     },
 
-    async revokeAllForUser(userId, reason, except) {
-      await revokeWhere(except ? { userId, _id: trusted({ $ne: except }) } : { userId }, reason);
+    async revokeAllForUser(userId, reason) {
+      await revokeWhere({ userId }, reason);
     },
 
     async deleteAllForUser(userId) {
-      await model.deleteMany({ userId });
+      await Promise.all([sessions.deleteMany({ userId }), refreshTokens.deleteMany({ userId })]);
     },
 
     refreshExpiresIn(session) {
-      const now = Date.now();
       const until = Math.min(session.expiresAt.getTime(), session.lastUsedAt.getTime() + idleMs);
-      return Math.max(0, Math.floor((until - now) / 1000));
+      return Math.max(0, Math.floor((until - Date.now()) / 1000));
     },
 
     async purgeEnded() {
-      const cutoff = Date.now() - RETENTION_MS;
-      const { deletedCount } = await model.deleteMany({
-        $or: [
-          { expiresAt: trusted({ $lt: new Date(cutoff) }) },
-          { lastUsedAt: trusted({ $lt: new Date(cutoff - idleMs) }) },
-          { revokedAt: trusted({ $lt: new Date(cutoff) }) },
-        ],
+      const cutoff = new Date(Date.now() - RETENTION_MS);
+      const ended = await sessions
+        .find({
+          $or: [{ expiresAt: trusted({ $lt: cutoff }) }, { revokedAt: trusted({ $lt: cutoff }) }],
+        })
+        .select({ _id: 1 })
+        .lean<{ _id: Types.ObjectId }[]>();
+      const ids = ended.map((session) => session._id);
+      await refreshTokens.deleteMany({
+        $or: [{ expiresAt: trusted({ $lt: cutoff }) }, { sessionId: trusted({ $in: ids }) }],
       });
+      const { deletedCount } = await sessions.deleteMany({ _id: trusted({ $in: ids }) });
       return deletedCount;
     },
   };

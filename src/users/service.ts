@@ -1,4 +1,6 @@
-import { mongo, trusted, Types } from 'mongoose';
+import { trusted, Types } from 'mongoose';
+import { isDuplicateKeyError } from '../db/errors';
+import type { Locks } from '../db/locks';
 import type { PasswordHasher } from '../auth/passwords';
 import { findPasswordProblem, type PasswordPolicy } from '../auth/password-policy';
 import type { Role } from '../auth/roles';
@@ -72,6 +74,10 @@ export interface UserService {
 
 const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
 const LAST_ADMIN_PROBLEM = 'would leave no active administrator';
+const NO_ROLES_PROBLEM = 'must list at least one role';
+// Every change that could remove an administrator holds this lock while it counts and writes.
+const ADMINS_LOCK = 'users:admins';
+const userLock = (id: Types.ObjectId) => `user:${id.toHexString()}`;
 
 function parseId(id: string, field: string): Types.ObjectId {
   if (!OBJECT_ID_PATTERN.test(id)) throw badUserInput(field, 'is not a valid ID');
@@ -92,10 +98,6 @@ function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'disabled'>): boolean {
   return !user.disabled && user.roles.includes('ADMIN');
 }
 
-function isDuplicateKeyError(error: unknown): error is InstanceType<typeof mongo.MongoServerError> {
-  return error instanceof mongo.MongoServerError && error.code === 11000;
-}
-
 function checkOptionalText(
   field: string,
   value: string | null | undefined,
@@ -107,9 +109,10 @@ function checkOptionalText(
 }
 
 function findFullNameProblem(fullName: string): string | null {
-  return fullName.length <= FULL_NAME_MAX_LENGTH
-    ? null
-    : `must be at most ${FULL_NAME_MAX_LENGTH} characters long`;
+  if (fullName.length > FULL_NAME_MAX_LENGTH) {
+    return `must be at most ${FULL_NAME_MAX_LENGTH} characters long`;
+  }
+  return /\p{Cc}/u.test(fullName) ? 'must not contain control characters' : null;
 }
 
 function uniqueRoles(roles: readonly Role[]): Role[] {
@@ -126,8 +129,9 @@ export function createUserService(deps: {
   policy: PasswordPolicy;
   sessions: SessionService;
   audit: AuditService;
+  locks: Locks;
 }): UserService {
-  const { model, hasher, policy, sessions, audit } = deps;
+  const { model, hasher, policy, sessions, audit, locks } = deps;
   const countActiveAdmins = () => model.countDocuments({ roles: 'ADMIN', disabled: false });
 
   /**
@@ -199,6 +203,7 @@ export function createUserService(deps: {
       }
       checkOptionalText('email', input.email, findEmailProblem);
       checkOptionalText('fullName', input.fullName, findFullNameProblem);
+      if (input.roles?.length === 0) throw badUserInput('roles', NO_ROLES_PROBLEM);
 
       const passwordHash = await hasher.hash(input.password);
       const created = await model
@@ -230,58 +235,55 @@ export function createUserService(deps: {
       const _id = parseId(id, 'id');
       checkOptionalText('email', changes.email, findEmailProblem);
       checkOptionalText('fullName', changes.fullName, findFullNameProblem);
+      if (changes.roles?.length === 0) throw badUserInput('roles', NO_ROLES_PROBLEM);
       const set: Record<string, unknown> = {};
       const unset: Record<string, 1> = {};
-      if (changes.email === null || changes.email === '')
-        Object.assign(unset, { email: 1, emailNormalized: 1 });
+      if (changes.email === null) Object.assign(unset, { email: 1, emailNormalized: 1 });
       else if (changes.email !== undefined) {
         Object.assign(set, {
           email: changes.email,
           emailNormalized: normalizeIdentifier(changes.email),
         });
       }
-      if (changes.fullName === null || changes.fullName === '') unset.fullName = 1;
+      if (changes.fullName === null) unset.fullName = 1;
       else if (changes.fullName !== undefined) set.fullName = changes.fullName;
       if (changes.roles != null) set.roles = uniqueRoles(changes.roles);
       if (changes.disabled != null) set.disabled = changes.disabled;
 
-      const before = await model.findById(_id).lean<UserRecord>();
-      if (!before) throw notFound('User');
-      const losesAdmin =
-        isActiveAdmin(before) &&
-        !isActiveAdmin({
-          roles: (set.roles as Role[] | undefined) ?? before.roles,
-          disabled: (set.disabled as boolean | undefined) ?? before.disabled,
+      const write = () =>
+        locks.withLock(userLock(_id), async () => {
+          const before = await model.findById(_id).lean<UserRecord>();
+          if (!before) throw notFound('User');
+          const roles = (set.roles as Role[] | undefined) ?? before.roles;
+          const disabled = (set.disabled as boolean | undefined) ?? before.disabled;
+          if (isActiveAdmin(before) && !isActiveAdmin({ roles, disabled })) {
+            await refuseIfLastAdmin(set.disabled === true ? 'disabled' : 'roles');
+          }
+          const rolesChanged = !sameRoles(roles, before.roles);
+          const disabledChanged = disabled !== before.disabled;
+          // updateOne then a read, not findOneAndUpdate: FerretDB cannot project in
+          // findAndModify, and the hash must stay out of the result. The token version moves in
+          // the same write as the roles or the flag, so no token outlives the change.
+          await model
+            .updateOne(
+              { _id },
+              {
+                $set: set,
+                $unset: unset,
+                ...(rolesChanged || disabledChanged ? { $inc: { tokenVersion: 1 } } : {}),
+              },
+            )
+            .catch((error: unknown) => rethrowDuplicate(error, null));
+          const after = await model.findById(_id).lean<UserRecord>();
+          if (!after) throw notFound('User');
+          return { before, after, rolesChanged, disabledChanged };
         });
-      const guardField = set.disabled === true ? 'disabled' : 'roles';
-      if (losesAdmin) await refuseIfLastAdmin(guardField);
-      const rolesChanged = set.roles !== undefined && !sameRoles(set.roles as Role[], before.roles);
-      const disabledChanged = set.disabled !== undefined && set.disabled !== before.disabled;
+      // Changes that can remove an administrator take turns, so the count they check holds.
+      const mayRemoveAdmin = set.roles !== undefined || set.disabled === true;
+      const { before, after, rolesChanged, disabledChanged } = mayRemoveAdmin
+        ? await locks.withLock(ADMINS_LOCK, write)
+        : await write();
 
-      // updateOne then a read, not findOneAndUpdate: FerretDB cannot project in findAndModify,
-      // and the hash must stay out of the result. The token version moves in the same atomic
-      // update as the roles or the flag, so no token outlives the change.
-      const { matchedCount } = await model
-        .updateOne(
-          { _id },
-          {
-            $set: set,
-            $unset: unset,
-            ...(rolesChanged || disabledChanged ? { $inc: { tokenVersion: 1 } } : {}),
-          },
-        )
-        .catch((error: unknown) => rethrowDuplicate(error, null));
-      const after = matchedCount === 0 ? null : await model.findById(_id).lean<UserRecord>();
-      if (!after) throw notFound('User');
-      // Without transactions two admins demoting each other could both pass the check above;
-      // re-counting after the write and undoing our own change keeps at least one admin.
-      if (losesAdmin && (await countActiveAdmins()) === 0) {
-        await model.updateOne(
-          { _id },
-          { $set: { roles: before.roles, disabled: before.disabled } },
-        );
-        throw badUserInput(guardField, LAST_ADMIN_PROBLEM);
-      }
       const base = { outcome: 'success', actorId: actor.id, targetId: _id, ip: actor.ip } as const;
       if (rolesChanged) {
         await audit.record({
@@ -301,16 +303,15 @@ export function createUserService(deps: {
 
     async delete(id, actor) {
       const _id = parseId(id, 'id');
-      const before = await model.findById(_id).select('+passwordHash').lean<UserWithPasswordHash>();
-      if (!before) throw notFound('User');
-      const wasActiveAdmin = isActiveAdmin(before);
-      if (wasActiveAdmin) await refuseIfLastAdmin('id');
-      const { deletedCount } = await model.deleteOne({ _id });
-      if (deletedCount === 0) throw notFound('User');
-      if (wasActiveAdmin && (await countActiveAdmins()) === 0) {
-        await model.collection.insertOne(before);
-        throw badUserInput('id', LAST_ADMIN_PROBLEM);
-      }
+      const deleted = await locks.withLock(ADMINS_LOCK, () =>
+        locks.withLock(userLock(_id), async () => {
+          const before = await model.findById(_id).lean<UserRecord>();
+          if (!before) throw notFound('User');
+          if (isActiveAdmin(before)) await refuseIfLastAdmin('id');
+          await model.deleteOne({ _id });
+          return before;
+        }),
+      );
       await sessions.deleteAllForUser(_id);
       await audit.record({
         action: 'user.deleted',
@@ -318,26 +319,39 @@ export function createUserService(deps: {
         actorId: actor.id,
         targetId: _id,
         ip: actor.ip,
-        details: { username: before.username },
+        details: { username: deleted.username },
       });
     },
 
-    async replacePassword(id, passwordHash) {
-      const { matchedCount } = await model.updateOne(
-        { _id: id },
-        { $set: { passwordHash }, $inc: { tokenVersion: 1 } },
-      );
-      if (matchedCount === 0) return null;
-      return (await model.findById(id).lean<UserRecord>())?.tokenVersion ?? null;
+    replacePassword(id, passwordHash) {
+      return locks.withLock(userLock(id), async () => {
+        const { matchedCount } = await model.updateOne(
+          { _id: id },
+          { $set: { passwordHash }, $inc: { tokenVersion: 1 } },
+        );
+        if (matchedCount === 0) return null;
+        return (await model.findById(id).lean<UserRecord>())?.tokenVersion ?? null;
+      });
     },
 
     async upgradePasswordHash(id, previous, next) {
-      await model.updateOne({ _id: id, passwordHash: previous }, { $set: { passwordHash: next } });
+      await locks.withLock(userLock(id), async () => {
+        const current = await model
+          .findById(id)
+          .select('+passwordHash')
+          .lean<UserWithPasswordHash>();
+        // A password changed meanwhile wins over this upgrade of the old one.
+        if (current?.passwordHash === previous) {
+          await model.updateOne({ _id: id }, { $set: { passwordHash: next } });
+        }
+      });
     },
 
-    async revokeAllSessions(id) {
-      const { matchedCount } = await model.updateOne({ _id: id }, { $inc: { tokenVersion: 1 } });
-      return matchedCount > 0;
+    revokeAllSessions(id) {
+      return locks.withLock(userLock(id), async () => {
+        const { matchedCount } = await model.updateOne({ _id: id }, { $inc: { tokenVersion: 1 } });
+        return matchedCount > 0;
+      });
     },
   };
 }

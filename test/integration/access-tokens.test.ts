@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SYSTEM_ACTOR } from '../../src/users/service';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
@@ -10,7 +11,7 @@ let adminSession: string;
 let secret: Buffer;
 
 beforeAll(async () => {
-  secret = Buffer.from('k9'.repeat(24));
+  secret = Buffer.from(randomBytes(32).toString('hex'));
   api = await startTestApi({ JWT_SECRET: secret.toString('utf8') });
   admin = await createUser(api, { roles: ['ADMIN'] });
   adminSession = (await sessionFor(api, admin)).sessionId;

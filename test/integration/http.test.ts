@@ -112,6 +112,31 @@ describe('bad input never gets a 500', () => {
     }
   });
 
+  test('when a client sends an automatic persisted query, then a stable code and no server error', async () => {
+    for (const persistedQuery of [
+      { version: 1, sha256Hash: 'a'.repeat(64) },
+      { version: 2, sha256Hash: 'b'.repeat(64) },
+    ]) {
+      const hashOnly = await post(JSON.stringify({ extensions: { persistedQuery } }));
+      expect(hashOnly.status).toBeLessThan(500);
+      expect(codeOf(hashOnly)).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+      // With the document included, a wrong hash cannot matter: the cache does not exist.
+      const withQuery = await post(
+        JSON.stringify({ query: '{ health }', extensions: { persistedQuery } }),
+      );
+      expect(withQuery.status).toBe(200);
+    }
+    expect(api.logs().filter((line) => line.level === 50)).toEqual([]);
+  });
+
+  test('when a document is absurdly deep or long, then the parser refuses it with 400', async () => {
+    const deep = `{${'a{'.repeat(30_000)}b${'}'.repeat(30_000)}}`;
+    const response = await post(JSON.stringify({ query: deep }));
+    expect(response.status).toBe(400);
+    expect(codeOf(response)).toBe('GRAPHQL_PARSE_FAILED');
+    expect(response.text).not.toMatch(/call stack/i);
+  });
+
   test('when the document does not parse, then 400 GRAPHQL_PARSE_FAILED', async () => {
     const response = await execute(api, '{ health');
     expect(response.status).toBe(400);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { FAST_ARGON2_ENV, testDatabaseUri } from '../helpers/api';
@@ -41,6 +42,7 @@ describe('the API process', () => {
     const url = await api.ready();
     const databasePort = Number(/"uri":"mongodb:\/\/127\.0\.0\.1:(\d+)\//.exec(api.stdout())?.[1]);
     const password = /administrator "admin" with password: (\S+)/.exec(api.stdout())?.[1] ?? '';
+    expect(api.stdout()).toContain('JWT_SECRET is not set: using a random secret');
     expect(password.length).toBeGreaterThanOrEqual(32);
     expect(api.stdout().split(password)).toHaveLength(2);
 
@@ -52,12 +54,34 @@ describe('the API process', () => {
     expect(await isListening(databasePort)).toBe(false);
   });
 
+  test('when SIGTERM arrives during start-up, then the embedded database is stopped too', async () => {
+    const api = spawnApi({
+      ...baseEnv,
+      NODE_ENV: 'development',
+      FERRETDB_BIN: process.env.TEST_FERRETDB_BIN ?? '',
+    });
+    const started = /"uri":"mongodb:\/\/127\.0\.0\.1:(\d+)\/[^"]*","msg":"MONGODB_URI is not set/;
+    const port = await new Promise<number>((resolve) => {
+      const timer = setInterval(() => {
+        const match = started.exec(api.stdout());
+        if (match) {
+          clearInterval(timer);
+          resolve(Number(match[1]));
+        }
+      }, 5);
+    });
+    api.child.kill('SIGTERM');
+    expect(await api.exited()).toBe(0);
+    expect(api.stdout()).not.toContain('GraphQL API ready');
+    expect(await isListening(port)).toBe(false);
+  });
+
   test('when ADMIN_USERNAME and ADMIN_PASSWORD are set, then that admin is created once and never changed', async () => {
     const env = {
       ...baseEnv,
       NODE_ENV: 'test',
       MONGODB_URI: testDatabaseUri(),
-      JWT_SECRET: 's'.repeat(40),
+      JWT_SECRET: randomBytes(32).toString('hex'),
       ADMIN_USERNAME: 'Operator',
       ADMIN_PASSWORD: 'first configured admin passphrase',
     };
@@ -92,7 +116,7 @@ describe('the API process', () => {
       ...baseEnv,
       NODE_ENV: 'test',
       MONGODB_URI: testDatabaseUri(),
-      JWT_SECRET: 's'.repeat(40),
+      JWT_SECRET: randomBytes(32).toString('hex'),
     });
     const url = await api.ready();
     const body = JSON.stringify({ query: '{ health }' });

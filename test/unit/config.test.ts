@@ -1,6 +1,7 @@
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { ConfigError, loadConfig, parseDurationSeconds } from '../../src/config';
 
-const SECRET = 'x'.repeat(32);
+const SECRET = 'q3J9xv0Lr8Tz2Wm5Bn7Ck1Ys4Hd6Fg0P';
 const PRODUCTION = {
   NODE_ENV: 'production',
   JWT_SECRET: SECRET,
@@ -69,6 +70,16 @@ describe('loadConfig', () => {
     );
   });
 
+  test('when JWT_SECRET is long but predictable, then start-up fails', () => {
+    for (const weak of ['x'.repeat(64), 'ab'.repeat(32), 'passwordpasswordpasswordpassword']) {
+      expect(problemsOf({ ...PRODUCTION, JWT_SECRET: weak })).toEqual([
+        expect.stringContaining('JWT_SECRET is too predictable'),
+      ]);
+    }
+    expect(() => loadConfig({ JWT_SECRET: randomBytes(32).toString('hex') })).not.toThrow();
+    expect(() => loadConfig({ JWT_SECRET: randomBytes(32).toString('base64') })).not.toThrow();
+  });
+
   test('when JWT_SECRET is shorter than 32 bytes, then start-up fails in any environment', () => {
     expect(problemsOf({ ...PRODUCTION, JWT_SECRET: 'short' })).toEqual([
       expect.stringContaining('JWT_SECRET must be at least 32 bytes'),
@@ -117,5 +128,83 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.http)).toBe(true);
     expect(Object.isFrozen(config.jwt)).toBe(true);
+  });
+
+  describe('asymmetric signing keys', () => {
+    const ed25519 = generateKeyPairSync('ed25519');
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const pem = (key: KeyObject, type: 'pkcs8' | 'spki') =>
+      key.export({ format: 'pem', type }).toString();
+
+    test('when EdDSA is chosen with a key in a variable, then it needs no JWT_SECRET, even in production', () => {
+      const { JWT_SECRET: _secret, ...rest } = PRODUCTION;
+      const config = loadConfig({
+        ...rest,
+        JWT_ALGORITHM: 'EdDSA',
+        // Escaped newlines, as many secret stores hand a PEM over.
+        JWT_PRIVATE_KEY: pem(ed25519.privateKey, 'pkcs8').replaceAll('\n', '\\n'),
+        JWT_PREVIOUS_PUBLIC_KEYS: pem(p256.publicKey, 'spki'),
+      });
+      expect(config.jwt).toMatchObject({ algorithm: 'EdDSA', secret: null });
+      expect(config.jwt.publicKeys.map((key) => key.asymmetricKeyType)).toEqual(['ed25519', 'ec']);
+    });
+
+    test('when the key comes from a file, then it is read from there', () => {
+      const files: Record<string, string> = { '/keys/signing.pem': pem(p256.privateKey, 'pkcs8') };
+      const config = loadConfig(
+        { JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: '/keys/signing.pem' },
+        (path) => {
+          const content = files[path];
+          if (content === undefined) throw new Error('ENOENT');
+          return content;
+        },
+      );
+      expect(config.jwt.privateKey?.asymmetricKeyType).toBe('ec');
+      expect(() =>
+        loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: '/missing.pem' }, () => {
+          throw new Error('ENOENT');
+        }),
+      ).toThrow('JWT_PRIVATE_KEY_FILE: cannot read /missing.pem');
+    });
+
+    test.each([
+      ['no key', { JWT_ALGORITHM: 'RS256' }, 'needs JWT_PRIVATE_KEY'],
+      [
+        'the wrong kind of key',
+        { JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY: pem(ed25519.privateKey, 'pkcs8') },
+        'it is an EdDSA key',
+      ],
+      ['garbage', { JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: 'not a pem' }, 'contains no PEM key'],
+      [
+        'a key with HS256',
+        { JWT_PRIVATE_KEY: pem(ed25519.privateKey, 'pkcs8') },
+        'need JWT_ALGORITHM',
+      ],
+      ['an unknown algorithm', { JWT_ALGORITHM: 'none' }, 'JWT_ALGORITHM must be one of'],
+      [
+        'both a variable and a file',
+        { JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: 'x', JWT_PRIVATE_KEY_FILE: '/x' },
+        'not both',
+      ],
+    ])('when the configuration has %s, then start-up fails saying so', (_case, env, message) => {
+      expect(problemsOf(env).join('\n')).toContain(message);
+    });
+  });
+
+  test('when TRUST_PROXY lists addresses, then they are kept; nonsense is refused', () => {
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+    ]);
+    expect(problemsOf({ TRUST_PROXY: 'everyone' }).join()).toContain('TRUST_PROXY');
+  });
+
+  test('when refresh lifetimes are set, then idle may not exceed absolute', () => {
+    expect(loadConfig({ REFRESH_TOKEN_TTL: '30d' }).sessions.refreshTokenTtlSeconds).toBe(
+      2_592_000,
+    );
+    expect(problemsOf({ REFRESH_TOKEN_TTL: '1h', REFRESH_TOKEN_IDLE_TTL: '2h' }).join()).toContain(
+      'REFRESH_TOKEN_IDLE_TTL must not be longer',
+    );
   });
 });

@@ -147,10 +147,11 @@ describe('@auth directive', () => {
       build(`
         type Query { a: String, b: String @public }
         type Mutation { c: String, d: String @auth }
+        type Subscription { e: String, f: String @auth }
       `),
     ).toThrow(
       new SchemaAccessError(
-        'Every root field must declare its access with @auth or @public; these do not: Query.a, Mutation.c',
+        'Every root field must declare its access with @auth or @public; these do not: Query.a, Mutation.c, Subscription.e',
       ),
     );
   });

@@ -1,0 +1,344 @@
+import { randomBytes } from 'node:crypto';
+import type { AuthPayloadFieldsFragment } from '../__generated__/graphql';
+import { errorCodes, execute, FAST_ARGON2_ENV, startTestApi, type TestApi } from '../helpers/api';
+import {
+  ChangePasswordMutation,
+  LoginMutation,
+  LogoutAllMutation,
+  LogoutMutation,
+  MeQuery,
+  RefreshTokenMutation,
+  RevokeSessionMutation,
+  RevokeUserSessionsMutation,
+  SessionsQuery,
+  UpdateUserMutation,
+} from '../helpers/operations';
+import { createUser, strongPassword, tokenFor, type TestUser } from '../helpers/users';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(() => api.close());
+
+async function login(user: TestUser, userAgent = 'jest'): Promise<AuthPayloadFieldsFragment> {
+  const response = await execute(
+    api,
+    LoginMutation,
+    { username: user.username, password: user.password },
+    { headers: { 'user-agent': userAgent } },
+  );
+  const payload = response.body.data?.login;
+  if (!payload) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
+  return payload;
+}
+
+const refresh = (refreshToken: string) => execute(api, RefreshTokenMutation, { refreshToken });
+const meStatus = async (token: string) =>
+  (await execute(api, MeQuery, undefined, { token })).status;
+const sessionsCollection = () => api.connection.db!.collection('sessions');
+const tokensCollection = () => api.connection.db!.collection('refreshTokens');
+const newestSessionId = async () =>
+  (await sessionsCollection().findOne({}, { sort: { _id: -1 } }))?._id;
+const auditOf = (action: string) =>
+  api.connection.db!.collection('auditEvents').find({ action }).toArray();
+
+describe('refresh tokens', () => {
+  test('when a user logs in, then an opaque refresh token is returned and only its hash is stored', async () => {
+    const payload = await login(await createUser(api));
+    expect(payload.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(payload.refreshExpiresIn).toBeGreaterThan(24 * 3600 - 10);
+    expect(payload.refreshExpiresIn).toBeLessThanOrEqual(24 * 3600);
+    const stored = await sessionsCollection().find({}).toArray();
+    expect(JSON.stringify(stored)).not.toContain(payload.refreshToken);
+    expect(JSON.stringify(stored)).not.toContain(payload.accessToken);
+  });
+
+  test('when a refresh token is used, then both tokens are replaced and the new ones work', async () => {
+    const first = await login(await createUser(api));
+    const response = await refresh(first.refreshToken);
+    const second = response.body.data?.refreshToken;
+    expect(second?.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(second?.refreshToken).not.toBe(first.refreshToken);
+    expect(second?.accessToken).not.toBe(first.accessToken);
+    expect(await meStatus(second?.accessToken ?? '')).toBe(200);
+    const third = await refresh(second?.refreshToken ?? '');
+    expect(third.body.data?.refreshToken.user.id).toBe(first.user.id);
+  });
+
+  test('when a retired refresh token is presented again, then the whole family is revoked and audited', async () => {
+    const first = await login(await createUser(api));
+    const second = (await refresh(first.refreshToken)).body.data?.refreshToken;
+    const replay = await refresh(first.refreshToken);
+    expect(errorCodes(replay)).toEqual(['UNAUTHENTICATED']);
+    // The thief's copy and the victim's current tokens are all dead now.
+    expect(errorCodes(await refresh(second?.refreshToken ?? ''))).toEqual(['UNAUTHENTICATED']);
+    expect(await meStatus(second?.accessToken ?? '')).toBe(401);
+    expect(await meStatus(first.accessToken)).toBe(401);
+    const events = await auditOf('refresh_token.reuse_detected');
+    expect(events.some((event) => String(event.actorId) === first.user.id)).toBe(true);
+  });
+
+  test('when the same refresh token is used several times at once, then exactly one rotation succeeds', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const first = await login(await createUser(api));
+      const results = await Promise.all([1, 2, 3].map(() => refresh(first.refreshToken)));
+      const succeeded = results.filter((result) => result.body.data?.refreshToken);
+      expect(succeeded).toHaveLength(1);
+    }
+  });
+
+  test('when a session passed its absolute lifetime, then its refresh token is refused before any clean-up', async () => {
+    const first = await login(await createUser(api));
+    await sessionsCollection().updateOne(
+      { _id: await newestSessionId() },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
+    expect(errorCodes(await refresh(first.refreshToken))).toEqual(['UNAUTHENTICATED']);
+    expect(await meStatus(first.accessToken)).toBe(401);
+  });
+
+  test('when a refresh token sat unused longer than the idle limit, then it is refused', async () => {
+    const first = await login(await createUser(api));
+    await tokensCollection().updateOne(
+      { sessionId: await newestSessionId() },
+      { $set: { issuedAt: new Date(Date.now() - 25 * 3600 * 1000) } },
+    );
+    expect(errorCodes(await refresh(first.refreshToken))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  test('when ended sessions are old enough, then the sweep deletes them and no TTL index is used', async () => {
+    const user = await createUser(api);
+    const kept = await login(user);
+    const old = await login(user);
+    const oldSession = await newestSessionId();
+    await sessionsCollection().updateOne(
+      { _id: oldSession },
+      { $set: { expiresAt: new Date(Date.now() - 3 * 86_400_000) } },
+    );
+    await tokensCollection().updateMany(
+      { sessionId: oldSession },
+      { $set: { expiresAt: new Date(Date.now() - 3 * 86_400_000) } },
+    );
+    expect(await api.app.services.sessions.purgeEnded()).toBeGreaterThanOrEqual(1);
+    expect(await sessionsCollection().findOne({ _id: oldSession })).toBeNull();
+    expect(await tokensCollection().countDocuments({ sessionId: oldSession })).toBe(0);
+    expect(errorCodes(await refresh(old.refreshToken))).toEqual(['UNAUTHENTICATED']);
+    expect((await refresh(kept.refreshToken)).body.data?.refreshToken).toBeDefined();
+    for (const collection of [sessionsCollection(), tokensCollection()]) {
+      const indexes = await collection.indexes();
+      expect(indexes.filter((index) => index.expireAfterSeconds !== undefined)).toEqual([]);
+    }
+  });
+
+  test('when tokens are swapped, then neither kind is accepted as the other', async () => {
+    const payload = await login(await createUser(api));
+    expect(await meStatus(payload.refreshToken)).toBe(401);
+    expect(errorCodes(await refresh(payload.accessToken))).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('ending sessions', () => {
+  test('when a user logs out, then that session ends and the other one lives on', async () => {
+    const user = await createUser(api);
+    const laptop = await login(user, 'laptop');
+    const phone = await login(user, 'phone');
+    const response = await execute(api, LogoutMutation, undefined, { token: laptop.accessToken });
+    expect(response.body.data?.logout).toBe(true);
+    expect(await meStatus(laptop.accessToken)).toBe(401);
+    expect(errorCodes(await refresh(laptop.refreshToken))).toEqual(['UNAUTHENTICATED']);
+    expect(await meStatus(phone.accessToken)).toBe(200);
+    expect((await refresh(phone.refreshToken)).body.data?.refreshToken).toBeDefined();
+  });
+
+  test('when a user logs out everywhere, then every session ends', async () => {
+    const user = await createUser(api);
+    const laptop = await login(user, 'laptop');
+    const phone = await login(user, 'phone');
+    await execute(api, LogoutAllMutation, undefined, { token: laptop.accessToken });
+    for (const session of [laptop, phone]) {
+      expect(await meStatus(session.accessToken)).toBe(401);
+      expect(errorCodes(await refresh(session.refreshToken))).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+
+  test('when a user lists sessions, then each active one shows with the current one marked', async () => {
+    const user = await createUser(api);
+    const laptop = await login(user, 'laptop browser');
+    await login(user, 'phone app');
+    const ended = await login(user, 'ended');
+    await execute(api, LogoutMutation, undefined, { token: ended.accessToken });
+    const response = await execute(api, SessionsQuery, undefined, { token: laptop.accessToken });
+    const sessions = response.body.data?.sessions ?? [];
+    expect(sessions.map((session) => session.userAgent).sort()).toEqual([
+      'laptop browser',
+      'phone app',
+    ]);
+    expect(sessions.filter((session) => session.current).map((s) => s.userAgent)).toEqual([
+      'laptop browser',
+    ]);
+    expect(sessions[0]?.ipAddress).toMatch(/127\.0\.0\.1/);
+  });
+
+  test("when a user revokes a session, then it ends; another user's id answers like an unknown one", async () => {
+    const user = await createUser(api);
+    const stranger = await createUser(api);
+    const laptop = await login(user, 'laptop');
+    const phone = await login(user, 'phone');
+    const strangers = await login(stranger, 'stranger');
+    const list = await execute(api, SessionsQuery, undefined, { token: laptop.accessToken });
+    const phoneId = list.body.data?.sessions.find((s) => s.userAgent === 'phone')?.id ?? '';
+    const strangerList = await execute(api, SessionsQuery, undefined, {
+      token: strangers.accessToken,
+    });
+    const strangerId = strangerList.body.data?.sessions[0]?.id ?? '';
+
+    const revoke = (id: string) =>
+      execute(api, RevokeSessionMutation, { id }, { token: laptop.accessToken });
+    const foreign = await revoke(strangerId);
+    const unknown = await revoke('0123456789abcdef01234567');
+    expect(foreign.body).toEqual(unknown.body);
+    expect(foreign.body).toEqual({ data: { revokeSession: false } });
+    expect(await meStatus(strangers.accessToken)).toBe(200);
+
+    expect((await revoke(phoneId)).body).toEqual({ data: { revokeSession: true } });
+    expect(await meStatus(phone.accessToken)).toBe(401);
+    expect(await meStatus(laptop.accessToken)).toBe(200);
+  });
+
+  test('when an admin revokes a user’s sessions, then all of them end', async () => {
+    const admin = await createUser(api, { roles: ['ADMIN'] });
+    const target = await createUser(api);
+    const session = await login(target);
+    const response = await execute(
+      api,
+      RevokeUserSessionsMutation,
+      { userId: target.id },
+      { token: await tokenFor(api, admin) },
+    );
+    expect(response.body).toEqual({ data: { revokeUserSessions: true } });
+    expect(await meStatus(session.accessToken)).toBe(401);
+    expect(errorCodes(await refresh(session.refreshToken))).toEqual(['UNAUTHENTICATED']);
+    const missing = await execute(
+      api,
+      RevokeUserSessionsMutation,
+      { userId: 'f'.repeat(24) },
+      { token: await tokenFor(api, admin) },
+    );
+    expect(errorCodes(missing)).toEqual(['NOT_FOUND']);
+  });
+
+  test.each([
+    ['disabled', { disabled: true }],
+    ['given other roles', { roles: ['ADMIN' as const] }],
+  ])('when a user is %s, then their refresh tokens stop working too', async (_how, input) => {
+    const admin = await createUser(api, { roles: ['ADMIN'] });
+    const target = await createUser(api);
+    const session = await login(target);
+    await execute(
+      api,
+      UpdateUserMutation,
+      { id: target.id, input },
+      { token: await tokenFor(api, admin) },
+    );
+    if ('disabled' in input) {
+      await execute(
+        api,
+        UpdateUserMutation,
+        { id: target.id, input: { disabled: false } },
+        { token: await tokenFor(api, admin) },
+      );
+    }
+    expect(errorCodes(await refresh(session.refreshToken))).toEqual(['UNAUTHENTICATED']);
+    expect(await meStatus(session.accessToken)).toBe(401);
+  });
+});
+
+describe('changing a password', () => {
+  test('when the current password is right, then every old token dies at once and fresh ones work', async () => {
+    const user = await createUser(api);
+    const other = await login(user, 'other device');
+    const current = await login(user, 'this device');
+    const newPassword = strongPassword();
+    const response = await execute(
+      api,
+      ChangePasswordMutation,
+      { currentPassword: user.password, newPassword },
+      { token: current.accessToken },
+    );
+    const fresh = response.body.data?.changePassword;
+    expect(fresh?.user.id).toBe(user.id);
+    // Issued in the same second as the change, yet refused: revocation is not time-based.
+    for (const old of [current, other]) {
+      expect(await meStatus(old.accessToken)).toBe(401);
+      expect(errorCodes(await refresh(old.refreshToken))).toEqual(['UNAUTHENTICATED']);
+    }
+    expect(await meStatus(fresh?.accessToken ?? '')).toBe(200);
+    expect((await refresh(fresh?.refreshToken ?? '')).body.data).toBeDefined();
+    await expect(login({ ...user, password: newPassword })).resolves.toBeDefined();
+    await expect(login(user)).rejects.toThrow('login failed');
+  });
+
+  test('when the current password is wrong, then BAD_USER_INPUT names it, nothing changes and it is audited', async () => {
+    const user = await createUser(api);
+    const session = await login(user);
+    const response = await execute(
+      api,
+      ChangePasswordMutation,
+      { currentPassword: 'definitely not it', newPassword: strongPassword() },
+      { token: session.accessToken },
+    );
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.body.errors?.[0]?.extensions?.field).toBe('currentPassword');
+    expect(await meStatus(session.accessToken)).toBe(200);
+    const failures = await auditOf('password.changed');
+    expect(failures.some((e) => String(e.actorId) === user.id && e.outcome === 'failure')).toBe(
+      true,
+    );
+  });
+
+  test.each([['short'], ['123456789987654321'], ['']])(
+    'when the new password %j breaks the policy, then BAD_USER_INPUT names newPassword',
+    async (newPassword) => {
+      const user = await createUser(api);
+      const session = await login(user);
+      const response = await execute(
+        api,
+        ChangePasswordMutation,
+        { currentPassword: user.password, newPassword },
+        { token: session.accessToken },
+      );
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(response.body.errors?.[0]?.extensions?.field).toBe('newPassword');
+      expect(await meStatus(session.accessToken)).toBe(200);
+    },
+  );
+});
+
+describe('argon2 parameters', () => {
+  test('when a hash is weaker than the configured parameters, then the next login upgrades it', async () => {
+    const stronger = await startTestApi({
+      MONGODB_URI: api.config.mongodbUri ?? '',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ARGON2_MEMORY_KIB: String(Number(FAST_ARGON2_ENV.ARGON2_MEMORY_KIB) * 2),
+      ARGON2_TIME_COST: '3',
+    });
+    try {
+      const user = await createUser(api);
+      const hashOf = async () =>
+        (await api.connection.db!.collection('users').findOne({ username: user.username }))
+          ?.passwordHash as string;
+      expect(await hashOf()).toMatch(/m=19456,p=1,t=2\$/);
+      const response = await execute(stronger, LoginMutation, {
+        username: user.username,
+        password: user.password,
+      });
+      expect(response.body.data?.login.user.id).toBe(user.id);
+      expect(await hashOf()).toMatch(/m=38912,p=1,t=3\$/);
+      await expect(login(user)).resolves.toBeDefined();
+    } finally {
+      await stronger.app.stop();
+      await stronger.connection.close();
+    }
+  });
+});
