@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -12,7 +11,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express from 'express';
 import type { Connection } from 'mongoose';
 import { createAuditEventModel } from './audit/model';
 import { createAuditService } from './audit/service';
@@ -24,13 +23,27 @@ import type { Config } from './config';
 import { createContextFactory, type Context, type Services } from './context';
 import { isDatabaseReady } from './db/connection';
 import { createLocks } from './db/locks';
-import { httpErrorBody, type HttpErrorCode } from './errors';
 import { createErrorFormatter } from './format-error';
-import { requestScope, type Logger } from './logger';
+import {
+  assignRequestId,
+  corsPolicy,
+  deadline,
+  handleHttpErrors,
+  logRequests,
+  noStore,
+  refuseForbiddenKeys,
+  requestIdOf,
+  securityHeaders,
+  sendHttpError,
+} from './http-middleware';
+import type { Logger } from './logger';
 import { createOAuthRouter } from './oauth/routes';
+import { createLimitRules, queryCostPlugin } from './query-limits';
 import { buildSchema } from './schema';
 import { createSessionModels } from './sessions/model';
 import { createSessionService } from './sessions/service';
+import { createLoginAttemptModel } from './throttling/model';
+import { createLoginThrottle } from './throttling/service';
 import { createUserModel } from './users/model';
 import { createUserService } from './users/service';
 
@@ -48,73 +61,15 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const REQUEST_ID_HEADER = 'x-request-id';
-const SESSION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-const requestIds = new WeakMap<IncomingMessage, string>();
-
-/** Keeps a caller's well-formed request id (for tracing across services) or makes one. */
-const assignRequestId: RequestHandler = (req, res, next) => {
-  const inbound = req.get(REQUEST_ID_HEADER);
-  const requestId = inbound && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
-  requestIds.set(req, requestId);
-  res.setHeader(REQUEST_ID_HEADER, requestId);
-  requestScope.run({ requestId }, next);
-};
-
-function logRequests(logger: Logger): RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      // The path only: a query string may carry a GraphQL document and its variables.
-      logger.info(
-        {
-          method: req.method,
-          path: req.originalUrl.split('?', 1)[0],
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request completed',
-      );
-    });
-    next();
-  };
-}
-
-function sendHttpError(
-  res: express.Response,
-  status: number,
-  code: HttpErrorCode,
-  message: string,
-) {
-  res.status(status).json(httpErrorBody(code, message));
-}
-
-/** Turns body-parser and routing failures into JSON errors with stable codes, never a stack. */
-function handleHttpErrors(logger: Logger): ErrorRequestHandler {
-  return (error: { status?: unknown; type?: unknown }, _req, res, next) => {
-    if (res.headersSent) {
-      next(error);
-      return;
-    }
-    const status = typeof error.status === 'number' ? error.status : 500;
-    if (status === 413) sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
-    else if (status === 415) {
-      sendHttpError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding');
-    } else if (error.type === 'entity.parse.failed') {
-      sendHttpError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
-    } else if (status >= 400 && status < 500) {
-      sendHttpError(res, status, 'BAD_REQUEST', 'Bad request');
-    } else {
-      logger.error({ err: error }, 'unexpected error while serving HTTP');
-      sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-    }
-  };
-}
+// Ended sessions and old sign-in attempts are deleted by a periodic sweep, not TTL indexes
+// (FerretDB has none). Every instance sweeps; the deletes are idempotent.
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function createApp(config: Config, deps: AppDependencies): Promise<App> {
   const { connection, logger } = deps;
-  const hasher = await createPasswordHasher(config.passwords.argon2);
+  const hasher = await createPasswordHasher(config.passwords.argon2, {
+    concurrency: config.argon2Concurrency,
+  });
   const audit = createAuditService(createAuditEventModel(connection), logger);
   const sessions = createSessionService(createSessionModels(connection), config.sessions);
   const users = createUserService({
@@ -125,7 +80,13 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     audit,
     locks: createLocks(connection),
   });
-  await Promise.all([users.ensureIndexes(), sessions.ensureIndexes(), audit.ensureIndexes()]);
+  const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
+  await Promise.all([
+    users.ensureIndexes(),
+    sessions.ensureIndexes(),
+    audit.ensureIndexes(),
+    throttle.ensureIndexes(),
+  ]);
   const tokens = createTokenService(config.jwt);
   const auth = createAuthService({
     users,
@@ -134,18 +95,17 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     tokens,
     policy: config.passwords,
     audit,
+    throttle,
   });
   const services: Services = { users, sessions, auth, tokens, audit };
 
-  // Ended sessions are deleted by a periodic sweep, not a TTL index (FerretDB has none). Every
-  // instance sweeps; the deletes are idempotent.
-  const purgeSessions = () => {
-    sessions.purgeEnded().catch((error: unknown) => {
-      logger.warn({ err: error }, 'could not purge ended sessions');
+  const purge = () => {
+    Promise.all([sessions.purgeEnded(), throttle.purgeOld()]).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not purge old sessions and sign-in attempts');
     });
   };
-  purgeSessions();
-  const purgeTimer = setInterval(purgeSessions, SESSION_PURGE_INTERVAL_MS);
+  purge();
+  const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
   purgeTimer.unref();
 
   const expressApp = express();
@@ -172,11 +132,13 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     // code-less errors; first-party clients send their documents.
     persistedQueries: false,
     parseOptions: { maxTokens: config.graphql.maxTokens },
+    validationRules: createLimitRules(config.graphql),
     // index.ts owns the signals: Apollo's own handler would re-raise SIGTERM and skip our clean-up.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 10_000 }),
       bearerChallengePlugin<Context>(),
+      queryCostPlugin<Context>(config.graphql),
       config.graphql.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -188,7 +150,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   });
   await apollo.start();
 
-  expressApp.use(assignRequestId, logRequests(logger));
+  expressApp.use(assignRequestId, logRequests(logger), securityHeaders(config), corsPolicy(config));
   expressApp.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -198,7 +160,10 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   });
   expressApp.use(
     '/graphql',
+    noStore,
+    deadline(config.graphql.timeoutMs),
     express.json({ limit: config.http.bodyLimitBytes }),
+    refuseForbiddenKeys,
     // Apollo needs a body to judge the request; an unparsed one (another content type) is
     // handed over empty so Apollo answers 400 rather than failing with a 500.
     (req, _res, next) => {
@@ -206,7 +171,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
       next();
     },
     expressMiddleware(apollo, {
-      context: createContextFactory(services, (req) => requestIds.get(req) ?? randomUUID()),
+      context: createContextFactory(services, requestIdOf),
     }),
   );
   expressApp.use(createOAuthRouter(auth, tokens, logger));

@@ -1,5 +1,6 @@
 import { createPublicKey, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { compile as compileProxyAddresses } from 'proxy-addr';
 import { z } from 'zod';
 import {
@@ -71,11 +72,36 @@ export interface Config {
   readonly graphql: {
     /** Documents with more lexical tokens are refused by the parser itself (400). */
     readonly maxTokens: number;
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxDirectivesPerField: number;
+    readonly maxCost: number;
+    /** The most items any list argument may hold, and the largest `first`. */
+    readonly maxListLength: number;
+    /** A request still running after this long is answered with a timeout error. */
+    readonly timeoutMs: number;
     readonly introspection: boolean;
     readonly landingPage: boolean;
     readonly stackTraces: boolean;
   };
+  readonly throttling: ThrottleSettings;
+  /** At most this many argon2 hashes at once; further ones wait in a short queue or are shed. */
+  readonly argon2Concurrency: number;
+  /** Origins allowed by CORS; `['*']` allows any, `[]` none. */
+  readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
+}
+
+export interface ThrottleSettings {
+  /** Consecutive failures on one account before it has to wait. */
+  readonly lockoutThreshold: number;
+  readonly lockoutBaseSeconds: number;
+  readonly lockoutMaxSeconds: number;
+  /** An account never takes more failures than this in any hour. */
+  readonly maxFailuresPerHour: number;
+  /** A quiet period this long (or a success) wipes an account's failures. */
+  readonly failureResetSeconds: number;
+  readonly maxAttemptsPerAddressPerMinute: number;
 }
 
 /** Thrown by loadConfig with every problem found, so an operator fixes them in one pass. */
@@ -228,6 +254,34 @@ const envSchema = z.object({
   ),
   GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
   GRAPHQL_MAX_TOKENS: integer('GRAPHQL_MAX_TOKENS', 1000, 50, 100_000),
+  GRAPHQL_MAX_DEPTH: integer('GRAPHQL_MAX_DEPTH', 8, 2, 100),
+  GRAPHQL_MAX_ALIASES: integer('GRAPHQL_MAX_ALIASES', 15, 0, 1000),
+  GRAPHQL_MAX_DIRECTIVES: integer('GRAPHQL_MAX_DIRECTIVES', 5, 0, 100),
+  GRAPHQL_MAX_COST: integer('GRAPHQL_MAX_COST', 5000, 10, 1_000_000),
+  GRAPHQL_MAX_LIST_LENGTH: integer('GRAPHQL_MAX_LIST_LENGTH', 100, 1, 10_000),
+  GRAPHQL_TIMEOUT: duration('GRAPHQL_TIMEOUT', '10s', 1, 300, '1s to 5m'),
+  LOGIN_LOCKOUT_THRESHOLD: integer('LOGIN_LOCKOUT_THRESHOLD', 5, 1, 100),
+  LOGIN_LOCKOUT_BASE_DELAY: duration('LOGIN_LOCKOUT_BASE_DELAY', '60s', 1, 3600, '1s to 1h'),
+  LOGIN_LOCKOUT_MAX_DELAY: duration('LOGIN_LOCKOUT_MAX_DELAY', '15m', 1, 86_400, '1s to 24h'),
+  LOGIN_MAX_FAILURES_PER_HOUR: integer('LOGIN_MAX_FAILURES_PER_HOUR', 100, 1, 100_000),
+  LOGIN_FAILURE_RESET: duration('LOGIN_FAILURE_RESET', '12h', 60, 7 * 86_400, '1m to 7d'),
+  LOGIN_MAX_PER_IP_PER_MINUTE: integer('LOGIN_MAX_PER_IP_PER_MINUTE', 10, 1, 100_000),
+  ARGON2_MAX_CONCURRENCY: integer('ARGON2_MAX_CONCURRENCY', availableParallelism(), 1, 256),
+  CORS_ORIGINS: optionalString.transform((value, ctx) => {
+    const origins = (value ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0);
+    const bad = origins.filter((origin) => origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `CORS_ORIGINS must list origins like https://app.example.com (or *); not ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return value === undefined ? undefined : origins;
+  }),
   LOG_LEVEL: optionalString.pipe(
     z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -446,10 +500,27 @@ export function loadConfig(
     generateInitialAdmin: development && env.ADMIN_USERNAME === undefined,
     graphql: Object.freeze({
       maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxDirectivesPerField: env.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: env.GRAPHQL_MAX_COST,
+      maxListLength: env.GRAPHQL_MAX_LIST_LENGTH,
+      timeoutMs: env.GRAPHQL_TIMEOUT * 1000,
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,
       landingPage: development,
       stackTraces: development,
     }),
+    throttling: Object.freeze({
+      lockoutThreshold: env.LOGIN_LOCKOUT_THRESHOLD,
+      lockoutBaseSeconds: env.LOGIN_LOCKOUT_BASE_DELAY,
+      lockoutMaxSeconds: env.LOGIN_LOCKOUT_MAX_DELAY,
+      maxFailuresPerHour: env.LOGIN_MAX_FAILURES_PER_HOUR,
+      failureResetSeconds: env.LOGIN_FAILURE_RESET,
+      maxAttemptsPerAddressPerMinute: env.LOGIN_MAX_PER_IP_PER_MINUTE,
+    }),
+    argon2Concurrency: env.ARGON2_MAX_CONCURRENCY,
+    // Closed by default in production; a developer's local frontend may call from anywhere.
+    corsOrigins: Object.freeze(env.CORS_ORIGINS ?? (production ? [] : ['*'])),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
   });
 }

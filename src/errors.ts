@@ -5,7 +5,13 @@ import { GraphQLError } from 'graphql';
  * contract; the class below is private to this module.
  */
 export type ErrorCode =
-  'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'INTERNAL_SERVER_ERROR';
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'GRAPHQL_VALIDATION_FAILED'
+  | 'INTERNAL_SERVER_ERROR';
 
 /** Apollo's own request-level codes, raised before any resolver runs. */
 const APOLLO_REQUEST_CODES: ReadonlySet<string> = new Set([
@@ -80,6 +86,18 @@ export function badUserInput(field: string, problem: string): GraphQLError {
   return new ClientError('BAD_USER_INPUT', `${field} ${problem}`, { field });
 }
 
+/** Too many attempts, or too much work queued: try again after `retryAfter` seconds. */
+export function rateLimited(retryAfter: number): GraphQLError {
+  return new ClientError('RATE_LIMITED', 'Too many attempts; try again later', {
+    retryAfter: Math.max(1, Math.ceil(retryAfter)),
+  });
+}
+
+/** A document over one of the configured size or complexity limits. */
+export function limitExceeded(message: string): GraphQLError {
+  return new ClientError('GRAPHQL_VALIDATION_FAILED', message, { http: { status: 400 } });
+}
+
 export function notFound(what: string): GraphQLError {
   return new ClientError('NOT_FOUND', `${what} not found`);
 }
@@ -99,6 +117,7 @@ export type HttpErrorCode =
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
+  | 'TIMEOUT'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INTERNAL_SERVER_ERROR';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { Resolvers } from './__generated__/graphql';
+import { auditResolvers } from './audit/resolvers';
 import { authDirectiveTransformer } from './auth/directive';
 import { authResolvers } from './auth/resolvers';
 import type { Context } from './context';
@@ -29,11 +30,25 @@ const baseResolvers: Resolvers = {
 export function buildSchema(): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [baseResolvers, authResolvers, sessionResolvers, userResolvers],
+    resolvers: [baseResolvers, authResolvers, sessionResolvers, userResolvers, auditResolvers],
     resolverValidationOptions: {
       requireResolversToMatchSchema: 'error',
       requireResolversForResolveType: 'error',
     },
   });
-  return authDirectiveTransformer<Context>({ getPrincipal: (context) => context.viewer })(schema);
+  return authDirectiveTransformer<Context>({
+    getPrincipal: (context) => context.viewer,
+    // A signed-in user probing for fields above their roles is worth a trail; anonymous calls to
+    // protected fields are every app's first page load, and are not recorded.
+    onRefusal: (context, field, decision) => {
+      if (decision !== 'forbidden' || context.viewer === null) return;
+      void context.services.audit.record({
+        action: 'AUTHORIZATION_DENIED',
+        outcome: 'denied',
+        actorId: context.viewer.user._id,
+        ip: context.client.ip,
+        details: { field },
+      });
+    },
+  })(schema);
 }

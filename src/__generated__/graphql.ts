@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { UserRecord } from '../users/model';
 import type { SessionRecord } from '../sessions/model';
 import type { SignIn } from '../auth/service';
+import type { AuditEventRecord } from '../audit/model';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -18,6 +19,101 @@ export type Scalars = {
   /** An instant in time, serialized as an ISO-8601 string in UTC, e.g. `2026-01-31T12:00:00.000Z`. */
   DateTime: { input: Date | string; output: Date | string; }
 };
+
+/** The kinds of security event the audit trail records. */
+export type AuditAction =
+  /** A signed-in user was refused a field their roles do not allow. */
+  | 'AUTHORIZATION_DENIED'
+  /** A sign-in attempt, through `login` or `POST /token`; `outcome` tells how it went. */
+  | 'LOGIN'
+  /** A sign-in attempt refused because the account or the client address must wait. */
+  | 'LOGIN_THROTTLED'
+  /** A password change, successful or refused for a wrong current password. */
+  | 'PASSWORD_CHANGED'
+  /** A stored password hash was upgraded to the configured argon2 parameters at sign-in. */
+  | 'PASSWORD_REHASHED'
+  /** A retired refresh token was presented again; its whole session was revoked. */
+  | 'REFRESH_TOKEN_REUSE_DETECTED'
+  /** Every session of a user was ended (`logoutAll`, `revokeUserSessions`). */
+  | 'SESSIONS_REVOKED_ALL'
+  /** One session was ended (logout, `revokeSession`, `POST /revoke`). */
+  | 'SESSION_REVOKED'
+  /** A user was created. */
+  | 'USER_CREATED'
+  /** A user was deleted. */
+  | 'USER_DELETED'
+  /** A user was disabled. */
+  | 'USER_DISABLED'
+  /** A user was enabled again. */
+  | 'USER_ENABLED'
+  /** A user's roles were changed. */
+  | 'USER_ROLES_CHANGED';
+
+/** One security event. Never contains a password or a token. */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** What happened. */
+  action: AuditAction;
+  /** The user who acted, when known. */
+  actorId: Maybe<Scalars['ID']['output']>;
+  /** The username given, for attempts where no user could be identified (a failed sign-in). */
+  actorName: Maybe<Scalars['String']['output']>;
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** Further facts about the event, as a JSON object in a string. */
+  details: Maybe<Scalars['String']['output']>;
+  /** The event's identifier. */
+  id: Scalars['ID']['output'];
+  /** The client address of the request. */
+  ipAddress: Maybe<Scalars['String']['output']>;
+  /** How it ended. */
+  outcome: AuditOutcome;
+  /** The request id, as in the logs and the `x-request-id` response header. */
+  requestId: Maybe<Scalars['String']['output']>;
+  /** The user or session acted upon, when there is one. */
+  targetId: Maybe<Scalars['ID']['output']>;
+};
+
+/** A page of audit events, newest first. */
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  /** The events on this page with their cursors. */
+  edges: Array<AuditEventEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** One event in an `AuditEventConnection`. */
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  /** An opaque cursor for this position; pass it as `after` to continue after this event. */
+  cursor: Scalars['String']['output'];
+  /** The event. */
+  node: AuditEvent;
+};
+
+/** Narrows the audit trail; all given conditions must hold. */
+export type AuditEventFilter = {
+  /** Only events of this kind. */
+  action?: InputMaybe<AuditAction>;
+  /** Only events by this user. */
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only events at or after this instant. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only events acting on this user or session. */
+  targetId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only events before this instant. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** How a recorded event ended. */
+export type AuditOutcome =
+  /** It was refused by a rule: throttling, a missing role, a replayed token. */
+  | 'DENIED'
+  /** It was attempted and failed, for example a wrong password. */
+  | 'FAILURE'
+  /** It happened. */
+  | 'SUCCESS';
 
 /** What a successful sign-in returns. */
 export type AuthPayload = {
@@ -156,6 +252,8 @@ export type Query = {
   __typename?: 'Query';
   /** A greeting only administrators can read. */
   adminOnly: Scalars['String']['output'];
+  /** Pages through the audit trail, newest first. */
+  auditEvents: AuditEventConnection;
   /** A liveness probe for GraphQL clients: always `true`, open to everyone. */
   health: Scalars['Boolean']['output'];
   /** The signed-in user. */
@@ -168,6 +266,14 @@ export type Query = {
   userOnly: Scalars['String']['output'];
   /** Pages through every user, oldest first. */
   users: UserConnection;
+};
+
+
+/** Read operations. */
+export type QueryAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -336,6 +442,12 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AuditAction: AuditAction;
+  AuditEvent: ResolverTypeWrapper<AuditEventRecord>;
+  AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
+  AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
+  AuditEventFilter: AuditEventFilter;
+  AuditOutcome: AuditOutcome;
   AuthPayload: ResolverTypeWrapper<SignIn>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateUserInput: CreateUserInput;
@@ -356,6 +468,10 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AuditEvent: AuditEventRecord;
+  AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
+  AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
+  AuditEventFilter: AuditEventFilter;
   AuthPayload: SignIn;
   Boolean: Scalars['Boolean']['output'];
   CreateUserInput: CreateUserInput;
@@ -382,6 +498,29 @@ export type AuthDirectiveResolver<Result, Parent, ContextType = Context, Args = 
 export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = Context, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AuditEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['AuditAction'], ParentType, ContextType>;
+  actorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  actorName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  details?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ipAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  targetId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
+export type AuditEventConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditEventEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+}>;
 
 export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -416,6 +555,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   adminOnly?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   health?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   sessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
@@ -457,6 +597,9 @@ export type UserEdgeResolvers<ContextType = Context, ParentType extends Resolver
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;

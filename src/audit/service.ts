@@ -1,20 +1,10 @@
-import type { Types } from 'mongoose';
+import { trusted, Types } from 'mongoose';
+import type { AuditAction } from '../__generated__/graphql';
+import { badUserInput } from '../errors';
 import { currentRequestId, type Logger } from '../logger';
-import type { AuditEventModel } from './model';
+import type { AuditEventModel, AuditEventRecord } from './model';
 
-export type AuditAction =
-  | 'login'
-  | 'token.refresh'
-  | 'refresh_token.reuse_detected'
-  | 'session.revoked'
-  | 'sessions.revoked_all'
-  | 'password.changed'
-  | 'password.rehashed'
-  | 'user.created'
-  | 'user.roles_changed'
-  | 'user.disabled'
-  | 'user.enabled'
-  | 'user.deleted';
+export type { AuditAction };
 
 export interface AuditEntry {
   readonly action: AuditAction;
@@ -26,10 +16,44 @@ export interface AuditEntry {
   readonly details?: Record<string, unknown>;
 }
 
+export interface AuditFilter {
+  readonly actorId?: string | null;
+  readonly targetId?: string | null;
+  readonly action?: AuditAction | null;
+  readonly from?: Date | string | null;
+  readonly to?: Date | string | null;
+}
+
+export interface AuditPage {
+  readonly events: readonly AuditEventRecord[];
+  readonly hasNextPage: boolean;
+}
+
 export interface AuditService {
   ensureIndexes(): Promise<void>;
   /** Writes one event with the current request id. A failed write is logged, never thrown. */
   record(entry: AuditEntry): Promise<void>;
+  /** Newest first, `first` at a time, after an earlier page's cursor. */
+  list(first: number, after: string | null, filter: AuditFilter): Promise<AuditPage>;
+}
+
+const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
+const CURSOR_PATTERN = /^(\d{1,15})_([0-9a-f]{24})$/;
+
+export function encodeAuditCursor(event: Pick<AuditEventRecord, 'at' | '_id'>): string {
+  return Buffer.from(`${event.at.getTime()}_${event._id.toHexString()}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: Types.ObjectId } {
+  const match = CURSOR_PATTERN.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  if (!match?.[1] || !match[2]) throw badUserInput('after', 'is not a valid cursor');
+  return { at: new Date(Number(match[1])), id: new Types.ObjectId(match[2]) };
+}
+
+function idFilter(field: string, value: string | null | undefined): Types.ObjectId | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!OBJECT_ID_PATTERN.test(value)) throw badUserInput(field, 'is not a valid ID');
+  return new Types.ObjectId(value);
 }
 
 export function createAuditService(model: AuditEventModel, logger: Logger): AuditService {
@@ -37,6 +61,7 @@ export function createAuditService(model: AuditEventModel, logger: Logger): Audi
     async ensureIndexes() {
       await model.createIndexes();
     },
+
     async record(entry) {
       const requestId = currentRequestId();
       try {
@@ -55,6 +80,35 @@ export function createAuditService(model: AuditEventModel, logger: Logger): Audi
         // The request itself must not fail because the trail could not be written; the log keeps it.
         logger.error({ err: error, audit: entry }, 'could not write an audit event');
       }
+    },
+
+    async list(first, after, filter) {
+      if (!Number.isInteger(first) || first < 1 || first > 100) {
+        throw badUserInput('first', 'must be between 1 and 100');
+      }
+      const conditions: Record<string, unknown>[] = [];
+      const actorId = idFilter('filter.actorId', filter.actorId);
+      const targetId = idFilter('filter.targetId', filter.targetId);
+      if (actorId) conditions.push({ actorId });
+      if (targetId) conditions.push({ targetId });
+      if (filter.action) conditions.push({ action: filter.action });
+      if (filter.from) conditions.push({ at: trusted({ $gte: new Date(filter.from) }) });
+      if (filter.to) conditions.push({ at: trusted({ $lt: new Date(filter.to) }) });
+      if (after !== null) {
+        const cursor = decodeCursor(after);
+        conditions.push({
+          $or: [
+            { at: trusted({ $lt: cursor.at }) },
+            { at: cursor.at, _id: trusted({ $lt: cursor.id }) },
+          ],
+        });
+      }
+      const rows = await model
+        .find(conditions.length > 0 ? { $and: conditions } : {})
+        .sort({ at: -1, _id: -1 })
+        .limit(first + 1)
+        .lean<AuditEventRecord[]>();
+      return { events: rows.slice(0, first), hasNextPage: rows.length > first };
     },
   };
 }

@@ -13,6 +13,12 @@ import { ROLES } from './roles';
 export interface AuthDirectiveOptions<TContext> {
   /** Reads the authenticated caller from the context; null for anonymous requests. */
   readonly getPrincipal: (context: TContext) => Principal | null;
+  /** Hears of every refusal (after it is decided, before it is thrown), e.g. for an audit trail. */
+  readonly onRefusal?: (
+    context: TContext,
+    field: string,
+    decision: 'unauthenticated' | 'forbidden',
+  ) => void;
   readonly authDirective?: string;
   readonly publicDirective?: string;
 }
@@ -46,24 +52,21 @@ function readRequires(args: Record<string, unknown>, coordinate: string): readon
 export function authDirectiveTransformer<TContext>(
   options: AuthDirectiveOptions<TContext>,
 ): (schema: GraphQLSchema) => GraphQLSchema {
-  const { getPrincipal, authDirective = 'auth', publicDirective = 'public' } = options;
+  const { getPrincipal, onRefusal, authDirective = 'auth', publicDirective = 'public' } = options;
   // Built once: the refusal path allocates nothing per call.
   const unauthenticatedError = accessRefusal('unauthenticated');
   const forbiddenError = accessRefusal('forbidden');
 
   function guard<TSource, TArgs>(
+    coordinate: string,
     requires: readonly Role[] | null,
     resolver: GraphQLFieldResolver<TSource, TContext, TArgs>,
   ): GraphQLFieldResolver<TSource, TContext, TArgs> {
     return (source, args, context, info) => {
-      switch (decideAccess(getPrincipal(context), requires)) {
-        case 'allow':
-          return resolver(source, args, context, info);
-        case 'unauthenticated':
-          throw unauthenticatedError;
-        case 'forbidden':
-          throw forbiddenError;
-      }
+      const decision = decideAccess(getPrincipal(context), requires);
+      if (decision === 'allow') return resolver(source, args, context, info);
+      onRefusal?.(context, coordinate, decision);
+      throw decision === 'unauthenticated' ? unauthenticatedError : forbiddenError;
     };
   }
 
@@ -99,8 +102,10 @@ export function authDirectiveTransformer<TContext>(
         const requires = readRequires(rule, coordinate);
         return {
           ...fieldConfig,
-          resolve: guard(requires, fieldConfig.resolve ?? defaultFieldResolver),
-          ...(fieldConfig.subscribe ? { subscribe: guard(requires, fieldConfig.subscribe) } : {}),
+          resolve: guard(coordinate, requires, fieldConfig.resolve ?? defaultFieldResolver),
+          ...(fieldConfig.subscribe
+            ? { subscribe: guard(coordinate, requires, fieldConfig.subscribe) }
+            : {}),
         };
       },
     });

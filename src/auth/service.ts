@@ -8,8 +8,9 @@ import {
   unauthenticated,
 } from '../errors';
 import type { SessionRecord } from '../sessions/model';
+import type { LoginAttempt, LoginThrottle, Refusal } from '../throttling/service';
 import type { ClientInfo, SessionService } from '../sessions/service';
-import { findUsernameProblem } from '../users/identity';
+import { findUsernameProblem, normalizeIdentifier } from '../users/identity';
 import type { UserRecord } from '../users/model';
 import type { Actor, UserService } from '../users/service';
 import type { PasswordHasher } from './passwords';
@@ -65,8 +66,35 @@ export function createAuthService(deps: {
   tokens: TokenService;
   policy: PasswordPolicy;
   audit: AuditService;
+  throttle: LoginThrottle;
 }): AuthService {
-  const { users, sessions, hasher, tokens, policy, audit } = deps;
+  const { users, sessions, hasher, tokens, policy, audit, throttle } = deps;
+
+  /** Every door that checks a password goes through here first: login, /token, changePassword. */
+  function beginAttempt(username: string, actorId: Types.ObjectId | null, client: ClientInfo) {
+    return throttle.begin(normalizeIdentifier(username), client.ip, (refusal: Refusal) =>
+      audit.record({
+        action: 'LOGIN_THROTTLED',
+        outcome: 'denied',
+        actorId,
+        actorName: username,
+        ip: client.ip,
+        details: { reason: refusal.reason, retryAfter: refusal.retryAfter },
+      }),
+    );
+  }
+
+  /** Runs a password check, settling the attempt even when the hasher sheds it. */
+  async function checked(attempt: LoginAttempt, check: () => Promise<boolean>): Promise<boolean> {
+    try {
+      const valid = await check();
+      await (valid ? attempt.succeed() : attempt.fail());
+      return valid;
+    } catch (error) {
+      await attempt.abandon();
+      throw error;
+    }
+  }
 
   function signIn(user: UserRecord, session: SessionRecord, refreshToken: string): SignIn {
     const access = tokens.issueAccessToken({
@@ -93,7 +121,7 @@ export function createAuthService(deps: {
     async login(username, password, client) {
       const fail = async (actorId: Types.ObjectId | null) => {
         await audit.record({
-          action: 'login',
+          action: 'LOGIN',
           outcome: 'failure',
           actorId,
           actorName: username,
@@ -101,23 +129,28 @@ export function createAuthService(deps: {
         });
         return incorrectCredentials();
       };
+      const attempt = await beginAttempt(username, null, client);
       // Over-long input is refused before any hashing: it cannot be anyone's password.
-      if (passwordLength(password) > policy.maxLength) throw await fail(null);
-      const found = findUsernameProblem(username) ? null : await users.findForSignIn(username);
-      if (!found) {
-        // Same argon2 work as a real check, so response time does not reveal unknown usernames.
-        await hasher.verifyAgainstDummy(password);
+      if (passwordLength(password) > policy.maxLength) {
+        await attempt.fail();
         throw await fail(null);
       }
-      const valid = await hasher.verify(found.passwordHash, password);
-      if (!valid || found.disabled) throw await fail(found._id);
+      const found = findUsernameProblem(username) ? null : await users.findForSignIn(username);
+      // An unknown username costs the same argon2 work as a wrong password and is throttled
+      // the same way, so neither timing nor refusals tell which accounts exist.
+      const valid = await checked(attempt, async () =>
+        found
+          ? (await hasher.verify(found.passwordHash, password)) && !found.disabled
+          : hasher.verifyAgainstDummy(password).then(() => false),
+      );
+      if (!found || !valid) throw await fail(found?._id ?? null);
 
       const { passwordHash, ...user } = found;
       if (hasher.needsRehash(passwordHash)) {
         await users.upgradePasswordHash(user._id, passwordHash, await hasher.hash(password));
-        await audit.record({ action: 'password.rehashed', outcome: 'success', actorId: user._id });
+        await audit.record({ action: 'PASSWORD_REHASHED', outcome: 'success', actorId: user._id });
       }
-      await audit.record({ action: 'login', outcome: 'success', actorId: user._id, ip: client.ip });
+      await audit.record({ action: 'LOGIN', outcome: 'success', actorId: user._id, ip: client.ip });
       return startSession(user, client);
     },
 
@@ -125,7 +158,7 @@ export function createAuthService(deps: {
       const rotation = await sessions.rotate(refreshToken, client);
       if (rotation.kind === 'reused') {
         await audit.record({
-          action: 'refresh_token.reuse_detected',
+          action: 'REFRESH_TOKEN_REUSE_DETECTED',
           outcome: 'denied',
           actorId: rotation.session.userId,
           targetId: rotation.session._id,
@@ -147,7 +180,7 @@ export function createAuthService(deps: {
     async logout(owner, client) {
       await sessions.revoke(owner.sessionId, owner.user._id, 'logout');
       await audit.record({
-        action: 'session.revoked',
+        action: 'SESSION_REVOKED',
         outcome: 'success',
         actorId: owner.user._id,
         targetId: new Types.ObjectId(owner.sessionId),
@@ -160,7 +193,7 @@ export function createAuthService(deps: {
       await users.revokeAllSessions(owner.user._id);
       await sessions.revokeAllForUser(owner.user._id, 'logout everywhere');
       await audit.record({
-        action: 'sessions.revoked_all',
+        action: 'SESSIONS_REVOKED_ALL',
         outcome: 'success',
         actorId: owner.user._id,
         targetId: owner.user._id,
@@ -172,7 +205,7 @@ export function createAuthService(deps: {
       const revoked = await sessions.revoke(sessionId, owner.user._id, 'revoked by user');
       if (revoked) {
         await audit.record({
-          action: 'session.revoked',
+          action: 'SESSION_REVOKED',
           outcome: 'success',
           actorId: owner.user._id,
           targetId: new Types.ObjectId(sessionId),
@@ -188,7 +221,7 @@ export function createAuthService(deps: {
       if (!(await users.revokeAllSessions(id))) throw notFound('User');
       await sessions.revokeAllForUser(id, 'revoked by administrator');
       await audit.record({
-        action: 'sessions.revoked_all',
+        action: 'SESSIONS_REVOKED_ALL',
         outcome: 'success',
         actorId: actor.id,
         targetId: id,
@@ -199,12 +232,17 @@ export function createAuthService(deps: {
     async changePassword(owner, currentPassword, newPassword, client) {
       const stored = await users.findWithPasswordHash(owner.user._id);
       if (!stored) throw unauthenticated();
-      const currentIsRight =
-        passwordLength(currentPassword) <= policy.maxLength &&
-        (await hasher.verify(stored.passwordHash, currentPassword));
+      // The current password is a password guess like any other: same throttle, same audit.
+      const attempt = await beginAttempt(stored.username, stored._id, client);
+      const currentIsRight = await checked(
+        attempt,
+        async () =>
+          passwordLength(currentPassword) <= policy.maxLength &&
+          (await hasher.verify(stored.passwordHash, currentPassword)),
+      );
       if (!currentIsRight) {
         await audit.record({
-          action: 'password.changed',
+          action: 'PASSWORD_CHANGED',
           outcome: 'failure',
           actorId: stored._id,
           ip: client.ip,
@@ -222,7 +260,7 @@ export function createAuthService(deps: {
       if (tokenVersion === null) throw unauthenticated();
       await sessions.revokeAllForUser(stored._id, 'password changed');
       await audit.record({
-        action: 'password.changed',
+        action: 'PASSWORD_CHANGED',
         outcome: 'success',
         actorId: stored._id,
         ip: client.ip,
@@ -234,7 +272,7 @@ export function createAuthService(deps: {
     async revokeToken(token, hint, client) {
       const revokeSessionOf = async (session: { _id: Types.ObjectId; userId: Types.ObjectId }) => {
         await audit.record({
-          action: 'session.revoked',
+          action: 'SESSION_REVOKED',
           outcome: 'success',
           actorId: session.userId,
           targetId: session._id,

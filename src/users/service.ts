@@ -221,7 +221,7 @@ export function createUserService(deps: {
         .catch((error: unknown) => rethrowDuplicate(error, input.username));
       const { passwordHash: _omitted, ...record } = created.toObject();
       await audit.record({
-        action: 'user.created',
+        action: 'USER_CREATED',
         outcome: 'success',
         actorId: actor.id,
         targetId: record._id,
@@ -288,12 +288,12 @@ export function createUserService(deps: {
       if (rolesChanged) {
         await audit.record({
           ...base,
-          action: 'user.roles_changed',
+          action: 'USER_ROLES_CHANGED',
           details: { from: before.roles, to: after.roles },
         });
       }
       if (disabledChanged) {
-        await audit.record({ ...base, action: after.disabled ? 'user.disabled' : 'user.enabled' });
+        await audit.record({ ...base, action: after.disabled ? 'USER_DISABLED' : 'USER_ENABLED' });
       }
       if (rolesChanged || disabledChanged) {
         await sessions.revokeAllForUser(_id, rolesChanged ? 'roles changed' : 'user disabled');
@@ -314,7 +314,7 @@ export function createUserService(deps: {
       );
       await sessions.deleteAllForUser(_id);
       await audit.record({
-        action: 'user.deleted',
+        action: 'USER_DELETED',
         outcome: 'success',
         actorId: actor.id,
         targetId: _id,

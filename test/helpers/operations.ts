@@ -164,3 +164,29 @@ export const RevokeUserSessionsMutation = graphql(`
     revokeUserSessions(userId: $userId)
   }
 `);
+
+export const AuditEventsQuery = graphql(`
+  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {
+    auditEvents(first: $first, after: $after, filter: $filter) {
+      edges {
+        cursor
+        node {
+          id
+          at
+          action
+          outcome
+          actorId
+          actorName
+          targetId
+          ipAddress
+          requestId
+          details
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);

@@ -3,6 +3,7 @@ import { buildSchema } from '../../src/schema';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
 import {
   AdminOnlyQuery,
+  AuditEventsQuery,
   ChangePasswordMutation,
   CreateUserMutation,
   DeleteUserMutation,
@@ -87,6 +88,7 @@ const matrix: Record<string, Case> = {
   'Query.me': { run: query(MeQuery, () => ({})), expected: SIGNED_IN },
   'Query.adminOnly': { run: query(AdminOnlyQuery, () => ({})), expected: ADMIN_ONLY },
   'Query.userOnly': { run: query(UserOnlyQuery, () => ({})), expected: SIGNED_IN },
+  'Query.auditEvents': { run: query(AuditEventsQuery, () => ({ first: 5 })), expected: ADMIN_ONLY },
   'Query.users': { run: query(UsersQuery, () => ({ first: 5 })), expected: ADMIN_ONLY },
   'Query.user': {
     run: query(UserQuery, () => ({ id: callers.USER?.id ?? '' })),

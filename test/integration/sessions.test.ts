@@ -75,7 +75,7 @@ describe('refresh tokens', () => {
     expect(errorCodes(await refresh(second?.refreshToken ?? ''))).toEqual(['UNAUTHENTICATED']);
     expect(await meStatus(second?.accessToken ?? '')).toBe(401);
     expect(await meStatus(first.accessToken)).toBe(401);
-    const events = await auditOf('refresh_token.reuse_detected');
+    const events = await auditOf('REFRESH_TOKEN_REUSE_DETECTED');
     expect(events.some((event) => String(event.actorId) === first.user.id)).toBe(true);
   });
 
@@ -291,7 +291,7 @@ describe('changing a password', () => {
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.body.errors?.[0]?.extensions?.field).toBe('currentPassword');
     expect(await meStatus(session.accessToken)).toBe(200);
-    const failures = await auditOf('password.changed');
+    const failures = await auditOf('PASSWORD_CHANGED');
     expect(failures.some((e) => String(e.actorId) === user.id && e.outcome === 'failure')).toBe(
       true,
     );

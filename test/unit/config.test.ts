@@ -37,8 +37,22 @@ describe('loadConfig', () => {
     expect(config.passwords).toMatchObject({ minLength: 15, maxLength: 128 });
     expect(config.passwords.argon2).toEqual({ memoryCost: 65_536, timeCost: 3, parallelism: 4 });
     expect(config.generateInitialAdmin).toBe(true);
-    expect(config.graphql).toEqual({
+    expect(config.throttling).toEqual({
+      lockoutThreshold: 5,
+      lockoutBaseSeconds: 60,
+      lockoutMaxSeconds: 900,
+      maxFailuresPerHour: 100,
+      failureResetSeconds: 43_200,
+      maxAttemptsPerAddressPerMinute: 10,
+    });
+    expect(config.corsOrigins).toEqual(['*']);
+    expect(config.graphql).toMatchObject({
       maxTokens: 1000,
+      maxDepth: 8,
+      maxAliases: 15,
+      maxDirectivesPerField: 5,
+      maxListLength: 100,
+      timeoutMs: 10_000,
       introspection: true,
       landingPage: true,
       stackTraces: true,
@@ -51,6 +65,7 @@ describe('loadConfig', () => {
     expect(config.jwt.secretIsEphemeral).toBe(false);
     expect(config.initialAdmin).toEqual({ username: 'root', password: PRODUCTION.ADMIN_PASSWORD });
     expect(config.generateInitialAdmin).toBe(false);
+    expect(config.corsOrigins).toEqual([]);
     expect(config.graphql).toMatchObject({
       introspection: false,
       landingPage: false,

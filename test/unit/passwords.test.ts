@@ -7,7 +7,7 @@ describe('password hashing', () => {
   const settings = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
   test('when a password is hashed, then it is argon2id with the configured parameters', async () => {
-    const hasher = await createPasswordHasher(settings);
+    const hasher = await createPasswordHasher(settings, { concurrency: 2 });
     const hash = await hasher.hash('correct horse battery staple');
     expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     await expect(hasher.verify(hash, 'correct horse battery staple')).resolves.toBe(true);
@@ -15,12 +15,12 @@ describe('password hashing', () => {
   });
 
   test('when the stored hash is malformed, then verification fails without throwing', async () => {
-    const hasher = await createPasswordHasher(settings);
+    const hasher = await createPasswordHasher(settings, { concurrency: 2 });
     await expect(hasher.verify('not-a-hash', 'anything')).resolves.toBe(false);
   });
 
   test('when there is no user, then the dummy check still does argon2 work', async () => {
-    const hasher = await createPasswordHasher(settings);
+    const hasher = await createPasswordHasher(settings, { concurrency: 2 });
     const started = performance.now();
     await hasher.verifyAgainstDummy('whatever');
     const dummy = performance.now() - started;

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import cors from 'cors';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
+import type { Config } from './config';
+import { httpErrorBody, type HttpErrorCode } from './errors';
+import { requestScope, type Logger } from './logger';
+
+/** Express middleware shared by every route: request ids, logs, headers, CORS and limits. */
+
+const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const requestIds = new WeakMap<IncomingMessage, string>();
+const timedOut = new WeakSet<Response>();
+
+export function requestIdOf(req: IncomingMessage): string {
+  return requestIds.get(req) ?? randomUUID();
+}
+
+/** Keeps a caller's well-formed request id (for tracing across services) or makes one. */
+export const assignRequestId: RequestHandler = (req, res, next) => {
+  const inbound = req.get(REQUEST_ID_HEADER);
+  const requestId = inbound && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
+  requestIds.set(req, requestId);
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  requestScope.run({ requestId }, next);
+};
+
+export function logRequests(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      // The path only: a query string may carry a GraphQL document and its variables.
+      logger.info(
+        {
+          method: req.method,
+          path: req.originalUrl.split('?', 1)[0],
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request completed',
+      );
+    });
+    next();
+  };
+}
+
+export function sendHttpError(res: Response, status: number, code: HttpErrorCode, message: string) {
+  res.status(status).json(httpErrorBody(code, message));
+}
+
+/**
+ * Security headers on every response (helmet's defaults: HSTS, nosniff, frame denial, no
+ * referrer...). An API serves no pages, so its CSP forbids everything, except in development,
+ * where /graphql serves the Apollo Sandbox page and its scripts from Apollo's CDN.
+ */
+export function securityHeaders(config: Config): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: config.graphql.landingPage
+      ? false
+      : { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+}
+
+/** CORS from CORS_ORIGINS: closed by default in production; bearer tokens, never cookies. */
+export function corsPolicy(config: Config): RequestHandler {
+  const origins = config.corsOrigins;
+  return cors({
+    origin: origins.includes('*') ? true : origins.length > 0 ? [...origins] : false,
+    credentials: false,
+    methods: ['GET', 'POST'],
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'apollo-require-preflight',
+      'x-apollo-operation-name',
+      REQUEST_ID_HEADER,
+    ],
+    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'www-authenticate'],
+    maxAge: 600,
+  });
+}
+
+/** Responses carry tokens and personal data: no cache may keep them. */
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('cache-control', 'no-store');
+  next();
+};
+
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+function hasForbiddenKey(value: unknown, depth = 0): boolean {
+  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some((item) => hasForbiddenKey(item, depth + 1));
+  return Object.keys(value).some(
+    (key) =>
+      FORBIDDEN_KEYS.has(key) ||
+      hasForbiddenKey((value as Record<string, unknown>)[key], depth + 1),
+  );
+}
+
+/**
+ * Refuses JSON bodies holding `__proto__`, `constructor` or `prototype` keys at any depth: no
+ * legitimate GraphQL request needs them, and they are how prototype pollution travels.
+ */
+export const refuseForbiddenKeys: RequestHandler = (req, res, next) => {
+  if (hasForbiddenKey(req.body)) {
+    sendHttpError(res, 400, 'BAD_REQUEST', 'Request body contains a forbidden key');
+    return;
+  }
+  next();
+};
+
+/**
+ * Answers 503 with code TIMEOUT when a request is still running after `timeoutMs`. graphql-js
+ * cannot be interrupted, so the late result is dropped; the database's own timeouts bound the
+ * work left behind.
+ */
+export function deadline(timeoutMs: number): RequestHandler {
+  return (_req, res, next) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      timedOut.add(res);
+      sendHttpError(res, 503, 'TIMEOUT', 'The request took too long');
+    }, timeoutMs);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+    next();
+  };
+}
+
+/** Turns body-parser and routing failures into JSON errors with stable codes, never a stack. */
+export function handleHttpErrors(logger: Logger): ErrorRequestHandler {
+  return (error: { status?: unknown; type?: unknown }, _req, res, next) => {
+    if (timedOut.has(res)) return;
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = typeof error.status === 'number' ? error.status : 500;
+    if (status === 413) sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+    else if (status === 415) {
+      sendHttpError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding');
+    } else if (error.type === 'entity.parse.failed') {
+      sendHttpError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
+    } else if (status >= 400 && status < 500) {
+      sendHttpError(res, status, 'BAD_REQUEST', 'Bad request');
+    } else {
+      logger.error({ err: error }, 'unexpected error while serving HTTP');
+      sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    }
+  };
+}

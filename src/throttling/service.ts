@@ -1,0 +1,151 @@
+import { trusted } from 'mongoose';
+import type { ThrottleSettings } from '../config';
+import { rateLimited } from '../errors';
+import type { LoginAttemptModel, LoginAttemptRecord } from './model';
+
+export interface LoginAttempt {
+  succeed(): Promise<void>;
+  fail(): Promise<void>;
+  /** Neither a success nor a failure (the check could not run); it still counts per address. */
+  abandon(): Promise<void>;
+}
+
+export type Refusal = { readonly reason: 'address' | 'account'; readonly retryAfter: number };
+
+export interface LoginThrottle {
+  ensureIndexes(): Promise<void>;
+  /**
+   * Registers an attempt at `account` from `ip` before any password is checked. Throws
+   * RATE_LIMITED (with `retryAfter`) when the address or the account must wait; `onRefusal`
+   * hears of it first, for the audit trail.
+   */
+  begin(
+    account: string,
+    ip: string | null,
+    onRefusal: (refusal: Refusal) => Promise<void>,
+  ): Promise<LoginAttempt>;
+  purgeOld(): Promise<void>;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const ACCOUNT_MAX_LENGTH = 256;
+
+/**
+ * Seconds an account must still wait, given its recent counted attempts (newest first). From the
+ * `threshold`-th consecutive failure it waits `base` doubling up to `max` after the latest one,
+ * and it never takes more than `maxFailuresPerHour` failures in an hour. A success, or a quiet
+ * gap of `failureReset`, ends the streak. Pure, so the policy is tested without a database.
+ */
+export function accountWaitSeconds(
+  attempts: readonly Pick<LoginAttemptRecord, 'at' | 'outcome'>[],
+  now: number,
+  settings: ThrottleSettings,
+): number {
+  const resetMs = settings.failureResetSeconds * 1000;
+  let streak = 0;
+  let latestFailure = 0;
+  let previous = now;
+  const hourly: number[] = [];
+  for (const attempt of attempts) {
+    const at = attempt.at.getTime();
+    if (attempt.outcome === 'success' || previous - at >= resetMs) break;
+    // A pending attempt is counted as a failure: a burst of parallel guesses must not all pass.
+    streak += 1;
+    latestFailure = Math.max(latestFailure, at);
+    if (now - at < HOUR_MS) hourly.push(at);
+    previous = at;
+  }
+  let waitUntil = 0;
+  if (streak >= settings.lockoutThreshold) {
+    const doublings = Math.min(streak - settings.lockoutThreshold, 30);
+    const delay = Math.min(
+      settings.lockoutBaseSeconds * 2 ** doublings,
+      settings.lockoutMaxSeconds,
+    );
+    waitUntil = latestFailure + delay * 1000;
+  }
+  if (hourly.length >= settings.maxFailuresPerHour) {
+    const oldestCounted = hourly[settings.maxFailuresPerHour - 1] ?? now;
+    waitUntil = Math.max(waitUntil, oldestCounted + HOUR_MS);
+  }
+  return waitUntil > now ? Math.ceil((waitUntil - now) / 1000) : 0;
+}
+
+export function createLoginThrottle(
+  model: LoginAttemptModel,
+  settings: ThrottleSettings,
+): LoginThrottle {
+  const historyMs = Math.max(settings.failureResetSeconds * 1000, HOUR_MS);
+  // Enough history to see a full streak up to the hourly cap and its reset gap.
+  const historyLimit = Math.max(settings.maxFailuresPerHour, settings.lockoutThreshold + 40) + 1;
+
+  async function addressWaitSeconds(ip: string, now: Date): Promise<number> {
+    const windowStart = new Date(now.getTime() - MINUTE_MS);
+    const recent = await model
+      .find({ ipAddress: ip, at: trusted({ $gt: windowStart }) })
+      .sort({ at: -1 })
+      .limit(settings.maxAttemptsPerAddressPerMinute + 1)
+      .select({ at: 1 })
+      .lean<Pick<LoginAttemptRecord, 'at'>[]>();
+    if (recent.length <= settings.maxAttemptsPerAddressPerMinute) return 0;
+    // The window frees up when the oldest of the newest `max + 1` attempts leaves it.
+    const oldest = recent[recent.length - 1]?.at.getTime() ?? now.getTime();
+    return Math.max(1, Math.ceil((oldest + MINUTE_MS - now.getTime()) / 1000));
+  }
+
+  return {
+    async ensureIndexes() {
+      await model.createIndexes();
+    },
+
+    async begin(account, ip, onRefusal) {
+      const now = new Date();
+      const key = account.slice(0, ACCOUNT_MAX_LENGTH);
+      const created = await model.create({
+        account: key,
+        ...(ip ? { ipAddress: ip } : {}),
+        at: now,
+        outcome: 'pending',
+      });
+      const settle = async (outcome: 'success' | 'failure' | 'refused') => {
+        await model.updateOne({ _id: created._id }, { $set: { outcome } });
+      };
+
+      let refusal: Refusal | null = null;
+      const addressWait = ip ? await addressWaitSeconds(ip, now) : 0;
+      if (addressWait > 0) refusal = { reason: 'address', retryAfter: addressWait };
+      else {
+        const history = await model
+          .find({
+            account: key,
+            _id: trusted({ $ne: created._id }),
+            at: trusted({ $gt: new Date(now.getTime() - historyMs) }),
+            outcome: trusted({ $in: ['pending', 'success', 'failure'] }),
+          })
+          .sort({ at: -1 })
+          .limit(historyLimit)
+          .select({ at: 1, outcome: 1 })
+          .lean<Pick<LoginAttemptRecord, 'at' | 'outcome'>[]>();
+        const accountWait = accountWaitSeconds(history, now.getTime(), settings);
+        if (accountWait > 0) refusal = { reason: 'account', retryAfter: accountWait };
+      }
+      if (refusal) {
+        // Refused attempts count against the address, never against the account: an attacker
+        // cannot keep a victim's account waiting longer than the longest single delay.
+        await settle('refused');
+        await onRefusal(refusal);
+        throw rateLimited(refusal.retryAfter);
+      }
+      return {
+        succeed: () => settle('success'),
+        fail: () => settle('failure'),
+        abandon: () => settle('refused'),
+      };
+    },
+
+    async purgeOld() {
+      await model.deleteMany({ at: trusted({ $lt: new Date(Date.now() - historyMs - HOUR_MS) }) });
+    },
+  };
+}
