@@ -142,7 +142,7 @@ function longestList(value: unknown, type: GraphQLInputType): number {
   if (isListType(nullable) && Array.isArray(value)) {
     return Math.max(
       value.length,
-      ...value.map((item) => longestList(item, nullable.ofType as GraphQLInputType)),
+      ...value.map((item) => longestList(item, nullable.ofType)),
     );
   }
   if (isInputObjectType(nullable) && value !== null && typeof value === 'object') {
@@ -218,12 +218,7 @@ export function queryCostPlugin<TContext extends object>(
       return Promise.resolve({
         didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return Promise.resolve();
-          const root =
-            operation.operation === 'query'
-              ? schema.getQueryType()
-              : operation.operation === 'mutation'
-                ? schema.getMutationType()
-                : schema.getSubscriptionType();
+          const root = schema.getRootType(operation.operation);
           const fragments = new Map(
             document.definitions
               .filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION)
