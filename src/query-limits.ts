@@ -140,10 +140,7 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
 function longestList(value: unknown, type: GraphQLInputType): number {
   const nullable = getNullableType(type);
   if (isListType(nullable) && Array.isArray(value)) {
-    return Math.max(
-      value.length,
-      ...value.map((item) => longestList(item, nullable.ofType)),
-    );
+    return Math.max(value.length, ...value.map((item) => longestList(item, nullable.ofType)));
   }
   if (isInputObjectType(nullable) && value !== null && typeof value === 'object') {
     const fields = nullable.getFields();

@@ -95,6 +95,11 @@ export function createOAuthRouter(auth: AuthService, tokens: TokenService, logge
         sendError(res, 400, 'invalid_grant', error.message);
         return;
       }
+      if (isClientError(error) && error.extensions.code === 'RATE_LIMITED') {
+        res.set('retry-after', String(error.extensions.retryAfter));
+        sendError(res, 429, 'invalid_request', 'Too many attempts; try again later');
+        return;
+      }
       logger.error({ err: error }, 'unexpected error at the token endpoint');
       sendError(res, 500, 'server_error', 'Internal server error');
     }

@@ -91,6 +91,19 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
   };
 }
 
+/** Runs `work` against an instance of its own, closed (and its database dropped) afterwards. */
+export async function withTestApi<T>(
+  overrides: Record<string, string>,
+  work: (api: TestApi) => Promise<T>,
+): Promise<T> {
+  const api = await startTestApi(overrides);
+  try {
+    return await work(api);
+  } finally {
+    await api.close();
+  }
+}
+
 export interface GraphQLResponse<TData> {
   readonly status: number;
   readonly headers: Headers;

@@ -1,0 +1,179 @@
+import { errorCodes, execute, startTestApi, withTestApi, type TestApi } from '../helpers/api';
+import { CreateUserMutation, LoginMutation, UsersQuery } from '../helpers/operations';
+import { createUser, strongPassword, tokenFor } from '../helpers/users';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(() => api.close());
+
+const raw = (body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${api.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+describe('document limits', () => {
+  test('when a document uses more than 15 aliases, then it is refused; 15 pass', async () => {
+    const aliases = (count: number) =>
+      `{ ${Array.from({ length: count }, (_, i) => `a${i}: health`).join(' ')} }`;
+    expect((await execute(api, aliases(15))).status).toBe(200);
+    const refused = await execute(api, aliases(16));
+    expect(refused.status).toBe(400);
+    expect(errorCodes(refused)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  test('when a field carries more than 5 directives, then it is refused; 5 pass', async () => {
+    const directives = (count: number) =>
+      `{ health ${Array.from({ length: count }, () => '@include(if: true)').join(' ')} }`;
+    const refused = await execute(api, directives(6));
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors?.map((error) => error.message)).toContain(
+      'A field may carry at most 5 directives',
+    );
+    // graphql-js refuses repeating a non-repeatable directive; mix @include and @skip to reach 5.
+    const five = '{ health @include(if: true) @skip(if: false) }';
+    expect((await execute(api, five)).status).toBe(200);
+  });
+
+  test('when a document has more than 1000 tokens, then the parser refuses it with 400', async () => {
+    const response = await execute(api, `{ ${'health '.repeat(1000)}}`);
+    expect(response.status).toBe(400);
+    expect(errorCodes(response)).toEqual(['GRAPHQL_PARSE_FAILED']);
+  });
+
+  test('when a list argument holds more than 100 items, then it is refused before any resolver', async () => {
+    const admin = await createUser(api, { roles: ['ADMIN'] });
+    const token = await tokenFor(api, admin);
+    const roles = Array.from({ length: 101 }, () => 'USER' as const);
+    const response = await execute(
+      api,
+      CreateUserMutation,
+      { input: { username: 'too-many-roles', password: strongPassword(), roles } },
+      { token },
+    );
+    expect(response.status).toBe(400);
+    expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    await expect(api.app.services.users.findForSignIn('too-many-roles')).resolves.toBeNull();
+  });
+
+  test('when a query asks for more than the cost limit, then it is refused before execution', async () => {
+    const admin = await createUser(api, { roles: ['ADMIN'] });
+    const token = await tokenFor(api, admin);
+    expect((await execute(api, UsersQuery, { first: 100 }, { token })).status).toBe(200);
+    await withTestApi({ GRAPHQL_MAX_COST: '50' }, async (cheap) => {
+      const cheapAdmin = await createUser(cheap, { roles: ['ADMIN'] });
+      const response = await execute(
+        cheap,
+        UsersQuery,
+        { first: 50 },
+        {
+          token: await tokenFor(cheap, cheapAdmin),
+        },
+      );
+      expect(response.status).toBe(400);
+      expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    });
+  });
+
+  test('when a query is deeper than the limit, then it is refused', async () => {
+    await withTestApi({ GRAPHQL_MAX_DEPTH: '3' }, async (shallow) => {
+      const admin = await createUser(shallow, { roles: ['ADMIN'] });
+      const response = await execute(
+        shallow,
+        UsersQuery,
+        { first: 1 },
+        {
+          token: await tokenFor(shallow, admin),
+        },
+      );
+      expect(response.status).toBe(400);
+      expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect((await execute(shallow, '{ health }')).status).toBe(200);
+    });
+  });
+
+  test('when a request runs past the time limit, then 503 TIMEOUT comes back in time', async () => {
+    const slowSettings = {
+      GRAPHQL_TIMEOUT: '1s',
+      ARGON2_MEMORY_KIB: '131072',
+      ARGON2_TIME_COST: '20',
+    };
+    await withTestApi(slowSettings, async (slow) => {
+      const started = performance.now();
+      const response = await execute(slow, LoginMutation, { username: 'nobody', password: 'slow' });
+      expect(response.status).toBe(503);
+      expect(errorCodes(response)).toEqual(['TIMEOUT']);
+      expect(performance.now() - started).toBeLessThan(2_500);
+    });
+  });
+});
+
+describe('HTTP hygiene', () => {
+  test('when any response is sent, then security headers and no-store come with it', async () => {
+    const response = await raw({ query: '{ health }' });
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('strict-transport-security')).toContain('max-age=');
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect((await fetch(`${api.url}/health/live`)).headers.get('x-content-type-options')).toBe(
+      'nosniff',
+    );
+  });
+
+  test('when a response is sent, then it carries no tracing or debug extensions', async () => {
+    const body = (await (await raw({ query: '{ health }' })).json()) as Record<string, unknown>;
+    expect(body).toEqual({ data: { health: true } });
+  });
+
+  test('when a body smuggles __proto__ or constructor keys, then 400 and nothing runs', async () => {
+    for (const body of [
+      '{"query":"{ health }","variables":{"__proto__":{"admin":true}}}',
+      '{"query":"{ health }","extensions":{"constructor":{"prototype":{"x":1}}}}',
+    ]) {
+      const response = await raw(body);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        errors: [
+          { message: 'Request body contains a forbidden key', extensions: { code: 'BAD_REQUEST' } },
+        ],
+      });
+    }
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (target: TestApi, origin: string) =>
+    fetch(`${target.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,authorization',
+      },
+    });
+
+  test('when production has no CORS_ORIGINS, then no origin is allowed', async () => {
+    const production = {
+      NODE_ENV: 'production',
+      ADMIN_USERNAME: 'root',
+      ADMIN_PASSWORD: 'an unusual production passphrase',
+    };
+    await withTestApi(production, async (api) => {
+      const response = await preflight(api, 'https://evil.example');
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  test('when CORS_ORIGINS lists an origin, then only that one is allowed', async () => {
+    await withTestApi({ CORS_ORIGINS: 'https://app.example.com' }, async (configured) => {
+      const allowed = await preflight(configured, 'https://app.example.com');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+      const other = await preflight(configured, 'https://evil.example');
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+});

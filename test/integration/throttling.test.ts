@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { errorCodes, execute, startTestApi, testDatabaseUri, type TestApi } from '../helpers/api';
+import { ChangePasswordMutation, LoginMutation } from '../helpers/operations';
+import { createUser, strongPassword, tokenFor, uniqueUsername } from '../helpers/users';
+
+/** The shipped throttling defaults, with the proxy on loopback trusted so tests can vary the client address. */
+const DEFAULTS = {
+  LOGIN_MAX_PER_IP_PER_MINUTE: '10',
+  LOGIN_LOCKOUT_THRESHOLD: '5',
+  TRUST_PROXY: 'loopback',
+};
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi(DEFAULTS);
+});
+afterAll(() => api.close());
+
+let addressCounter = 0;
+/** A fresh client address per attempt, so the per-address limit stays out of account tests. */
+const freshAddress = () => `198.51.100.${(addressCounter += 1) % 250}`;
+
+function login(target: TestApi, username: string, password: string, address = freshAddress()) {
+  return execute(
+    target,
+    LoginMutation,
+    { username, password },
+    {
+      headers: { 'x-forwarded-for': address },
+    },
+  );
+}
+
+const attempts = () => api.connection.db!.collection('loginAttempts');
+
+describe('per-account throttling', () => {
+  test('when an account fails 5 times in a row, then even the right password must wait', async () => {
+    const user = await createUser(api);
+    for (let i = 0; i < 5; i += 1) {
+      expect(errorCodes(await login(api, user.username, 'wrong guess number one'))).toEqual([
+        'UNAUTHENTICATED',
+      ]);
+    }
+    const refused = await login(api, user.username, user.password);
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+    const retryAfter = refused.body.errors?.[0]?.extensions?.retryAfter as number;
+    expect(retryAfter).toBeGreaterThan(50);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+  });
+
+  test('when the username does not exist, then it is throttled exactly like a real one', async () => {
+    const user = await createUser(api);
+    const ghost = uniqueUsername('ghost');
+    const sequence = async (username: string) => {
+      const answers: unknown[] = [];
+      for (let i = 0; i < 7; i += 1) {
+        answers.push(errorCodes(await login(api, username, 'not the password at all')));
+      }
+      return answers;
+    };
+    expect(await sequence(ghost)).toEqual(await sequence(user.username));
+  });
+
+  test('when the wait is over, then the right password works and the streak is forgotten', async () => {
+    const user = await createUser(api);
+    for (let i = 0; i < 5; i += 1) await login(api, user.username, 'wrong guess');
+    expect(errorCodes(await login(api, user.username, user.password))).toEqual(['RATE_LIMITED']);
+    // Let 61 s pass for this account's attempts.
+    const records = await attempts().find({ account: user.username.toLowerCase() }).toArray();
+    for (const record of records) {
+      await attempts().updateOne(
+        { _id: record._id },
+        { $set: { at: new Date((record.at as Date).getTime() - 61_000) } },
+      );
+    }
+    expect((await login(api, user.username, user.password)).body.data?.login).toBeDefined();
+    expect(errorCodes(await login(api, user.username, 'wrong again'))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  test('when refused attempts keep coming, then they do not extend the wait', async () => {
+    const user = await createUser(api);
+    for (let i = 0; i < 5; i += 1) await login(api, user.username, 'wrong guess');
+    const first = await login(api, user.username, 'still guessing');
+    for (let i = 0; i < 5; i += 1) await login(api, user.username, 'still guessing');
+    const last = await login(api, user.username, 'still guessing');
+    const wait = (response: typeof first) =>
+      response.body.errors?.[0]?.extensions?.retryAfter as number;
+    expect(wait(last)).toBeLessThanOrEqual(wait(first));
+  });
+
+  test('when a document holds two logins, then it is refused before anything runs', async () => {
+    const user = await createUser(api);
+    const before = await attempts().countDocuments();
+    const response = await execute(
+      api,
+      `mutation {
+        a: login(username: "${user.username}", password: "guess one") { tokenType }
+        b: login(username: "${user.username}", password: "guess two") { tokenType }
+      }`,
+    );
+    expect(response.status).toBe(400);
+    expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await attempts().countDocuments()).toBe(before);
+  });
+
+  test('when the current password is guessed through changePassword, then it counts like a login', async () => {
+    const user = await createUser(api);
+    const token = await tokenFor(api, user);
+    for (let i = 0; i < 5; i += 1) {
+      const response = await execute(
+        api,
+        ChangePasswordMutation,
+        { currentPassword: `guess ${i} is wrong`, newPassword: strongPassword() },
+        { token, headers: { 'x-forwarded-for': freshAddress() } },
+      );
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    }
+    const blocked = await execute(
+      api,
+      ChangePasswordMutation,
+      { currentPassword: user.password, newPassword: strongPassword() },
+      { token, headers: { 'x-forwarded-for': freshAddress() } },
+    );
+    expect(errorCodes(blocked)).toEqual(['RATE_LIMITED']);
+    expect(errorCodes(await login(api, user.username, user.password))).toEqual(['RATE_LIMITED']);
+  });
+
+  test('when the account is throttled at /token, then 429 with Retry-After', async () => {
+    const user = await createUser(api);
+    for (let i = 0; i < 5; i += 1) await login(api, user.username, 'wrong guess');
+    const response = await fetch(`${api.url}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-for': freshAddress(),
+      },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: user.username,
+        password: user.password,
+      }),
+    });
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  test('when a login is throttled, then the audit trail says so', async () => {
+    const user = await createUser(api);
+    for (let i = 0; i < 6; i += 1) await login(api, user.username, 'wrong guess');
+    const events = await api.connection
+      .db!.collection('auditEvents')
+      .find({ action: 'LOGIN_THROTTLED', actorName: user.username })
+      .toArray();
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events[0]).toMatchObject({ outcome: 'denied', details: { reason: 'account' } });
+  });
+});
+
+describe('per-address throttling', () => {
+  test('when one address makes more than 10 attempts a minute, then it waits, whatever account it tries', async () => {
+    const address = `203.0.113.${randomBytes(1)[0]}`;
+    const user = await createUser(api);
+    for (let i = 0; i < 10; i += 1) {
+      const response = await login(api, uniqueUsername('spray'), 'password spraying', address);
+      expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+    }
+    const refused = await login(api, user.username, user.password, address);
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+    expect(refused.body.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
+    // Another address is not affected, nor is the account itself.
+    expect((await login(api, user.username, user.password)).body.data?.login).toBeDefined();
+  });
+
+  test('when TRUST_PROXY is not set, then a spoofed X-Forwarded-For changes nothing', async () => {
+    const strict = await startTestApi({
+      LOGIN_MAX_PER_IP_PER_MINUTE: '10',
+      LOGIN_LOCKOUT_THRESHOLD: '5',
+    });
+    try {
+      const codes: unknown[] = [];
+      for (let i = 0; i < 11; i += 1) {
+        codes.push(
+          ...errorCodes(await login(strict, uniqueUsername('spoof'), 'guess', freshAddress())),
+        );
+      }
+      expect(codes.at(-1)).toBe('RATE_LIMITED');
+      const recorded = await strict.connection
+        .db!.collection('loginAttempts')
+        .distinct('ipAddress');
+      expect(recorded).toEqual([expect.stringMatching(/127\.0\.0\.1/)]);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('two instances on one database', () => {
+  test('when an account fails on one instance, then the other one makes it wait too', async () => {
+    const database = testDatabaseUri();
+    const secret = randomBytes(32).toString('hex');
+    const first = await startTestApi({ ...DEFAULTS, MONGODB_URI: database, JWT_SECRET: secret });
+    const second = await startTestApi({ ...DEFAULTS, MONGODB_URI: database, JWT_SECRET: secret });
+    try {
+      const user = await createUser(first);
+      for (let i = 0; i < 5; i += 1) await login(i % 2 ? first : second, user.username, 'wrong');
+      expect(errorCodes(await login(second, user.username, user.password))).toEqual([
+        'RATE_LIMITED',
+      ]);
+      expect(errorCodes(await login(first, user.username, user.password))).toEqual([
+        'RATE_LIMITED',
+      ]);
+    } finally {
+      await second.app.stop();
+      await second.connection.close();
+      await first.close();
+    }
+  });
+});
