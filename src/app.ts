@@ -12,44 +12,25 @@ import {
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { GraphQLSchema } from 'graphql';
 import type { Connection } from 'mongoose';
-import { createAuditEventModel } from './audit/model';
-import { createAuditService } from './audit/service';
 import { bearerChallengePlugin } from './auth/bearer-challenge';
-import { createPasswordHasher } from './auth/passwords';
-import { createAuthService } from './auth/service';
-import { createTokenService } from './auth/tokens';
 import type { Config } from './config';
 import { createContextFactory, type Context, type Services } from './context';
+import { createServices } from './services';
 import { isDatabaseReady } from './db/connection';
-import { createLocks } from './db/locks';
-import { createErrorFormatter } from './format-error';
-import {
-  assignRequestId,
-  corsPolicy,
-  deadline,
-  handleHttpErrors,
-  logRequests,
-  noStore,
-  refuseForbiddenKeys,
-  requestIdOf,
-  securityHeaders,
-  sendHttpError,
-} from './http-middleware';
+import { formatError, unexpectedErrorLogger } from './format-error';
+import { frontDoor, graphqlGuard, handleHttpErrors, sendHttpError } from './http-middleware';
 import type { Logger } from './logger';
 import { createOAuthRouter } from './oauth/routes';
 import { createLimitRules, queryCostPlugin } from './query-limits';
 import { buildSchema } from './schema';
-import { createSessionModels } from './sessions/model';
-import { createSessionService } from './sessions/service';
-import { createLoginAttemptModel } from './throttling/model';
-import { createLoginThrottle } from './throttling/service';
-import { createUserModel } from './users/model';
-import { createUserService } from './users/service';
 
 export interface AppDependencies {
   readonly connection: Connection;
   readonly logger: Logger;
+  /** Another executable schema over the same resolvers; the benchmark compares peers with it. */
+  readonly schema?: GraphQLSchema;
 }
 
 export interface App {
@@ -67,45 +48,15 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function createApp(config: Config, deps: AppDependencies): Promise<App> {
   const { connection, logger } = deps;
-  const hasher = await createPasswordHasher(config.passwords.argon2, {
-    concurrency: config.argon2Concurrency,
-  });
-  const audit = createAuditService(createAuditEventModel(connection), logger);
-  const sessions = createSessionService(createSessionModels(connection), config.sessions);
-  const users = createUserService({
-    model: createUserModel(connection),
-    hasher,
-    policy: config.passwords,
-    sessions,
-    audit,
-    locks: createLocks(connection),
-  });
-  const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
-  await Promise.all([
-    users.ensureIndexes(),
-    sessions.ensureIndexes(),
-    audit.ensureIndexes(),
-    throttle.ensureIndexes(),
-  ]);
-  const tokens = createTokenService(config.jwt);
-  const auth = createAuthService({
-    users,
-    sessions,
-    hasher,
-    tokens,
-    policy: config.passwords,
-    audit,
-    throttle,
-  });
-  const services: Services = { users, sessions, auth, tokens, audit };
-
-  const purge = () => {
-    Promise.all([sessions.purgeEnded(), throttle.purgeOld()]).catch((error: unknown) => {
+  const { services, purge, close } = await createServices(config, connection, logger);
+  const { auth, tokens } = services;
+  const runPurge = () => {
+    purge().catch((error: unknown) => {
       logger.warn({ err: error }, 'could not purge old sessions and sign-in attempts');
     });
   };
-  purge();
-  const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
+  runPurge();
+  const purgeTimer = setInterval(runPurge, PURGE_INTERVAL_MS);
   purgeTimer.unref();
 
   const expressApp = express();
@@ -120,12 +71,12 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   httpServer.requestTimeout = 30_000;
 
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(),
+    schema: deps.schema ?? buildSchema(),
     logger,
     introspection: config.graphql.introspection,
     includeStacktraceInErrorResponses: config.graphql.stackTraces,
     hideSchemaDetailsFromClientErrors: true,
-    formatError: createErrorFormatter(logger),
+    formatError,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     // Automatic persisted queries would let anyone fill the cache and answer hash mismatches with
@@ -137,6 +88,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 10_000 }),
+      unexpectedErrorLogger<Context>(logger),
       bearerChallengePlugin<Context>(),
       queryCostPlugin<Context>(config.graphql),
       config.graphql.landingPage
@@ -150,7 +102,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   });
   await apollo.start();
 
-  expressApp.use(assignRequestId, logRequests(logger), securityHeaders(config), corsPolicy(config));
+  expressApp.use(frontDoor(config, logger));
   expressApp.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -160,18 +112,10 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   });
   expressApp.use(
     '/graphql',
-    noStore,
-    deadline(config.graphql.timeoutMs),
     express.json({ limit: config.http.bodyLimitBytes }),
-    refuseForbiddenKeys,
-    // Apollo needs a body to judge the request; an unparsed one (another content type) is
-    // handed over empty so Apollo answers 400 rather than failing with a 500.
-    (req, _res, next) => {
-      req.body ??= {};
-      next();
-    },
+    graphqlGuard(config.graphql.timeoutMs),
     expressMiddleware(apollo, {
-      context: createContextFactory(services, requestIdOf),
+      context: createContextFactory(services, logger),
     }),
   );
   expressApp.use(createOAuthRouter(auth, tokens, logger));
@@ -197,6 +141,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     async stop() {
       clearInterval(purgeTimer);
       await apollo.stop();
+      close();
     },
   };
 }

@@ -87,6 +87,11 @@ export interface Config {
   readonly throttling: ThrottleSettings;
   /** At most this many argon2 hashes at once; further ones wait in a short queue or are shed. */
   readonly argon2Concurrency: number;
+  /**
+   * How long this instance may reuse a user or session it looked up for a request. Changes made
+   * through this instance apply at once; changes made through another one within this bound.
+   */
+  readonly authCacheTtlMs: number;
   /** Origins allowed by CORS; `['*']` allows any, `[]` none. */
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
@@ -267,6 +272,7 @@ const envSchema = z.object({
   LOGIN_FAILURE_RESET: duration('LOGIN_FAILURE_RESET', '12h', 60, 7 * 86_400, '1m to 7d'),
   LOGIN_MAX_PER_IP_PER_MINUTE: integer('LOGIN_MAX_PER_IP_PER_MINUTE', 10, 1, 100_000),
   ARGON2_MAX_CONCURRENCY: integer('ARGON2_MAX_CONCURRENCY', availableParallelism(), 1, 256),
+  AUTH_CACHE_TTL: duration('AUTH_CACHE_TTL', '1s', 0, 60, '0s (off) to 60s'),
   CORS_ORIGINS: optionalString.transform((value, ctx) => {
     const origins = (value ?? '')
       .split(',')
@@ -519,6 +525,7 @@ export function loadConfig(
       maxAttemptsPerAddressPerMinute: env.LOGIN_MAX_PER_IP_PER_MINUTE,
     }),
     argon2Concurrency: env.ARGON2_MAX_CONCURRENCY,
+    authCacheTtlMs: env.AUTH_CACHE_TTL * 1000,
     // Closed by default in production; a developer's local frontend may call from anywhere.
     corsOrigins: Object.freeze(env.CORS_ORIGINS ?? (production ? [] : ['*'])),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),

@@ -3,7 +3,9 @@ import type { AuditService } from './audit/service';
 import type { Role } from './auth/roles';
 import type { AuthService } from './auth/service';
 import type { TokenService } from './auth/tokens';
-import { invalidToken, unauthenticated } from './errors';
+import { invalidToken, isClientError, unauthenticated } from './errors';
+import { requestIdOf } from './http-middleware';
+import type { Logger } from './logger';
 import type { ClientInfo, SessionService } from './sessions/service';
 import type { UserRecord } from './users/model';
 import type { Actor, UserService } from './users/service';
@@ -75,7 +77,11 @@ export function signedIn(context: Pick<Context, 'viewer'>): Viewer {
 
 /** The viewer as the actor of an audited change. */
 export function actorOf(context: Pick<Context, 'viewer' | 'client'>): Actor {
-  return { id: context.viewer?.user._id ?? null, ip: context.client.ip };
+  return {
+    id: context.viewer?.user._id ?? null,
+    ip: context.client.ip,
+    requestId: context.client.requestId,
+  };
 }
 
 export function clientOf(req: Request): ClientInfo {
@@ -84,17 +90,32 @@ export function clientOf(req: Request): ClientInfo {
     // Express resolves X-Forwarded-For only through the proxies TRUST_PROXY names.
     ip: req.ip ?? null,
     userAgent: userAgent ? userAgent.slice(0, 256) : null,
+    requestId: requestIdOf(req),
   };
 }
 
 export function createContextFactory(
   services: Services,
-  getRequestId: (req: Request) => string,
+  logger: Logger,
 ): (args: { req: Request }) => Promise<Context> {
-  return async ({ req }) => ({
-    requestId: getRequestId(req),
-    viewer: await authenticate(req.headers.authorization, services),
-    client: clientOf(req),
-    services,
-  });
+  return async ({ req }) => {
+    const client = clientOf(req);
+    try {
+      return {
+        requestId: client.requestId ?? '',
+        viewer: await authenticate(req.headers.authorization, services),
+        client,
+        services,
+      };
+    } catch (error) {
+      // Apollo will mask it; the log keeps the cause (a database outage, say) with the request id.
+      if (!isClientError(error)) {
+        logger.error(
+          { err: error, requestId: client.requestId },
+          'could not build the request context',
+        );
+      }
+      throw error;
+    }
+  };
 }

@@ -5,7 +5,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config';
 import { httpErrorBody, type HttpErrorCode } from './errors';
-import { requestScope, type Logger } from './logger';
+import type { Logger } from './logger';
 
 /** Express middleware shared by every route: request ids, logs, headers, CORS and limits. */
 
@@ -18,31 +18,42 @@ export function requestIdOf(req: IncomingMessage): string {
   return requestIds.get(req) ?? randomUUID();
 }
 
-/** Keeps a caller's well-formed request id (for tracing across services) or makes one. */
-export const assignRequestId: RequestHandler = (req, res, next) => {
-  const inbound = req.get(REQUEST_ID_HEADER);
-  const requestId = inbound && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
-  requestIds.set(req, requestId);
-  res.setHeader(REQUEST_ID_HEADER, requestId);
-  requestScope.run({ requestId }, next);
-};
-
-export function logRequests(logger: Logger): RequestHandler {
+/**
+ * What every request passes first, in one middleware (each Express layer has a cost on the hot
+ * path): a request id (the caller's, when well formed, for tracing across services), a log line
+ * when the response is done, security headers, and CORS for cross-origin requests.
+ */
+export function frontDoor(config: Config, logger: Logger): RequestHandler {
+  const headers = securityHeaders(config);
+  const corsHeaders = corsPolicy(config);
+  const logs = logger.isLevelEnabled('info');
   return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      // The path only: a query string may carry a GraphQL document and its variables.
-      logger.info(
-        {
-          method: req.method,
-          path: req.originalUrl.split('?', 1)[0],
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request completed',
-      );
+    const inbound = req.get(REQUEST_ID_HEADER);
+    const requestId = inbound && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
+    requestIds.set(req, requestId);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    if (logs) {
+      const started = process.hrtime.bigint();
+      res.once('finish', () => {
+        // The path only: a query string may carry a GraphQL document and its variables.
+        logger.info(
+          {
+            requestId,
+            method: req.method,
+            path: req.originalUrl.split('?', 1)[0],
+            status: res.statusCode,
+            durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          },
+          'request completed',
+        );
+      });
+    }
+    headers(req, res, (error?: unknown) => {
+      if (error !== undefined) next(error);
+      // Without an Origin header there is nothing for CORS to decide.
+      else if (req.headers.origin === undefined) next();
+      else corsHeaders(req, res, next);
     });
-    next();
   };
 }
 
@@ -55,7 +66,7 @@ export function sendHttpError(res: Response, status: number, code: HttpErrorCode
  * referrer...). An API serves no pages, so its CSP forbids everything, except in development,
  * where /graphql serves the Apollo Sandbox page and its scripts from Apollo's CDN.
  */
-export function securityHeaders(config: Config): RequestHandler {
+function securityHeaders(config: Config): RequestHandler {
   return helmet({
     contentSecurityPolicy: config.graphql.landingPage
       ? false
@@ -65,7 +76,7 @@ export function securityHeaders(config: Config): RequestHandler {
 }
 
 /** CORS from CORS_ORIGINS: closed by default in production; bearer tokens, never cookies. */
-export function corsPolicy(config: Config): RequestHandler {
+function corsPolicy(config: Config): RequestHandler {
   const origins = config.corsOrigins;
   return cors({
     origin: origins.includes('*') ? true : origins.length > 0 ? [...origins] : false,
@@ -83,12 +94,6 @@ export function corsPolicy(config: Config): RequestHandler {
   });
 }
 
-/** Responses carry tokens and personal data: no cache may keep them. */
-export const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader('cache-control', 'no-store');
-  next();
-};
-
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 function hasForbiddenKey(value: unknown, depth = 0): boolean {
@@ -102,24 +107,23 @@ function hasForbiddenKey(value: unknown, depth = 0): boolean {
 }
 
 /**
- * Refuses JSON bodies holding `__proto__`, `constructor` or `prototype` keys at any depth: no
- * legitimate GraphQL request needs them, and they are how prototype pollution travels.
+ * The checks a GraphQL request passes after its body is parsed, in one middleware:
+ * - responses carry tokens and personal data, so no cache may keep them;
+ * - bodies holding `__proto__`, `constructor` or `prototype` keys at any depth are refused: no
+ *   legitimate request needs them, and they are how prototype pollution travels;
+ * - an unparsed body (another content type) is handed over empty, so Apollo answers 400 rather
+ *   than failing with a 500;
+ * - a request still running after `timeoutMs` is answered 503 TIMEOUT. graphql-js cannot be
+ *   interrupted, so the late result is dropped; the database's own timeouts bound the rest.
  */
-export const refuseForbiddenKeys: RequestHandler = (req, res, next) => {
-  if (hasForbiddenKey(req.body)) {
-    sendHttpError(res, 400, 'BAD_REQUEST', 'Request body contains a forbidden key');
-    return;
-  }
-  next();
-};
-
-/**
- * Answers 503 with code TIMEOUT when a request is still running after `timeoutMs`. graphql-js
- * cannot be interrupted, so the late result is dropped; the database's own timeouts bound the
- * work left behind.
- */
-export function deadline(timeoutMs: number): RequestHandler {
-  return (_req, res, next) => {
+export function graphqlGuard(timeoutMs: number): RequestHandler {
+  return (req, res, next) => {
+    res.setHeader('cache-control', 'no-store');
+    if (hasForbiddenKey(req.body)) {
+      sendHttpError(res, 400, 'BAD_REQUEST', 'Request body contains a forbidden key');
+      return;
+    }
+    req.body ??= {};
     const timer = setTimeout(() => {
       if (res.headersSent) return;
       timedOut.add(res);
@@ -133,7 +137,7 @@ export function deadline(timeoutMs: number): RequestHandler {
 
 /** Turns body-parser and routing failures into JSON errors with stable codes, never a stack. */
 export function handleHttpErrors(logger: Logger): ErrorRequestHandler {
-  return (error: { status?: unknown; type?: unknown }, _req, res, next) => {
+  return (error: { status?: unknown; type?: unknown }, req, res, next) => {
     if (timedOut.has(res)) return;
     if (res.headersSent) {
       next(error);
@@ -148,7 +152,10 @@ export function handleHttpErrors(logger: Logger): ErrorRequestHandler {
     } else if (status >= 400 && status < 500) {
       sendHttpError(res, status, 'BAD_REQUEST', 'Bad request');
     } else {
-      logger.error({ err: error }, 'unexpected error while serving HTTP');
+      logger.error(
+        { err: error, requestId: requestIdOf(req) },
+        'unexpected error while serving HTTP',
+      );
       sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     }
   };

@@ -10,6 +10,8 @@ import {
   Kind,
   valueFromAST,
   type ASTVisitor,
+  type DocumentNode,
+  type OperationDefinitionNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
@@ -210,11 +212,16 @@ function costOf(
 export function queryCostPlugin<TContext extends object>(
   limits: QueryLimits,
 ): ApolloServerPlugin<TContext> {
+  // Apollo reuses one DocumentNode per query string: an operation without variables is checked
+  // once, not on every request.
+  const checked = new WeakMap<DocumentNode, Set<OperationDefinitionNode>>();
   return {
     requestDidStart() {
       return Promise.resolve({
         didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return Promise.resolve();
+          const constant = (operation.variableDefinitions ?? []).length === 0;
+          if (constant && checked.get(document)?.has(operation)) return Promise.resolve();
           const root = schema.getRootType(operation.operation);
           const fragments = new Map(
             document.definitions
@@ -237,6 +244,7 @@ export function queryCostPlugin<TContext extends object>(
           if (cost > limits.maxCost) {
             throw limitExceeded(`Query cost ${cost} exceeds the limit of ${limits.maxCost}`);
           }
+          if (constant) checked.set(document, (checked.get(document) ?? new Set()).add(operation));
           return Promise.resolve();
         },
       });

@@ -26,8 +26,11 @@ const baseResolvers: Resolvers = {
   Query: { health: () => true },
 };
 
-/** The executable schema: SDL from schema/, resolvers attached, and `@auth` applied last. */
-export function buildSchema(): GraphQLSchema {
+/**
+ * The executable schema: SDL from schema/, resolvers attached, and `@auth` applied last.
+ * `authorization: false` leaves the directive unapplied, for peers that authorize otherwise.
+ */
+export function buildSchema(options: { authorization?: boolean } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
     resolvers: [baseResolvers, authResolvers, sessionResolvers, userResolvers, auditResolvers],
@@ -36,19 +39,14 @@ export function buildSchema(): GraphQLSchema {
       requireResolversForResolveType: 'error',
     },
   });
+  if (options.authorization === false) return schema;
   return authDirectiveTransformer<Context>({
     getPrincipal: (context) => context.viewer,
     // A signed-in user probing for fields above their roles is worth a trail; anonymous calls to
     // protected fields are every app's first page load, and are not recorded.
     onRefusal: (context, field, decision) => {
       if (decision !== 'forbidden' || context.viewer === null) return;
-      void context.services.audit.record({
-        action: 'AUTHORIZATION_DENIED',
-        outcome: 'denied',
-        actorId: context.viewer.user._id,
-        ip: context.client.ip,
-        details: { field },
-      });
+      context.services.audit.recordRefusal(context.viewer.user._id, field, context.client);
     },
   })(schema);
 }

@@ -1,7 +1,7 @@
 import { trusted, Types } from 'mongoose';
 import type { AuditAction } from '../__generated__/graphql';
 import { badUserInput } from '../errors';
-import { currentRequestId, type Logger } from '../logger';
+import type { Logger } from '../logger';
 import type { AuditEventModel, AuditEventRecord } from './model';
 
 export type { AuditAction };
@@ -13,6 +13,7 @@ export interface AuditEntry {
   readonly actorName?: string | null;
   readonly targetId?: Types.ObjectId | null;
   readonly ip?: string | null;
+  readonly requestId?: string | null;
   readonly details?: Record<string, unknown>;
 }
 
@@ -33,9 +34,22 @@ export interface AuditService {
   ensureIndexes(): Promise<void>;
   /** Writes one event with the current request id. A failed write is logged, never thrown. */
   record(entry: AuditEntry): Promise<void>;
+  /**
+   * Records a refusal by `@auth`. The same user refused the same field again within a minute is
+   * counted, not written: a refused client retrying in a loop must not flood the collection (or
+   * the database). The next event carries the count in `details.repeats`.
+   */
+  recordRefusal(
+    actorId: Types.ObjectId,
+    field: string,
+    client: { ip: string | null; requestId: string | null },
+  ): void;
   /** Newest first, `first` at a time, after an earlier page's cursor. */
   list(first: number, after: string | null, filter: AuditFilter): Promise<AuditPage>;
 }
+
+const REFUSAL_WINDOW_MS = 60_000;
+const REFUSAL_KEYS_MAX = 10_000;
 
 const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
 const CURSOR_PATTERN = /^(\d{1,15})_([0-9a-f]{24})$/;
@@ -57,13 +71,14 @@ function idFilter(field: string, value: string | null | undefined): Types.Object
 }
 
 export function createAuditService(model: AuditEventModel, logger: Logger): AuditService {
-  return {
+  const refusals = new Map<string, { at: number; repeats: number }>();
+  const service: AuditService = {
     async ensureIndexes() {
       await model.createIndexes();
     },
 
     async record(entry) {
-      const requestId = currentRequestId();
+      const { requestId } = entry;
       try {
         await model.create({
           at: new Date(),
@@ -80,6 +95,28 @@ export function createAuditService(model: AuditEventModel, logger: Logger): Audi
         // The request itself must not fail because the trail could not be written; the log keeps it.
         logger.error({ err: error, audit: entry }, 'could not write an audit event');
       }
+    },
+
+    recordRefusal(actorId, field, client) {
+      const key = `${actorId.toHexString()} ${field}`;
+      const now = Date.now();
+      const last = refusals.get(key);
+      if (last && now - last.at < REFUSAL_WINDOW_MS) {
+        last.repeats += 1;
+        return;
+      }
+      refusals.delete(key);
+      if (refusals.size >= REFUSAL_KEYS_MAX)
+        refusals.delete(refusals.keys().next().value as string);
+      refusals.set(key, { at: now, repeats: 0 });
+      void service.record({
+        action: 'AUTHORIZATION_DENIED',
+        outcome: 'denied',
+        actorId,
+        ip: client.ip,
+        requestId: client.requestId,
+        details: { field, repeats: last?.repeats ?? 0 },
+      });
     },
 
     async list(first, after, filter) {
@@ -111,4 +148,5 @@ export function createAuditService(model: AuditEventModel, logger: Logger): Audi
       return { events: rows.slice(0, first), hasNextPage: rows.length > first };
     },
   };
+  return service;
 }

@@ -1,33 +1,51 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import argon2 from 'argon2';
+import { join } from 'node:path';
 import type { Argon2Settings } from '../config';
 import { rateLimited } from '../errors';
+import type { HashRequest, HashResponse } from './hash-worker';
 
 /**
- * The only module that imports argon2: the variant and its parameters are pinned here, and every
- * hash goes through one limiter so a login storm cannot queue without bound.
+ * Password hashing, with argon2id and its parameters pinned here (hash-worker.ts, which this
+ * module starts, is the only importer of argon2). Hashes run in a worker process at a lower CPU
+ * priority, behind one limiter, so a login storm neither queues without bound nor starves the
+ * requests of signed-in users.
  */
 
+declare const permitBrand: unique symbol;
+
+/** Proof of holding a hashing slot: only `withPermit` hands one out. */
+export interface HashPermit {
+  readonly [permitBrand]: true;
+}
+
 export interface PasswordHasher {
-  /** Throws RATE_LIMITED when too many hashes are already waiting. */
-  hash(password: string): Promise<string>;
+  /**
+   * Runs a piece of password work (a whole sign-in, say: its database reads as well as its
+   * hash) in one of the limited slots. When every slot is taken and the short queue is full, or
+   * the wait is too long, it throws RATE_LIMITED before doing anything.
+   */
+  withPermit<T>(work: (permit: HashPermit) => Promise<T>): Promise<T>;
+  hash(permit: HashPermit, password: string): Promise<string>;
   /** False for a wrong password and for a malformed hash alike; never throws for either. */
-  verify(hash: string, password: string): Promise<boolean>;
+  verify(permit: HashPermit, hash: string, password: string): Promise<boolean>;
   /**
    * Burns the same work as verifying a real hash, for callers that have no user to check
    * against, so an unknown username takes as long as a wrong password.
    */
-  verifyAgainstDummy(password: string): Promise<void>;
+  verifyAgainstDummy(permit: HashPermit, password: string): Promise<void>;
   /** True when `hash` is weaker than the configured parameters (or not argon2id v1.3 at all). */
   needsRehash(hash: string): boolean;
+  /** Stops the worker process. */
+  close(): void;
 }
 
 export interface HashLimits {
-  /** Hashes computed at once; about one per core keeps the cores busy without starving I/O. */
+  /** Password work done at once; about one per core keeps the cores busy without starving I/O. */
   readonly concurrency: number;
-  /** Hashes allowed to wait for a slot; more are shed at once. */
+  /** Work allowed to wait for a slot; more is shed at once. */
   readonly queueLength?: number;
-  /** How long a hash may wait for a slot before it is shed. */
+  /** How long work may wait for a slot before it is shed. */
   readonly maxWaitMs?: number;
 }
 
@@ -37,7 +55,8 @@ const PHC_PARAMETERS =
 
 /** A counting semaphore with a short, bounded queue: excess work is refused, not stacked up. */
 function createLimiter(limits: HashLimits) {
-  const queueLength = limits.queueLength ?? limits.concurrency * 4;
+  // Long enough that a burst of sign-ins waits its turn rather than bouncing straight back.
+  const queueLength = limits.queueLength ?? Math.max(16, limits.concurrency * 8);
   const maxWaitMs = limits.maxWaitMs ?? 2_000;
   let active = 0;
   const waiting: { resolve: () => void; timer: NodeJS.Timeout }[] = [];
@@ -77,41 +96,99 @@ function createLimiter(limits: HashLimits) {
   };
 }
 
+type Pending = { resolve: (response: HashResponse) => void; reject: (error: Error) => void };
+
+/** The worker process, started on first use and again after a crash. */
+function createWorker() {
+  let child: ChildProcess | null = null;
+  let nextId = 1;
+  const pending = new Map<number, Pending>();
+  // Built: hash-worker.js beside this file. From source (tests, the benchmark): through tsx.
+  const fromSource = __filename.endsWith('.ts');
+  const entry = join(__dirname, fromSource ? 'hash-worker.ts' : 'hash-worker.js');
+
+  function spawn(): ChildProcess {
+    const started = fork(entry, [], {
+      execArgv: fromSource ? ['--import', 'tsx'] : [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    started.on('message', (response: HashResponse) => {
+      const waiting = pending.get(response.id);
+      pending.delete(response.id);
+      if (pending.size === 0) started.channel?.unref();
+      waiting?.resolve(response);
+    });
+    started.on('exit', () => {
+      if (child === started) child = null;
+      for (const waiting of pending.values()) waiting.reject(new Error('the hash worker exited'));
+      pending.clear();
+    });
+    // Idle, the worker must not keep the process alive; busy, it must.
+    started.unref();
+    started.channel?.unref();
+    return started;
+  }
+
+  return {
+    request(request: Omit<HashRequest, 'id'>): Promise<HashResponse> {
+      child ??= spawn();
+      const id = nextId++;
+      const target = child;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        target.channel?.ref();
+        target.send({ ...request, id } satisfies HashRequest);
+      });
+    },
+    close() {
+      child?.disconnect();
+      child?.kill();
+      child = null;
+    },
+  };
+}
+
 export async function createPasswordHasher(
   settings: Argon2Settings,
   limits: HashLimits,
 ): Promise<PasswordHasher> {
   const options = {
-    type: argon2.argon2id,
     memoryCost: settings.memoryCost,
     timeCost: settings.timeCost,
     parallelism: settings.parallelism,
-  } as const;
+  };
   const limit = createLimiter(limits);
-  const dummyHash = await argon2.hash(randomBytes(32).toString('base64url'), options);
+  const worker = createWorker();
 
-  async function verify(hash: string, password: string): Promise<boolean> {
-    return limit(async () => {
-      try {
-        return await argon2.verify(hash, password);
-      } catch {
-        return false;
-      }
-    });
+  async function hash(password: string): Promise<string> {
+    const response = await worker.request({ op: 'hash', password, options });
+    if (response.hash === undefined) throw new Error('the hash worker could not hash');
+    return response.hash;
   }
 
+  async function verify(stored: string, password: string): Promise<boolean> {
+    const response = await worker.request({ op: 'verify', password, hash: stored, options });
+    return response.valid === true;
+  }
+
+  const dummyHash = await hash(randomBytes(32).toString('base64url'));
+  const permit = {} as HashPermit;
+
   return {
-    hash: (password) => limit(() => argon2.hash(password, options)),
-    verify,
-    async verifyAgainstDummy(password) {
+    withPermit: (work) => limit(() => work(permit)),
+    hash: (_permit, password) => hash(password),
+    verify: (_permit, stored, password) => verify(stored, password),
+    async verifyAgainstDummy(_permit, password) {
       await verify(dummyHash, password);
     },
-    needsRehash(hash) {
-      const match = PHC_PARAMETERS.exec(hash);
+    needsRehash(stored) {
+      const match = PHC_PARAMETERS.exec(stored);
       if (!match) return true;
       const [memory, time] = [Number(match.groups?.m), Number(match.groups?.t)];
       // Lower memory or time is weaker; a different parallelism alone is not.
       return memory < settings.memoryCost || time < settings.timeCost;
     },
+    close: () => worker.close(),
   };
 }

@@ -79,6 +79,7 @@ export function createAuthService(deps: {
         actorId,
         actorName: username,
         ip: client.ip,
+        requestId: client.requestId,
         details: { reason: refusal.reason, retryAfter: refusal.retryAfter },
       }),
     );
@@ -118,41 +119,57 @@ export function createAuthService(deps: {
   }
 
   return {
-    async login(username, password, client) {
-      const fail = async (actorId: Types.ObjectId | null) => {
+    login: (username, password, client) =>
+      hasher.withPermit(async (permit) => {
+        const fail = async (actorId: Types.ObjectId | null) => {
+          await audit.record({
+            action: 'LOGIN',
+            outcome: 'failure',
+            actorId,
+            actorName: username,
+            ip: client.ip,
+            requestId: client.requestId,
+          });
+          return incorrectCredentials();
+        };
+        const attempt = await beginAttempt(username, null, client);
+        // Over-long input is refused before any hashing: it cannot be anyone's password.
+        if (passwordLength(password) > policy.maxLength) {
+          await attempt.fail();
+          throw await fail(null);
+        }
+        const found = findUsernameProblem(username) ? null : await users.findForSignIn(username);
+        // An unknown username costs the same argon2 work as a wrong password and is throttled
+        // the same way, so neither timing nor refusals tell which accounts exist.
+        const valid = await checked(attempt, async () =>
+          found
+            ? (await hasher.verify(permit, found.passwordHash, password)) && !found.disabled
+            : hasher.verifyAgainstDummy(permit, password).then(() => false),
+        );
+        if (!found || !valid) throw await fail(found?._id ?? null);
+
+        const { passwordHash, ...user } = found;
+        if (hasher.needsRehash(passwordHash)) {
+          await users.upgradePasswordHash(
+            user._id,
+            passwordHash,
+            await hasher.hash(permit, password),
+          );
+          await audit.record({
+            action: 'PASSWORD_REHASHED',
+            outcome: 'success',
+            actorId: user._id,
+          });
+        }
         await audit.record({
           action: 'LOGIN',
-          outcome: 'failure',
-          actorId,
-          actorName: username,
+          outcome: 'success',
+          actorId: user._id,
           ip: client.ip,
+          requestId: client.requestId,
         });
-        return incorrectCredentials();
-      };
-      const attempt = await beginAttempt(username, null, client);
-      // Over-long input is refused before any hashing: it cannot be anyone's password.
-      if (passwordLength(password) > policy.maxLength) {
-        await attempt.fail();
-        throw await fail(null);
-      }
-      const found = findUsernameProblem(username) ? null : await users.findForSignIn(username);
-      // An unknown username costs the same argon2 work as a wrong password and is throttled
-      // the same way, so neither timing nor refusals tell which accounts exist.
-      const valid = await checked(attempt, async () =>
-        found
-          ? (await hasher.verify(found.passwordHash, password)) && !found.disabled
-          : hasher.verifyAgainstDummy(password).then(() => false),
-      );
-      if (!found || !valid) throw await fail(found?._id ?? null);
-
-      const { passwordHash, ...user } = found;
-      if (hasher.needsRehash(passwordHash)) {
-        await users.upgradePasswordHash(user._id, passwordHash, await hasher.hash(password));
-        await audit.record({ action: 'PASSWORD_REHASHED', outcome: 'success', actorId: user._id });
-      }
-      await audit.record({ action: 'LOGIN', outcome: 'success', actorId: user._id, ip: client.ip });
-      return startSession(user, client);
-    },
+        return startSession(user, client);
+      }),
 
     async refresh(refreshToken, client) {
       const rotation = await sessions.rotate(refreshToken, client);
@@ -163,6 +180,7 @@ export function createAuthService(deps: {
           actorId: rotation.session.userId,
           targetId: rotation.session._id,
           ip: client.ip,
+          requestId: client.requestId,
           details: { sessionRevoked: true },
         });
         throw invalidRefreshToken();
@@ -185,6 +203,7 @@ export function createAuthService(deps: {
         actorId: owner.user._id,
         targetId: new Types.ObjectId(owner.sessionId),
         ip: client.ip,
+        requestId: client.requestId,
         details: { reason: 'logout' },
       });
     },
@@ -198,6 +217,7 @@ export function createAuthService(deps: {
         actorId: owner.user._id,
         targetId: owner.user._id,
         ip: client.ip,
+        requestId: client.requestId,
       });
     },
 
@@ -210,6 +230,7 @@ export function createAuthService(deps: {
           actorId: owner.user._id,
           targetId: new Types.ObjectId(sessionId),
           ip: client.ip,
+          requestId: client.requestId,
         });
       }
       return revoked;
@@ -226,48 +247,55 @@ export function createAuthService(deps: {
         actorId: actor.id,
         targetId: id,
         ip: actor.ip,
+        requestId: actor.requestId,
       });
     },
 
-    async changePassword(owner, currentPassword, newPassword, client) {
-      const stored = await users.findWithPasswordHash(owner.user._id);
-      if (!stored) throw unauthenticated();
-      // The current password is a password guess like any other: same throttle, same audit.
-      const attempt = await beginAttempt(stored.username, stored._id, client);
-      const currentIsRight = await checked(
-        attempt,
-        async () =>
-          passwordLength(currentPassword) <= policy.maxLength &&
-          (await hasher.verify(stored.passwordHash, currentPassword)),
-      );
-      if (!currentIsRight) {
+    changePassword: (owner, currentPassword, newPassword, client) =>
+      hasher.withPermit(async (permit) => {
+        const stored = await users.findWithPasswordHash(owner.user._id);
+        if (!stored) throw unauthenticated();
+        // The current password is a password guess like any other: same throttle, same audit.
+        const attempt = await beginAttempt(stored.username, stored._id, client);
+        const currentIsRight = await checked(
+          attempt,
+          async () =>
+            passwordLength(currentPassword) <= policy.maxLength &&
+            (await hasher.verify(permit, stored.passwordHash, currentPassword)),
+        );
+        if (!currentIsRight) {
+          await audit.record({
+            action: 'PASSWORD_CHANGED',
+            outcome: 'failure',
+            actorId: stored._id,
+            ip: client.ip,
+            requestId: client.requestId,
+            details: { reason: 'current password incorrect' },
+          });
+          throw badUserInput('currentPassword', 'is incorrect');
+        }
+        const problem = findPasswordProblem(newPassword, policy);
+        if (problem) throw badUserInput('newPassword', problem);
+        if (newPassword === currentPassword) {
+          throw badUserInput('newPassword', 'must differ from the current password');
+        }
+
+        const tokenVersion = await users.replacePassword(
+          stored._id,
+          await hasher.hash(permit, newPassword),
+        );
+        if (tokenVersion === null) throw unauthenticated();
+        await sessions.revokeAllForUser(stored._id, 'password changed');
         await audit.record({
           action: 'PASSWORD_CHANGED',
-          outcome: 'failure',
+          outcome: 'success',
           actorId: stored._id,
           ip: client.ip,
-          details: { reason: 'current password incorrect' },
+          requestId: client.requestId,
         });
-        throw badUserInput('currentPassword', 'is incorrect');
-      }
-      const problem = findPasswordProblem(newPassword, policy);
-      if (problem) throw badUserInput('newPassword', problem);
-      if (newPassword === currentPassword) {
-        throw badUserInput('newPassword', 'must differ from the current password');
-      }
-
-      const tokenVersion = await users.replacePassword(stored._id, await hasher.hash(newPassword));
-      if (tokenVersion === null) throw unauthenticated();
-      await sessions.revokeAllForUser(stored._id, 'password changed');
-      await audit.record({
-        action: 'PASSWORD_CHANGED',
-        outcome: 'success',
-        actorId: stored._id,
-        ip: client.ip,
-      });
-      const { passwordHash: _omitted, ...user } = stored;
-      return startSession({ ...user, tokenVersion }, client);
-    },
+        const { passwordHash: _omitted, ...user } = stored;
+        return startSession({ ...user, tokenVersion }, client);
+      }),
 
     async revokeToken(token, hint, client) {
       const revokeSessionOf = async (session: { _id: Types.ObjectId; userId: Types.ObjectId }) => {
@@ -277,6 +305,7 @@ export function createAuthService(deps: {
           actorId: session.userId,
           targetId: session._id,
           ip: client.ip,
+          requestId: client.requestId,
           details: { reason: 'token revocation' },
         });
       };

@@ -14,6 +14,8 @@ export interface EmbeddedDatabase {
   /** A connection string without a database name; append `/<name>` to choose one. */
   readonly uri: string;
   readonly port: number;
+  /** The running process's id, while it runs. */
+  readonly pid: number | undefined;
   /** Stops the process and keeps the data, so start() brings the same database back. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -119,6 +121,9 @@ export async function startEmbeddedDatabase(binary: string): Promise<EmbeddedDat
   return {
     uri: `mongodb://${HOST}:${port}`,
     port,
+    get pid() {
+      return child?.pid;
+    },
     stop,
     start,
     async dispose() {

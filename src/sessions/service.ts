@@ -1,4 +1,5 @@
 import { trusted, Types } from 'mongoose';
+import { createTtlCache } from '../cache';
 import { isDuplicateKeyError } from '../db/errors';
 import type { RefreshTokenDocument, SessionDocument, SessionModels, SessionRecord } from './model';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens';
@@ -7,6 +8,8 @@ import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from
 export interface ClientInfo {
   readonly ip: string | null;
   readonly userAgent: string | null;
+  /** The request's id, as in the logs and the `x-request-id` header. */
+  readonly requestId: string | null;
 }
 
 export interface SessionSettings {
@@ -65,13 +68,19 @@ function withUse(session: SessionDocument, token: RefreshTokenDocument): Session
 export function createSessionService(
   models: SessionModels,
   settings: SessionSettings,
+  cacheTtlMs = 0,
 ): SessionService {
   const { sessions, refreshTokens } = models;
+  // Live sessions looked up for requests; this instance drops what its own revocations change.
+  const liveSessions = createTtlCache<SessionDocument | null>(cacheTtlMs);
   const absoluteMs = settings.refreshTokenTtlSeconds * 1000;
   const idleMs = settings.refreshTokenIdleTtlSeconds * 1000;
   const live = (now: Date) => ({ revokedAt: null, expiresAt: trusted({ $gt: now }) });
 
   async function revokeWhere(filter: Record<string, unknown>, reason: string): Promise<number> {
+    const { _id: id, userId } = filter as { _id?: Types.ObjectId; userId?: Types.ObjectId };
+    if (id) liveSessions.delete(id.toHexString());
+    else if (userId) liveSessions.deleteWhere((session) => session?.userId.equals(userId) === true);
     const { modifiedCount } = await sessions.updateMany(
       { ...filter, revokedAt: null },
       { $set: { revokedAt: new Date(), revokedReason: reason } },
@@ -151,9 +160,16 @@ export function createSessionService(
 
     async findLive(id) {
       if (!OBJECT_ID_PATTERN.test(id)) return null;
-      return sessions
+      const cached = liveSessions.get(id);
+      if (cached) {
+        // A cached session still ends exactly at its expiry.
+        return cached.value && cached.value.expiresAt.getTime() > Date.now() ? cached.value : null;
+      }
+      const session = await sessions
         .findOne({ _id: new Types.ObjectId(id), ...live(new Date()) })
         .lean<SessionDocument>();
+      liveSessions.set(id, session);
+      return session;
     },
 
     async listActive(userId, tokenVersion) {
@@ -200,6 +216,7 @@ export function createSessionService(
     },
 
     async deleteAllForUser(userId) {
+      liveSessions.deleteWhere((session) => session?.userId.equals(userId) === true);
       await Promise.all([sessions.deleteMany({ userId }), refreshTokens.deleteMany({ userId })]);
     },
 

@@ -81,17 +81,39 @@ export function createLoginThrottle(
   const historyLimit = Math.max(settings.maxFailuresPerHour, settings.lockoutThreshold + 40) + 1;
 
   async function addressWaitSeconds(ip: string, now: Date): Promise<number> {
-    const windowStart = new Date(now.getTime() - MINUTE_MS);
-    const recent = await model
-      .find({ ipAddress: ip, at: trusted({ $gt: windowStart }) })
-      .sort({ at: -1 })
-      .limit(settings.maxAttemptsPerAddressPerMinute + 1)
+    const inWindow = { ipAddress: ip, at: trusted({ $gt: new Date(now.getTime() - MINUTE_MS) }) };
+    const max = settings.maxAttemptsPerAddressPerMinute;
+    const count = await model.countDocuments(inWindow);
+    if (count <= max) return 0;
+    // The address may try again once all but `max` of these attempts have left the window.
+    const boundary = await model
+      .findOne(inWindow)
+      .sort({ at: 1 })
+      .skip(count - max - 1)
       .select({ at: 1 })
-      .lean<Pick<LoginAttemptRecord, 'at'>[]>();
-    if (recent.length <= settings.maxAttemptsPerAddressPerMinute) return 0;
-    // The window frees up when the oldest of the newest `max + 1` attempts leaves it.
-    const oldest = recent[recent.length - 1]?.at.getTime() ?? now.getTime();
-    return Math.max(1, Math.ceil((oldest + MINUTE_MS - now.getTime()) / 1000));
+      .lean<Pick<LoginAttemptRecord, 'at'>>();
+    const at = boundary?.at.getTime() ?? now.getTime();
+    return Math.max(1, Math.ceil((at + MINUTE_MS - now.getTime()) / 1000));
+  }
+
+  /** The account's recent counted attempts, newest first: a short page, more only for a streak. */
+  async function accountHistory(account: string, own: unknown, now: Date) {
+    const query = (limit: number) =>
+      model
+        .find({
+          account,
+          _id: trusted({ $ne: own }),
+          at: trusted({ $gt: new Date(now.getTime() - historyMs) }),
+          outcome: trusted({ $in: ['pending', 'success', 'failure'] }),
+        })
+        .sort({ at: -1 })
+        .limit(limit)
+        .select({ at: 1, outcome: 1 })
+        .lean<Pick<LoginAttemptRecord, 'at' | 'outcome'>[]>();
+    const firstPage = settings.lockoutThreshold + 1;
+    const page = await query(firstPage);
+    const streakGoesOn = page.length === firstPage && page.every((a) => a.outcome !== 'success');
+    return streakGoesOn ? query(historyLimit) : page;
   }
 
   return {
@@ -116,17 +138,7 @@ export function createLoginThrottle(
       const addressWait = ip ? await addressWaitSeconds(ip, now) : 0;
       if (addressWait > 0) refusal = { reason: 'address', retryAfter: addressWait };
       else {
-        const history = await model
-          .find({
-            account: key,
-            _id: trusted({ $ne: created._id }),
-            at: trusted({ $gt: new Date(now.getTime() - historyMs) }),
-            outcome: trusted({ $in: ['pending', 'success', 'failure'] }),
-          })
-          .sort({ at: -1 })
-          .limit(historyLimit)
-          .select({ at: 1, outcome: 1 })
-          .lean<Pick<LoginAttemptRecord, 'at' | 'outcome'>[]>();
+        const history = await accountHistory(key, created._id, now);
         const accountWait = accountWaitSeconds(history, now.getTime(), settings);
         if (accountWait > 0) refusal = { reason: 'account', retryAfter: accountWait };
       }

@@ -10,7 +10,6 @@ export const userResolvers: Resolvers = {
       return {
         edges,
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-        totalCount: page.totalCount,
       };
     },
     user: (_source, { id }, { services }) => services.users.findById(id),
@@ -24,6 +23,9 @@ export const userResolvers: Resolvers = {
       await context.services.users.delete(id, actorOf(context));
       return true;
     },
+  },
+  UserConnection: {
+    totalCount: (_source, _args, { services }) => services.users.count(),
   },
   User: {
     // The one place a database `_id` becomes a GraphQL `id`.

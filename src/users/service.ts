@@ -5,6 +5,7 @@ import type { PasswordHasher } from '../auth/passwords';
 import { findPasswordProblem, type PasswordPolicy } from '../auth/password-policy';
 import type { Role } from '../auth/roles';
 import type { AuditService } from '../audit/service';
+import { createTtlCache } from '../cache';
 import { badUserInput, notFound } from '../errors';
 import type { SessionService } from '../sessions/service';
 import {
@@ -33,7 +34,12 @@ export interface UserChanges {
 export interface UserPage {
   readonly users: readonly UserRecord[];
   readonly hasNextPage: boolean;
-  readonly totalCount: number;
+}
+
+/** What `Query.users` resolves to; `totalCount` is counted only when a client asks for it. */
+export interface UserConnectionSource {
+  readonly edges: readonly { readonly cursor: string; readonly node: UserRecord }[];
+  readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
 }
 
 export const PAGE_SIZE_MAX = 100;
@@ -42,9 +48,10 @@ export const PAGE_SIZE_MAX = 100;
 export interface Actor {
   readonly id: Types.ObjectId | null;
   readonly ip: string | null;
+  readonly requestId: string | null;
 }
 
-export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, ip: null });
+export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, ip: null, requestId: null });
 
 export interface UserService {
   /** Creates indexes the data layer relies on for uniqueness; safe to repeat. */
@@ -56,6 +63,7 @@ export interface UserService {
   findWithPasswordHash(id: Types.ObjectId): Promise<UserWithPasswordHash | null>;
   findById(id: string): Promise<UserRecord | null>;
   list(first: number, after: string | null): Promise<UserPage>;
+  count(): Promise<number>;
   create(
     input: NewUser,
     actor: Actor,
@@ -130,8 +138,13 @@ export function createUserService(deps: {
   sessions: SessionService;
   audit: AuditService;
   locks: Locks;
+  /** How long a looked-up active user may be reused; see Config.authCacheTtlMs. */
+  cacheTtlMs: number;
 }): UserService {
   const { model, hasher, policy, sessions, audit, locks } = deps;
+  const activeUsers = createTtlCache<UserRecord | null>(deps.cacheTtlMs);
+  /** Every write to a user goes through here, so this instance never serves a stale one. */
+  const changed = (id: Types.ObjectId) => activeUsers.delete(id.toHexString());
   const countActiveAdmins = () => model.countDocuments({ roles: 'ADMIN', disabled: false });
 
   /**
@@ -160,7 +173,13 @@ export function createUserService(deps: {
 
     async findActive(id) {
       if (!OBJECT_ID_PATTERN.test(id)) return null;
-      return model.findOne({ _id: new Types.ObjectId(id), disabled: false }).lean<UserRecord>();
+      const cached = activeUsers.get(id);
+      if (cached) return cached.value;
+      const user = await model
+        .findOne({ _id: new Types.ObjectId(id), disabled: false })
+        .lean<UserRecord>();
+      activeUsers.set(id, user);
+      return user;
     },
 
     async findForSignIn(username) {
@@ -183,16 +202,15 @@ export function createUserService(deps: {
         throw badUserInput('first', `must be between 1 and ${PAGE_SIZE_MAX}`);
       }
       const filter = after === null ? {} : { _id: trusted({ $gt: decodeCursor(after) }) };
-      const [rows, totalCount] = await Promise.all([
-        model
-          .find(filter)
-          .sort({ _id: 1 })
-          .limit(first + 1)
-          .lean<UserRecord[]>(),
-        model.countDocuments({}),
-      ]);
-      return { users: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
+      const rows = await model
+        .find(filter)
+        .sort({ _id: 1 })
+        .limit(first + 1)
+        .lean<UserRecord[]>();
+      return { users: rows.slice(0, first), hasNextPage: rows.length > first };
     },
+
+    count: () => model.countDocuments({}),
 
     async create(input, actor, options = {}) {
       const usernameProblem = findUsernameProblem(input.username);
@@ -205,7 +223,7 @@ export function createUserService(deps: {
       checkOptionalText('fullName', input.fullName, findFullNameProblem);
       if (input.roles?.length === 0) throw badUserInput('roles', NO_ROLES_PROBLEM);
 
-      const passwordHash = await hasher.hash(input.password);
+      const passwordHash = await hasher.withPermit((permit) => hasher.hash(permit, input.password));
       const created = await model
         .create({
           username: input.username.normalize('NFKC'),
@@ -226,6 +244,7 @@ export function createUserService(deps: {
         actorId: actor.id,
         targetId: record._id,
         ip: actor.ip,
+        requestId: actor.requestId,
         details: { roles: record.roles },
       });
       return record;
@@ -274,6 +293,7 @@ export function createUserService(deps: {
               },
             )
             .catch((error: unknown) => rethrowDuplicate(error, null));
+          changed(_id);
           const after = await model.findById(_id).lean<UserRecord>();
           if (!after) throw notFound('User');
           return { before, after, rolesChanged, disabledChanged };
@@ -284,7 +304,13 @@ export function createUserService(deps: {
         ? await locks.withLock(ADMINS_LOCK, write)
         : await write();
 
-      const base = { outcome: 'success', actorId: actor.id, targetId: _id, ip: actor.ip } as const;
+      const base = {
+        outcome: 'success',
+        actorId: actor.id,
+        targetId: _id,
+        ip: actor.ip,
+        requestId: actor.requestId,
+      } as const;
       if (rolesChanged) {
         await audit.record({
           ...base,
@@ -309,6 +335,7 @@ export function createUserService(deps: {
           if (!before) throw notFound('User');
           if (isActiveAdmin(before)) await refuseIfLastAdmin('id');
           await model.deleteOne({ _id });
+          changed(_id);
           return before;
         }),
       );
@@ -319,6 +346,7 @@ export function createUserService(deps: {
         actorId: actor.id,
         targetId: _id,
         ip: actor.ip,
+        requestId: actor.requestId,
         details: { username: deleted.username },
       });
     },
@@ -329,6 +357,7 @@ export function createUserService(deps: {
           { _id: id },
           { $set: { passwordHash }, $inc: { tokenVersion: 1 } },
         );
+        changed(id);
         if (matchedCount === 0) return null;
         return (await model.findById(id).lean<UserRecord>())?.tokenVersion ?? null;
       });
@@ -350,6 +379,7 @@ export function createUserService(deps: {
     revokeAllSessions(id) {
       return locks.withLock(userLock(id), async () => {
         const { matchedCount } = await model.updateOne({ _id: id }, { $inc: { tokenVersion: 1 } });
+        changed(id);
         return matchedCount > 0;
       });
     },

@@ -51,6 +51,7 @@ export async function sessionFor(
   const { session, refreshToken } = await sessions.start(record._id, record.tokenVersion, {
     ip: null,
     userAgent: 'test helper',
+    requestId: null,
   });
   const sessionId = session._id.toHexString();
   const { token } = tokens.issueAccessToken({

@@ -93,7 +93,7 @@ describe('account lockout policy', () => {
   });
 });
 
-describe('the argon2 limiter', () => {
+describe('the password-work limiter', () => {
   test('when more hashes arrive than can run or wait, then the excess is shed at once with RATE_LIMITED', async () => {
     const hasher = await createPasswordHasher(
       { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
@@ -101,7 +101,9 @@ describe('the argon2 limiter', () => {
     );
     const started = performance.now();
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, () => hasher.hash('a password long enough')),
+      Array.from({ length: 10 }, () =>
+        hasher.withPermit((permit) => hasher.hash(permit, 'a password long enough')),
+      ),
     );
     const shed = results.filter((result) => result.status === 'rejected');
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
@@ -114,6 +116,7 @@ describe('the argon2 limiter', () => {
       });
     }
     expect(performance.now() - started).toBeLessThan(5_000);
+    hasher.close();
   });
 
   test('when a hash waits longer than allowed, then it is shed instead of queueing on', async () => {
@@ -122,9 +125,10 @@ describe('the argon2 limiter', () => {
       { concurrency: 1, queueLength: 10, maxWaitMs: 1 },
     );
     const results = await Promise.allSettled([
-      hasher.hash('first one runs'),
-      hasher.hash('second waits'),
+      hasher.withPermit((permit) => hasher.hash(permit, 'first one runs')),
+      hasher.withPermit((permit) => hasher.hash(permit, 'second waits')),
     ]);
+    hasher.close();
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
   });
 });

@@ -1,0 +1,294 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import argon2 from 'argon2';
+import autocannon from 'autocannon';
+import { loadConfig } from '../src/config';
+import { connectDatabase } from '../src/db/connection';
+import { startEmbeddedDatabase } from '../src/db/embedded';
+import { ensureFerretdbBinary } from '../src/db/ferretdb-binary';
+import { createLogger } from '../src/logger';
+import { createServices } from '../src/services';
+import { SYSTEM_ACTOR } from '../src/users/service';
+import { printReport, type Measurement, type Report } from './report';
+import { SCENARIOS, type Scenario, type Tokens } from './scenarios';
+import { benchConfigEnv, type ServerStats } from './settings';
+import { VARIANTS, type Variant } from './variants';
+
+/**
+ * `npm run bench`: starts the embedded database and one server per variant, runs every scenario
+ * against every variant in 3 rounds (variant order rotated each round), prints medians and the
+ * goals, and writes the raw results. `--quick` runs one short round: a smoke check for CI.
+ */
+
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = QUICK ? 1 : 3;
+const DURATION_S = QUICK ? 1 : 4;
+const WARMUP_S = QUICK ? 0.3 : 1;
+const LIST_USERS = 50;
+const RESULTS_DIR = join(__dirname, 'results');
+
+interface RunningServer {
+  readonly variant: Variant;
+  readonly child: ChildProcess;
+  readonly url: string;
+  stats(): Promise<ServerStats>;
+}
+
+/** Server on the first core, load generator on the last, when there are two or more. */
+function pinning(): { server: string[]; pinned: boolean } {
+  const cores = availableParallelism();
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return { server: [], pinned: false };
+  }
+  if (cores < 2) return { server: [], pinned: false };
+  execFileSync('taskset', ['-a', '-cp', String(cores - 1), String(process.pid)], {
+    stdio: 'ignore',
+  });
+  return { server: ['taskset', '-c', '0'], pinned: true };
+}
+
+function startServer(
+  variant: Variant,
+  prefix: string[],
+  env: Record<string, string>,
+): Promise<RunningServer> {
+  const command = [...prefix, process.execPath, '--import', 'tsx', join(__dirname, 'server.ts')];
+  const child = spawn(command[0] ?? process.execPath, command.slice(1), {
+    env: { ...process.env, ...env, BENCH_VARIANT: variant, NODE_ENV: 'production' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const stats = () =>
+    new Promise<ServerStats>((resolve) => {
+      child.once('message', (message) => resolve(message as ServerStats));
+      child.send('stats');
+    });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
+    child.once('message', (message) => {
+      const { port } = message as { port: number };
+      resolve({ variant, child, url: `http://127.0.0.1:${port}/graphql`, stats });
+    });
+  });
+}
+
+function load(
+  server: RunningServer,
+  scenario: Pick<Scenario, 'connections' | 'expect'>,
+  request: { body: string; headers: Record<string, string> },
+  durationS: number,
+): Promise<autocannon.Result> {
+  return autocannon({
+    url: server.url,
+    method: 'POST',
+    connections: scenario.connections,
+    duration: durationS,
+    headers: { 'content-type': 'application/json', ...request.headers },
+    body: request.body,
+    // Answers that are not the expected one (a shed login, say) are mismatches, not throughput.
+    verifyBody: (body) => typeof body === 'string' && body.includes(scenario.expect),
+  });
+}
+
+/** Throughput that counts only the expected answers. */
+function summarize(
+  server: RunningServer,
+  scenario: string,
+  round: number,
+  result: autocannon.Result,
+) {
+  const good = result.requests.total - result.mismatches;
+  return {
+    variant: server.variant,
+    scenario,
+    round,
+    requestsPerSecond: good / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts + result.mismatches,
+  };
+}
+
+async function measure(
+  server: RunningServer,
+  scenario: Scenario,
+  tokens: Tokens,
+  round: number,
+): Promise<Measurement> {
+  const request = scenario.request(tokens);
+  await load(server, scenario, request, WARMUP_S);
+  const before = await server.stats();
+  const result = await load(server, scenario, request, DURATION_S);
+  const after = await server.stats();
+  return {
+    ...summarize(server, scenario.id, round, result),
+    cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / Math.max(1, result.requests.total),
+  };
+}
+
+/** One request per variant and scenario, checked, so a fast error never counts as a fast answer. */
+async function validate(server: RunningServer, scenario: Scenario, tokens: Tokens): Promise<void> {
+  const request = scenario.request(tokens);
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...request.headers },
+    body: request.body,
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  const problem = scenario.check(response.status, body, server.variant);
+  if (problem) {
+    throw new Error(`${server.variant} / ${scenario.id}: ${problem}: ${JSON.stringify(body)}`);
+  }
+}
+
+/** me under load while a 16-connection login storm runs on the same server. */
+async function measureStorm(server: RunningServer, tokens: Tokens, round: number) {
+  const login = SCENARIOS.find((scenario) => scenario.id === 'login-c16');
+  const me = SCENARIOS.find((scenario) => scenario.id === 'me');
+  if (!login || !me) throw new Error('missing scenarios');
+  const storm = load(server, login, login.request(tokens), DURATION_S + WARMUP_S + 1);
+  await new Promise((resolve) => setTimeout(resolve, WARMUP_S * 1000));
+  const result = await load(server, me, me.request(tokens), DURATION_S);
+  const logins = await storm;
+  return [
+    { ...summarize(server, 'me-during-login-storm', round, result), cpuMicrosPerRequest: NaN },
+    { ...summarize(server, 'login-storm-beside-me', round, logins), cpuMicrosPerRequest: NaN },
+  ] satisfies Measurement[];
+}
+
+async function main() {
+  const pin = pinning();
+  const binary = await ensureFerretdbBinary(process.env.FERRETDB_BIN || null, console.error);
+  const database = await startEmbeddedDatabase(binary);
+  // The database shares the load generator's core, so the server under test has its own.
+  if (pin.pinned && database.pid !== undefined) {
+    execFileSync(
+      'taskset',
+      ['-a', '-cp', String(availableParallelism() - 1), String(database.pid)],
+      {
+        stdio: 'ignore',
+      },
+    );
+  }
+  const servers: RunningServer[] = [];
+  try {
+    const uri = `${database.uri}/bench`;
+    const secret = randomBytes(32).toString('hex');
+    const env = benchConfigEnv(uri, secret);
+    const config = loadConfig(env);
+    const connection = await connectDatabase(uri);
+    const logger = createLogger('silent');
+    const { services } = await createServices(config, connection, logger);
+
+    process.stderr.write(`seeding ${LIST_USERS} users...\n`);
+    const password = 'a benchmark user passphrase';
+    const admin = await services.users.create(
+      { username: 'bench-admin-user', password, roles: ['ADMIN'] },
+      SYSTEM_ACTOR,
+    );
+    const user = await services.users.create(
+      { username: 'bench-user', password, roles: ['USER'] },
+      SYSTEM_ACTOR,
+    );
+    for (let i = 0; i < LIST_USERS; i += 1) {
+      await services.users.create({ username: `bench-filler-${i}`, password }, SYSTEM_ACTOR);
+    }
+    const tokenOf = async (record: typeof admin) => {
+      const { session } = await services.sessions.start(record._id, record.tokenVersion, {
+        ip: null,
+        userAgent: 'bench',
+        requestId: null,
+      });
+      return services.tokens.issueAccessToken({
+        userId: record._id.toHexString(),
+        sessionId: session._id.toHexString(),
+        tokenVersion: record.tokenVersion,
+      }).token;
+    };
+    const tokens: Tokens = {
+      admin: await tokenOf(admin),
+      user: await tokenOf(user),
+      username: user.username,
+      password,
+    };
+
+    // Argon2 capacity: CPU time of one verify with the shipped parameters (measured here, in
+    // process, where the CPU clock sees it), times the cores the server may use.
+    const options = { ...config.passwords.argon2, type: argon2.argon2id } as const;
+    const hash = await argon2.hash(password, options);
+    const cpuBefore = process.cpuUsage();
+    const samples = QUICK ? 3 : 10;
+    for (let i = 0; i < samples; i += 1) await argon2.verify(hash, password);
+    const cpu = process.cpuUsage(cpuBefore);
+    const hashCpuMs = (cpu.user + cpu.system) / 1000 / samples;
+    const serverCores = pin.pinned ? 1 : availableParallelism();
+
+    process.stderr.write('starting servers...\n');
+    for (const variant of VARIANTS) {
+      servers.push(
+        await startServer(variant, pin.server, {
+          BENCH_MONGODB_URI: uri,
+          BENCH_JWT_SECRET: secret,
+          BENCH_VIEWER_ID: admin._id.toHexString(),
+        }),
+      );
+    }
+
+    const measurements: Measurement[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const order = [
+        ...servers.slice(round % servers.length),
+        ...servers.slice(0, round % servers.length),
+      ];
+      for (const server of order) {
+        for (const scenario of SCENARIOS.filter((s) => s.variants.includes(server.variant))) {
+          if (round === 0) await validate(server, scenario, tokens);
+          process.stderr.write(`round ${round + 1}/${ROUNDS} ${server.variant} ${scenario.id}\n`);
+          measurements.push(await measure(server, scenario, tokens, round));
+        }
+        if (server.variant === 'project') {
+          measurements.push(...(await measureStorm(server, tokens, round)));
+        }
+      }
+    }
+    const peakRssKb: Partial<Record<Variant, number>> = {};
+    for (const server of servers) peakRssKb[server.variant] = (await server.stats()).maxRssKb;
+
+    const report: Report = {
+      when: new Date().toISOString(),
+      quick: QUICK,
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: availableParallelism(),
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        pinned: pin.pinned,
+      },
+      rounds: ROUNDS,
+      durationSeconds: DURATION_S,
+      argon2: { ...config.passwords.argon2, hashCpuMs, serverCores },
+      measurements,
+      peakRssKb,
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    printReport(report);
+    await connection.close();
+  } finally {
+    for (const server of servers) server.child.kill('SIGKILL');
+    await database.dispose();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

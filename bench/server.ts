@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { loadConfig } from '../src/config';
+import { connectDatabase } from '../src/db/connection';
+import { createLogger } from '../src/logger';
+import { benchConfigEnv, type ServerStats } from './settings';
+import { startVariant, VARIANTS, type Variant } from './variants';
+
+/**
+ * One benchmark server in a process of its own (so its CPU time and peak RSS are its own, and it
+ * can sit on its own core). Started by run.ts, which talks to it over IPC.
+ */
+
+async function main() {
+  const variant = process.env.BENCH_VARIANT as Variant;
+  if (!VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}`);
+  const secret = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex');
+  const config = loadConfig(benchConfigEnv(process.env.BENCH_MONGODB_URI ?? '', secret));
+  const connection = await connectDatabase(config.mongodbUri ?? '');
+  const port = await startVariant(variant, {
+    config,
+    connection,
+    logger: createLogger(config.logLevel, pino.destination({ dest: '/dev/null', sync: false })),
+    secret,
+    fixedViewerId: process.env.BENCH_VIEWER_ID ?? '',
+  });
+  process.on('message', (message) => {
+    if (message !== 'stats') return;
+    const usage = process.cpuUsage();
+    const stats: ServerStats = {
+      cpuMicros: usage.user + usage.system,
+      maxRssKb: process.resourceUsage().maxRSS,
+    };
+    process.send?.(stats);
+  });
+  // Exiting normally lets `node --cpu-prof` write its profile.
+  process.once('SIGINT', () => process.exit(0));
+  process.send?.({ port });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench server failed: ${String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,198 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import {
+  execute,
+  type GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { allow, or, rule, shield } from 'graphql-shield';
+import type { Connection } from 'mongoose';
+import { createApp } from '../src/app';
+import type { Config } from '../src/config';
+import { authenticate, type Context, type Viewer } from '../src/context';
+import { forbidden } from '../src/errors';
+import type { Logger } from '../src/logger';
+import { buildSchema } from '../src/schema';
+import { createServices } from '../src/services';
+
+/** The peers the benchmark compares, each built from the same SDL, resolvers and data. */
+export const VARIANTS = ['floor', 'bare', 'project', 'shield', 'string-secret'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export interface VariantInput {
+  readonly config: Config;
+  readonly connection: Connection;
+  readonly logger: Logger;
+  /** The raw secret JWT_SECRET was made from, for the string-secret regression guard. */
+  readonly secret: string;
+  /** The user bare Apollo pretends is signed in. */
+  readonly fixedViewerId: string;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
+}
+
+/** The API exactly as it ships. */
+async function project(input: VariantInput): Promise<Server> {
+  const app = await createApp(input.config, input);
+  return app.httpServer;
+}
+
+/** The API with a plain string HMAC secret: jsonwebtoken then re-derives a key per verify. */
+async function stringSecret(input: VariantInput): Promise<Server> {
+  const config = { ...input.config, jwt: { ...input.config.jwt, secret: input.secret } };
+  const app = await createApp(config as unknown as Config, input);
+  return app.httpServer;
+}
+
+/** The same schema and context, authorized by graphql-shield rules instead of `@auth`. */
+async function shieldVariant(input: VariantInput): Promise<Server> {
+  const signedIn = rule({ cache: 'contextual' })(
+    (_parent, _args, context: Context) => context.viewer !== null,
+  );
+  const hasRole = (role: 'ADMIN' | 'USER') =>
+    rule({ cache: 'contextual' })(
+      (_parent, _args, context: Context) => context.viewer?.roles.includes(role) ?? false,
+    );
+  const admin = hasRole('ADMIN');
+  const permissions = shield(
+    {
+      Query: {
+        health: allow,
+        me: signedIn,
+        sessions: signedIn,
+        userOnly: or(hasRole('USER'), admin),
+        adminOnly: admin,
+        users: admin,
+        user: admin,
+        auditEvents: admin,
+      },
+      Mutation: {
+        login: allow,
+        refreshToken: allow,
+        logout: signedIn,
+        logoutAll: signedIn,
+        revokeSession: signedIn,
+        changePassword: signedIn,
+        revokeUserSessions: admin,
+        createUser: admin,
+        updateUser: admin,
+        deleteUser: admin,
+      },
+    },
+    { fallbackRule: allow, fallbackError: forbidden(), allowExternalErrors: true },
+  );
+  const schema = applyMiddleware(buildSchema({ authorization: false }), permissions);
+  const app = await createApp(input.config, { ...input, schema });
+  return app.httpServer;
+}
+
+/** Apollo Server on the project's HTTP integration: same schema, a fixed viewer, no auth at all. */
+async function bare(input: VariantInput): Promise<Server> {
+  const { services } = await createServices(input.config, input.connection, input.logger);
+  const user = await services.users.findById(input.fixedViewerId);
+  if (!user) throw new Error('the fixed viewer does not exist');
+  const viewer: Viewer = { roles: user.roles, user, sessionId: 'bench' };
+  const apollo = new ApolloServer<Context>({ schema: buildSchema({ authorization: false }) });
+  await apollo.start();
+  const app = express();
+  app.use(
+    '/graphql',
+    express.json(),
+    expressMiddleware(apollo, {
+      context: () =>
+        Promise.resolve({
+          requestId: 'bench',
+          viewer,
+          client: { ip: null, userAgent: null, requestId: null },
+          services,
+        }),
+    }),
+  );
+  return createServer(app);
+}
+
+/**
+ * The floor: node:http and graphql-js with parse and validation cached, plus the project's own
+ * authentication and directive. Nothing else stands between a request and its resolvers.
+ */
+async function floor(input: VariantInput): Promise<Server> {
+  const { services } = await createServices(input.config, input.connection, input.logger);
+  const schema: GraphQLSchema = buildSchema();
+  const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
+  const prepare = (query: string) => {
+    let prepared = documents.get(query);
+    if (!prepared) {
+      try {
+        const document = parse(query);
+        const errors = validate(schema, document, specifiedRules);
+        prepared = errors.length > 0 ? errors : document;
+      } catch (error) {
+        prepared = [error as GraphQLError];
+      }
+      documents.set(query, prepared);
+    }
+    return prepared;
+  };
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const { query, variables } = JSON.parse(Buffer.concat(chunks).toString()) as {
+      query: string;
+      variables?: Record<string, unknown>;
+    };
+    const prepared = prepare(query);
+    if (!('kind' in prepared)) return send(res, 400, { errors: prepared });
+    let viewer: Viewer | null;
+    try {
+      viewer = await authenticate(req.headers.authorization, services);
+    } catch (error) {
+      return send(res, 401, { errors: [error] });
+    }
+    const result = await execute({
+      schema,
+      document: prepared,
+      variableValues: variables,
+      contextValue: {
+        requestId: 'bench',
+        viewer,
+        client: { ip: null, userAgent: null, requestId: null },
+        services,
+      },
+    });
+    return send(res, 200, result);
+  };
+  return createServer((req, res) => {
+    handle(req, res).catch(() =>
+      send(res, 500, { errors: [{ message: 'Internal server error' }] }),
+    );
+  });
+}
+
+const BUILDERS: Record<Variant, (input: VariantInput) => Promise<Server>> = {
+  floor,
+  bare,
+  project,
+  shield: shieldVariant,
+  'string-secret': stringSecret,
+};
+
+export async function startVariant(variant: Variant, input: VariantInput): Promise<number> {
+  return listen(await BUILDERS[variant](input));
+}
