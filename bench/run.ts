@@ -162,6 +162,8 @@ async function measureStorm(server: RunningServer, tokens: Tokens, round: number
 }
 
 async function main() {
+  // Counted before pinning narrows what this process may see.
+  const cores = availableParallelism();
   const pin = pinning();
   const binary = await ensureFerretdbBinary(process.env.FERRETDB_BIN || null, console.error);
   const database = await startEmbeddedDatabase(binary);
@@ -226,7 +228,7 @@ async function main() {
     for (let i = 0; i < samples; i += 1) await argon2.verify(hash, password);
     const cpu = process.cpuUsage(cpuBefore);
     const hashCpuMs = (cpu.user + cpu.system) / 1000 / samples;
-    const serverCores = pin.pinned ? 1 : availableParallelism();
+    const serverCores = pin.pinned ? 1 : cores;
 
     process.stderr.write('starting servers...\n');
     for (const variant of VARIANTS) {
@@ -264,7 +266,7 @@ async function main() {
       quick: QUICK,
       machine: {
         cpu: cpus()[0]?.model ?? 'unknown',
-        cores: availableParallelism(),
+        cores,
         memoryGiB: Math.round(totalmem() / 2 ** 30),
         node: process.version,
         pinned: pin.pinned,

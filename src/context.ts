@@ -86,11 +86,22 @@ export function actorOf(context: Pick<Context, 'viewer' | 'client'>): Actor {
 
 export function clientOf(req: Request): ClientInfo {
   const userAgent = req.get('user-agent');
+  let gone: AbortSignal | undefined;
   return {
     // Express resolves X-Forwarded-For only through the proxies TRUST_PROXY names.
     ip: req.ip ?? null,
     userAgent: userAgent ? userAgent.slice(0, 256) : null,
     requestId: requestIdOf(req),
+    // Made on first use: only password work waits in a queue long enough to care.
+    get gone() {
+      if (!gone) {
+        const controller = new AbortController();
+        if (!req.res || req.res.closed) controller.abort();
+        else req.res.once('close', () => controller.abort());
+        gone = controller.signal;
+      }
+      return gone;
+    },
   };
 }
 

@@ -25,7 +25,7 @@ export interface PasswordHasher {
    * hash) in one of the limited slots. When every slot is taken and the short queue is full, or
    * the wait is too long, it throws RATE_LIMITED before doing anything.
    */
-  withPermit<T>(work: (permit: HashPermit) => Promise<T>): Promise<T>;
+  withPermit<T>(work: (permit: HashPermit) => Promise<T>, gone?: AbortSignal): Promise<T>;
   hash(permit: HashPermit, password: string): Promise<string>;
   /** False for a wrong password and for a malformed hash alike; never throws for either. */
   verify(permit: HashPermit, hash: string, password: string): Promise<boolean>;
@@ -72,19 +72,29 @@ function createLimiter(limits: HashLimits) {
     }
   }
 
-  return async function limit<T>(work: () => Promise<T>): Promise<T> {
+  return async function limit<T>(work: () => Promise<T>, gone?: AbortSignal): Promise<T> {
+    if (gone?.aborted) throw rateLimited(1);
     if (active < limits.concurrency) {
       active += 1;
     } else {
       if (waiting.length >= queueLength) throw rateLimited(1);
       await new Promise<void>((resolve, reject) => {
-        const entry = {
-          resolve,
-          timer: setTimeout(() => {
-            waiting.splice(waiting.indexOf(entry), 1);
-            reject(rateLimited(1));
-          }, maxWaitMs),
+        const leave = () => {
+          clearTimeout(entry.timer);
+          gone?.removeEventListener('abort', leave);
+          const index = waiting.indexOf(entry);
+          if (index >= 0) waiting.splice(index, 1);
+          reject(rateLimited(1));
         };
+        const entry = {
+          resolve: () => {
+            gone?.removeEventListener('abort', leave);
+            resolve();
+          },
+          timer: setTimeout(leave, maxWaitMs),
+        };
+        // A client that hung up frees its place at once instead of holding it until its turn.
+        gone?.addEventListener('abort', leave, { once: true });
         waiting.push(entry);
       });
     }
@@ -176,7 +186,7 @@ export async function createPasswordHasher(
   const permit = {} as HashPermit;
 
   return {
-    withPermit: (work) => limit(() => work(permit)),
+    withPermit: (work, gone) => limit(() => work(permit), gone),
     hash: (_permit, password) => hash(password),
     verify: (_permit, stored, password) => verify(stored, password),
     async verifyAgainstDummy(_permit, password) {

@@ -169,7 +169,7 @@ export function createAuthService(deps: {
           requestId: client.requestId,
         });
         return startSession(user, client);
-      }),
+      }, client.gone),
 
     async refresh(refreshToken, client) {
       const rotation = await sessions.rotate(refreshToken, client);
@@ -295,7 +295,7 @@ export function createAuthService(deps: {
         });
         const { passwordHash: _omitted, ...user } = stored;
         return startSession({ ...user, tokenVersion }, client);
-      }),
+      }, client.gone),
 
     async revokeToken(token, hint, client) {
       const revokeSessionOf = async (session: { _id: Types.ObjectId; userId: Types.ObjectId }) => {

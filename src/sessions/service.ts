@@ -10,6 +10,8 @@ export interface ClientInfo {
   readonly userAgent: string | null;
   /** The request's id, as in the logs and the `x-request-id` header. */
   readonly requestId: string | null;
+  /** Aborts when the client goes away, so queued work for it can be dropped. */
+  readonly gone?: AbortSignal;
 }
 
 export interface SessionSettings {

@@ -131,4 +131,24 @@ describe('the password-work limiter', () => {
     hasher.close();
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
   });
+
+  test('when a waiting client hangs up, then its place is freed at once', async () => {
+    const hasher = await createPasswordHasher(
+      { memoryCost: 65_536, timeCost: 4, parallelism: 1 },
+      { concurrency: 1, queueLength: 1, maxWaitMs: 10_000 },
+    );
+    const running = hasher.withPermit((permit) => hasher.hash(permit, 'the first one runs'));
+    const hangUp = new AbortController();
+    const abandoned = hasher.withPermit((permit) => hasher.hash(permit, 'gone'), hangUp.signal);
+    // The queue (one place) is full: a newcomer is shed...
+    await expect(hasher.withPermit((permit) => hasher.hash(permit, 'shed'))).rejects.toMatchObject({
+      extensions: { code: 'RATE_LIMITED' },
+    });
+    // ...until the waiting client hangs up, which frees the place without waiting its turn.
+    hangUp.abort();
+    await expect(abandoned).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    const next = hasher.withPermit((permit) => hasher.hash(permit, 'now it fits'));
+    await expect(Promise.all([running, next])).resolves.toHaveLength(2);
+    hasher.close();
+  });
 });
