@@ -133,8 +133,8 @@ function goals(report: Report, summaries: Map<string, Summary>): Goal[] {
       0.85,
     ),
     atMost(
-      '`me` p99 during a login storm / `me` p99 idle',
-      p99('me-during-login-storm') / p99('me'),
+      '`me` p99 during a login storm / `me` p99 idle (2 connections)',
+      p99('me-c2-during-login-storm') / p99('me-c2-idle'),
       2,
     ),
     atLeast(
