@@ -65,7 +65,7 @@ async function shieldVariant(input: VariantInput): Promise<Server> {
   );
   const hasRole = (role: 'ADMIN' | 'USER') =>
     rule({ cache: 'contextual' })(
-      (_parent, _args, context: Context) => context.viewer?.roles.includes(role) ?? false,
+      (_parent, _args, context: Context) => context.viewer?.user.roles.includes(role) ?? false,
     );
   const admin = hasRole('ADMIN');
   const permissions = shield(
@@ -105,7 +105,7 @@ async function bare(input: VariantInput): Promise<Server> {
   const { services } = await createServices(input.config, input.connection, input.logger);
   const user = await services.users.findById(input.fixedViewerId);
   if (!user) throw new Error('the fixed viewer does not exist');
-  const viewer: Viewer = { roles: user.roles, user, sessionId: 'bench' };
+  const viewer: Viewer = { user, sessionId: 'bench' };
   const apollo = new ApolloServer<Context>({ schema: buildSchema({ authorization: false }) });
   await apollo.start();
   const app = express();
@@ -115,7 +115,6 @@ async function bare(input: VariantInput): Promise<Server> {
     expressMiddleware(apollo, {
       context: () =>
         Promise.resolve({
-          requestId: 'bench',
           viewer,
           client: { ip: null, userAgent: null, requestId: null },
           services,
@@ -170,7 +169,6 @@ async function floor(input: VariantInput): Promise<Server> {
       document: prepared,
       variableValues: variables,
       contextValue: {
-        requestId: 'bench',
         viewer,
         client: { ip: null, userAgent: null, requestId: null },
         services,

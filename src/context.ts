@@ -1,6 +1,5 @@
 import type { Request } from 'express';
 import type { AuditService } from './audit/service';
-import type { Role } from './auth/roles';
 import type { AuthService } from './auth/service';
 import type { TokenService } from './auth/tokens';
 import { invalidToken, isClientError, unauthenticated } from './errors';
@@ -10,9 +9,8 @@ import type { ClientInfo, SessionService } from './sessions/service';
 import type { UserRecord } from './users/model';
 import type { Actor, UserService } from './users/service';
 
-/** The authenticated caller: the user as loaded from the database for this request. */
+/** The authenticated caller: the user as loaded from the database (roles included). */
 export interface Viewer {
-  readonly roles: readonly Role[];
   readonly user: UserRecord;
   /** The session the access token names (its `sid` claim). */
   readonly sessionId: string;
@@ -28,7 +26,6 @@ export interface Services {
 
 /** The context every resolver receives; codegen's `contextType`. */
 export interface Context {
-  readonly requestId: string;
   readonly viewer: Viewer | null;
   readonly client: ClientInfo;
   readonly services: Services;
@@ -63,7 +60,7 @@ export async function authenticate(
   ) {
     throw invalidToken();
   }
-  return { roles: user.roles, user, sessionId: claims.sid };
+  return { user, sessionId: claims.sid };
 }
 
 /**
@@ -113,7 +110,6 @@ export function createContextFactory(
     const client = clientOf(req);
     try {
       return {
-        requestId: client.requestId ?? '',
         viewer: await authenticate(req.headers.authorization, services),
         client,
         services,

@@ -116,7 +116,6 @@ export function isRequestError(code: unknown, path: unknown): boolean {
 export type HttpErrorCode =
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
   | 'TIMEOUT'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'

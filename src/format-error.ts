@@ -43,7 +43,7 @@ export function formatError(
 }
 
 /** Logs every fault in full, with the request id the client also received. */
-export function unexpectedErrorLogger<TContext extends { requestId: string }>(
+export function unexpectedErrorLogger<TContext extends { client: { requestId: string | null } }>(
   logger: Logger,
 ): ApolloServerPlugin<TContext> {
   return {
@@ -56,7 +56,7 @@ export function unexpectedErrorLogger<TContext extends { requestId: string }>(
             const cause =
               original instanceof GraphQLError ? (original.originalError ?? original) : original;
             logger.error(
-              { err: cause, path: error.path, requestId: contextValue.requestId },
+              { err: cause, path: error.path, requestId: contextValue.client.requestId },
               'unexpected error while serving GraphQL',
             );
           }

@@ -41,7 +41,7 @@ export function buildSchema(options: { authorization?: boolean } = {}): GraphQLS
   });
   if (options.authorization === false) return schema;
   return authDirectiveTransformer<Context>({
-    getPrincipal: (context) => context.viewer,
+    getPrincipal: (context) => context.viewer?.user ?? null,
     // A signed-in user probing for fields above their roles is worth a trail; anonymous calls to
     // protected fields are every app's first page load, and are not recorded.
     onRefusal: (context, field, decision) => {

@@ -1,5 +1,6 @@
 import { trusted, Types } from 'mongoose';
 import type { AuditAction } from '../__generated__/graphql';
+import { checkPageSize, parseObjectId } from '../db/ids';
 import { badUserInput } from '../errors';
 import type { Logger } from '../logger';
 import type { AuditEventModel, AuditEventRecord } from './model';
@@ -51,7 +52,6 @@ export interface AuditService {
 const REFUSAL_WINDOW_MS = 60_000;
 const REFUSAL_KEYS_MAX = 10_000;
 
-const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
 const CURSOR_PATTERN = /^(\d{1,15})_([0-9a-f]{24})$/;
 
 export function encodeAuditCursor(event: Pick<AuditEventRecord, 'at' | '_id'>): string {
@@ -65,9 +65,7 @@ function decodeCursor(cursor: string): { at: Date; id: Types.ObjectId } {
 }
 
 function idFilter(field: string, value: string | null | undefined): Types.ObjectId | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (!OBJECT_ID_PATTERN.test(value)) throw badUserInput(field, 'is not a valid ID');
-  return new Types.ObjectId(value);
+  return value === null || value === undefined ? undefined : parseObjectId(value, field);
 }
 
 export function createAuditService(model: AuditEventModel, logger: Logger): AuditService {
@@ -120,9 +118,7 @@ export function createAuditService(model: AuditEventModel, logger: Logger): Audi
     },
 
     async list(first, after, filter) {
-      if (!Number.isInteger(first) || first < 1 || first > 100) {
-        throw badUserInput('first', 'must be between 1 and 100');
-      }
+      checkPageSize(first);
       const conditions: Record<string, unknown>[] = [];
       const actorId = idFilter('filter.actorId', filter.actorId);
       const targetId = idFilter('filter.targetId', filter.targetId);

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
+import { parseObjectId, toObjectId } from '../db/ids';
 import {
   badUserInput,
   incorrectCredentials,
@@ -237,8 +238,7 @@ export function createAuthService(deps: {
     },
 
     async revokeUserSessions(userId, actor) {
-      if (!/^[0-9a-f]{24}$/i.test(userId)) throw badUserInput('userId', 'is not a valid ID');
-      const id = new Types.ObjectId(userId);
+      const id = parseObjectId(userId, 'userId');
       if (!(await users.revokeAllSessions(id))) throw notFound('User');
       await sessions.revokeAllForUser(id, 'revoked by administrator');
       await audit.record({
@@ -316,10 +316,11 @@ export function createAuthService(deps: {
       };
       const asAccess = async () => {
         const claims = tokens.verifyAccessToken(token);
-        if (!claims || !/^[0-9a-f]{24}$/i.test(claims.sub)) return false;
-        const userId = new Types.ObjectId(claims.sub);
-        const revoked = await sessions.revoke(claims.sid, userId, 'token revoked');
-        if (revoked) await revokeSessionOf({ _id: new Types.ObjectId(claims.sid), userId });
+        const userId = claims ? toObjectId(claims.sub) : null;
+        const sessionId = claims ? toObjectId(claims.sid) : null;
+        if (!userId || !sessionId) return false;
+        const revoked = await sessions.revoke(sessionId.toHexString(), userId, 'token revoked');
+        if (revoked) await revokeSessionOf({ _id: sessionId, userId });
         return revoked;
       };
       // RFC 7009 section 2.1: the hint orders the search; it never limits it.

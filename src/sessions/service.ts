@@ -1,6 +1,7 @@
-import { trusted, Types } from 'mongoose';
+import { trusted, type Types } from 'mongoose';
 import { createTtlCache } from '../cache';
 import { isDuplicateKeyError } from '../db/errors';
+import { toObjectId } from '../db/ids';
 import type { RefreshTokenDocument, SessionDocument, SessionModels, SessionRecord } from './model';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens';
 
@@ -54,7 +55,6 @@ export interface SessionService {
   purgeEnded(): Promise<number>;
 }
 
-const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
 // Ended sessions stay a day, so a late replay of a retired token is still recognised and audited.
 const RETENTION_MS = 24 * 3600 * 1000;
 
@@ -161,15 +161,14 @@ export function createSessionService(
     },
 
     async findLive(id) {
-      if (!OBJECT_ID_PATTERN.test(id)) return null;
+      const _id = toObjectId(id);
+      if (_id === null) return null;
       const cached = liveSessions.get(id);
       if (cached) {
         // A cached session still ends exactly at its expiry.
         return cached.value && cached.value.expiresAt.getTime() > Date.now() ? cached.value : null;
       }
-      const session = await sessions
-        .findOne({ _id: new Types.ObjectId(id), ...live(new Date()) })
-        .lean<SessionDocument>();
+      const session = await sessions.findOne({ _id, ...live(new Date()) }).lean<SessionDocument>();
       liveSessions.set(id, session);
       return session;
     },
@@ -199,8 +198,8 @@ export function createSessionService(
     },
 
     async revoke(id, userId, reason) {
-      if (!OBJECT_ID_PATTERN.test(id)) return false;
-      return (await revokeWhere({ _id: new Types.ObjectId(id), userId }, reason)) > 0;
+      const _id = toObjectId(id);
+      return _id !== null && (await revokeWhere({ _id, userId }, reason)) > 0;
     },
 
     async revokeByRefreshToken(refreshToken, reason) {

@@ -1,5 +1,6 @@
 import { trusted, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../db/errors';
+import { checkPageSize, parseObjectId, toObjectId } from '../db/ids';
 import type { Locks } from '../db/locks';
 import type { PasswordHasher } from '../auth/passwords';
 import { findPasswordProblem, type PasswordPolicy } from '../auth/password-policy';
@@ -42,8 +43,6 @@ export interface UserConnectionSource {
   readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
 }
 
-export const PAGE_SIZE_MAX = 100;
-
 /** Who asked for a change, for the audit trail; null id for the system itself. */
 export interface Actor {
   readonly id: Types.ObjectId | null;
@@ -80,17 +79,11 @@ export interface UserService {
   revokeAllSessions(id: Types.ObjectId): Promise<boolean>;
 }
 
-const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
 const LAST_ADMIN_PROBLEM = 'would leave no active administrator';
 const NO_ROLES_PROBLEM = 'must list at least one role';
 // Every change that could remove an administrator holds this lock while it counts and writes.
 const ADMINS_LOCK = 'users:admins';
 const userLock = (id: Types.ObjectId) => `user:${id.toHexString()}`;
-
-function parseId(id: string, field: string): Types.ObjectId {
-  if (!OBJECT_ID_PATTERN.test(id)) throw badUserInput(field, 'is not a valid ID');
-  return new Types.ObjectId(id);
-}
 
 export function encodeCursor(user: UserRecord): string {
   return Buffer.from(user._id.id).toString('base64url');
@@ -172,12 +165,11 @@ export function createUserService(deps: {
     },
 
     async findActive(id) {
-      if (!OBJECT_ID_PATTERN.test(id)) return null;
+      const _id = toObjectId(id);
+      if (_id === null) return null;
       const cached = activeUsers.get(id);
       if (cached) return cached.value;
-      const user = await model
-        .findOne({ _id: new Types.ObjectId(id), disabled: false })
-        .lean<UserRecord>();
+      const user = await model.findOne({ _id, disabled: false }).lean<UserRecord>();
       activeUsers.set(id, user);
       return user;
     },
@@ -194,13 +186,11 @@ export function createUserService(deps: {
     },
 
     async findById(id) {
-      return model.findById(parseId(id, 'id')).lean<UserRecord>();
+      return model.findById(parseObjectId(id, 'id')).lean<UserRecord>();
     },
 
     async list(first, after) {
-      if (!Number.isInteger(first) || first < 1 || first > PAGE_SIZE_MAX) {
-        throw badUserInput('first', `must be between 1 and ${PAGE_SIZE_MAX}`);
-      }
+      checkPageSize(first);
       const filter = after === null ? {} : { _id: trusted({ $gt: decodeCursor(after) }) };
       const rows = await model
         .find(filter)
@@ -251,7 +241,7 @@ export function createUserService(deps: {
     },
 
     async update(id, changes, actor) {
-      const _id = parseId(id, 'id');
+      const _id = parseObjectId(id, 'id');
       checkOptionalText('email', changes.email, findEmailProblem);
       checkOptionalText('fullName', changes.fullName, findFullNameProblem);
       if (changes.roles?.length === 0) throw badUserInput('roles', NO_ROLES_PROBLEM);
@@ -328,7 +318,7 @@ export function createUserService(deps: {
     },
 
     async delete(id, actor) {
-      const _id = parseId(id, 'id');
+      const _id = parseObjectId(id, 'id');
       const deleted = await locks.withLock(ADMINS_LOCK, () =>
         locks.withLock(userLock(_id), async () => {
           const before = await model.findById(_id).lean<UserRecord>();
