@@ -137,11 +137,6 @@ function goals(report: Report, summaries: Map<string, Summary>): Goal[] {
       p99('me-c2-during-login-storm') / p99('me-c2-idle'),
       2,
     ),
-    atLeast(
-      'project / string-secret on `me`',
-      rps('me', 'project') / rps('me', 'string-secret'),
-      4,
-    ),
     atLeast('project / floor on `me`', rps('me', 'project') / rps('me', 'floor'), 0.4),
     atMost('peak RSS under load, project / bare', (rss.project ?? NaN) / (rss.bare ?? NaN), 1.3),
   ];

@@ -11,7 +11,7 @@ import { startEmbeddedDatabase } from '../src/db/embedded';
 import { ensureFerretdbBinary } from '../src/db/ferretdb-binary';
 import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
-import { SYSTEM_ACTOR } from '../src/users/service';
+import { SYSTEM_CALLER } from '../src/caller';
 import { printReport, type Measurement, type Report } from './report';
 import { SCENARIOS, type Scenario, type Tokens } from './scenarios';
 import { benchConfigEnv, type ServerStats } from './settings';
@@ -203,20 +203,19 @@ async function main() {
     const password = 'a benchmark user passphrase';
     const admin = await services.users.create(
       { username: 'bench-admin-user', password, roles: ['ADMIN'] },
-      SYSTEM_ACTOR,
+      SYSTEM_CALLER,
     );
     const user = await services.users.create(
       { username: 'bench-user', password, roles: ['USER'] },
-      SYSTEM_ACTOR,
+      SYSTEM_CALLER,
     );
     for (let i = 0; i < LIST_USERS; i += 1) {
-      await services.users.create({ username: `bench-filler-${i}`, password }, SYSTEM_ACTOR);
+      await services.users.create({ username: `bench-filler-${i}`, password }, SYSTEM_CALLER);
     }
     const tokenOf = async (record: typeof admin) => {
-      const { session } = await services.sessions.start(record._id, record.tokenVersion, {
-        ip: null,
+      const { session } = await services.sessions.start(record, {
+        ...SYSTEM_CALLER,
         userAgent: 'bench',
-        requestId: null,
       });
       return services.tokens.issueAccessToken({
         userId: record._id.toHexString(),

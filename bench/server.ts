@@ -21,7 +21,6 @@ async function main() {
     config,
     connection,
     logger: createLogger(config.logLevel, pino.destination({ dest: '/dev/null', sync: false })),
-    secret,
     fixedViewerId: process.env.BENCH_VIEWER_ID ?? '',
   });
   process.on('message', (message) => {

@@ -11,29 +11,39 @@ import {
   type DocumentNode,
   type GraphQLSchema,
 } from 'graphql';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, or, rule, shield } from 'graphql-shield';
 import type { Connection } from 'mongoose';
-import { createApp } from '../src/app';
+import { authenticate } from '../src/auth/authenticate';
+import { SYSTEM_CALLER, type Caller } from '../src/caller';
 import type { Config } from '../src/config';
-import { authenticate, type Context, type Viewer } from '../src/context';
+import type { Context } from '../src/context';
 import { forbidden } from '../src/errors';
+import { createApp } from '../src/http/app';
+import { callerOf } from '../src/http/client';
+import { frontDoor, graphqlGuard } from '../src/http/middleware';
+import { createContextFactory } from '../src/graphql/create-context';
+import { formatError } from '../src/graphql/format-error';
+import { buildSchema, loadTypeDefs, resolvers } from '../src/graphql/schema';
 import type { Logger } from '../src/logger';
-import { buildSchema } from '../src/schema';
 import { createServices } from '../src/services';
 
 /** The peers the benchmark compares, each built from the same SDL, resolvers and data. */
-export const VARIANTS = ['floor', 'bare', 'project', 'shield', 'string-secret'] as const;
+export const VARIANTS = ['floor', 'bare', 'project', 'shield'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export interface VariantInput {
   readonly config: Config;
   readonly connection: Connection;
   readonly logger: Logger;
-  /** The raw secret JWT_SECRET was made from, for the string-secret regression guard. */
-  readonly secret: string;
   /** The user bare Apollo pretends is signed in. */
   readonly fixedViewerId: string;
+}
+
+/** The project's SDL and resolvers without `@auth`, for peers that authorize otherwise. */
+function schemaWithoutAuthorization(): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: [...resolvers] });
 }
 
 function listen(server: Server): Promise<number> {
@@ -51,21 +61,37 @@ async function project(input: VariantInput): Promise<Server> {
   return app.httpServer;
 }
 
-/** The API with a plain string HMAC secret: jsonwebtoken then re-derives a key per verify. */
-async function stringSecret(input: VariantInput): Promise<Server> {
-  const config = { ...input.config, jwt: { ...input.config.jwt, secret: input.secret } };
-  const app = await createApp(config as unknown as Config, input);
-  return app.httpServer;
+/** Apollo on Express the way the project serves it: its front door, guard and error masking. */
+async function serveLikeTheProject(
+  input: VariantInput,
+  schema: GraphQLSchema,
+  context: (req: express.Request) => Promise<Context>,
+): Promise<Server> {
+  const apollo = new ApolloServer<Context>({ schema, formatError });
+  await apollo.start();
+  const app = express();
+  app.use(frontDoor(input.config, input.logger));
+  app.use(
+    '/graphql',
+    express.json({ limit: input.config.http.bodyLimitBytes }),
+    graphqlGuard(input.config.graphql.timeoutMs),
+    expressMiddleware(apollo, { context: ({ req }) => context(req) }),
+  );
+  return createServer(app);
 }
 
-/** The same schema and context, authorized by graphql-shield rules instead of `@auth`. */
+/**
+ * The project's services and authentication, authorized by graphql-shield rules instead of
+ * `@auth`, on the same HTTP front door.
+ */
 async function shieldVariant(input: VariantInput): Promise<Server> {
+  const { services } = await createServices(input.config, input.connection, input.logger);
   const signedIn = rule({ cache: 'contextual' })(
-    (_parent, _args, context: Context) => context.viewer !== null,
+    (_parent, _args, context: Context) => context.caller.user !== null,
   );
   const hasRole = (role: 'ADMIN' | 'USER') =>
     rule({ cache: 'contextual' })(
-      (_parent, _args, context: Context) => context.viewer?.user.roles.includes(role) ?? false,
+      (_parent, _args, context: Context) => context.caller.user?.roles.includes(role) ?? false,
     );
   const admin = hasRole('ADMIN');
   const permissions = shield(
@@ -95,9 +121,15 @@ async function shieldVariant(input: VariantInput): Promise<Server> {
     },
     { fallbackRule: allow, fallbackError: forbidden(), allowExternalErrors: true },
   );
-  const schema = applyMiddleware(buildSchema({ authorization: false }), permissions);
-  const app = await createApp(input.config, { ...input, schema });
-  return app.httpServer;
+  const schema = applyMiddleware(schemaWithoutAuthorization(), permissions);
+  const createContext = createContextFactory(services, input.logger);
+  return serveLikeTheProject(input, schema, (req) =>
+    createContext({
+      authorization: req.headers.authorization,
+      requestId: req.id,
+      callerFor: (identity) => callerOf(req, identity),
+    }),
+  );
 }
 
 /** Apollo Server on the project's HTTP integration: same schema, a fixed viewer, no auth at all. */
@@ -105,21 +137,14 @@ async function bare(input: VariantInput): Promise<Server> {
   const { services } = await createServices(input.config, input.connection, input.logger);
   const user = await services.users.findById(input.fixedViewerId);
   if (!user) throw new Error('the fixed viewer does not exist');
-  const viewer: Viewer = { user, sessionId: 'bench' };
-  const apollo = new ApolloServer<Context>({ schema: buildSchema({ authorization: false }) });
+  const caller: Caller = { ...SYSTEM_CALLER, user, sessionId: 'bench' };
+  const apollo = new ApolloServer<Context>({ schema: schemaWithoutAuthorization() });
   await apollo.start();
   const app = express();
   app.use(
     '/graphql',
     express.json(),
-    expressMiddleware(apollo, {
-      context: () =>
-        Promise.resolve({
-          viewer,
-          client: { ip: null, userAgent: null, requestId: null },
-          services,
-        }),
-    }),
+    expressMiddleware(apollo, { context: () => Promise.resolve({ caller, services }) }),
   );
   return createServer(app);
 }
@@ -158,9 +183,10 @@ async function floor(input: VariantInput): Promise<Server> {
     };
     const prepared = prepare(query);
     if (!('kind' in prepared)) return send(res, 400, { errors: prepared });
-    let viewer: Viewer | null;
+    let caller: Caller;
     try {
-      viewer = await authenticate(req.headers.authorization, services);
+      const identity = await authenticate(req.headers.authorization, services);
+      caller = { ...SYSTEM_CALLER, ...identity };
     } catch (error) {
       return send(res, 401, { errors: [error] });
     }
@@ -168,11 +194,7 @@ async function floor(input: VariantInput): Promise<Server> {
       schema,
       document: prepared,
       variableValues: variables,
-      contextValue: {
-        viewer,
-        client: { ip: null, userAgent: null, requestId: null },
-        services,
-      },
+      contextValue: { caller, services } satisfies Context,
     });
     return send(res, 200, result);
   };
@@ -188,7 +210,6 @@ const BUILDERS: Record<Variant, (input: VariantInput) => Promise<Server>> = {
   bare,
   project,
   shield: shieldVariant,
-  'string-secret': stringSecret,
 };
 
 export async function startVariant(variant: Variant, input: VariantInput): Promise<number> {

@@ -1,31 +1,29 @@
-import { createPublicKey, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { compile as compileProxyAddresses } from 'proxy-addr';
 import { z } from 'zod';
+import { isAsymmetricAlgorithm, JWT_ALGORITHMS, loadSigningKeys } from './auth/signing-keys';
+import type { TokenSettings } from './auth/tokens';
+import type { QueryLimits } from './graphql/query-limits';
+import { LOG_LEVELS, type LogLevel } from './logger';
+import type { Argon2Settings } from './passwords/hasher';
 import {
   findPasswordProblem,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH_FLOOR,
-} from './auth/password-policy';
-import {
-  algorithmForKey,
-  isAsymmetricAlgorithm,
-  JWT_ALGORITHMS,
-  parsePemKeys,
-  type JwtAlgorithm,
-} from './auth/signing-keys';
+  type PasswordPolicy,
+} from './passwords/policy';
+import type { SessionSettings } from './sessions/service';
+import type { ThrottleSettings } from './throttling/service';
 import { findUsernameProblem } from './users/identity';
 
-export type NodeEnv = 'development' | 'production' | 'test';
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/**
+ * The configuration: assembled from the settings types each feature owns, so features never
+ * import this module. Only index.ts reads it from the environment.
+ */
 
-export interface Argon2Settings {
-  /** KiB of memory per hash. */
-  readonly memoryCost: number;
-  readonly timeCost: number;
-  readonly parallelism: number;
-}
+export type NodeEnv = 'development' | 'production' | 'test';
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
@@ -40,44 +38,19 @@ export interface Config {
   readonly mongodbUri: string | null;
   /** Where the embedded server's binary is, or null for the default build location. */
   readonly ferretdbBinary: string | null;
-  readonly jwt: {
-    readonly algorithm: JwtAlgorithm;
-    /** The HMAC key for HS256; null with an asymmetric algorithm. */
-    readonly secret: KeyObject | null;
+  readonly jwt: TokenSettings & {
     /** True when no JWT_SECRET was given and a random one was made for this process. */
     readonly secretIsEphemeral: boolean;
-    /** The signing key for EdDSA, ES256 or RS256; null with HS256. */
-    readonly privateKey: KeyObject | null;
-    /** Keys that verify: the signing key's public half first, then retiring ones. */
-    readonly publicKeys: readonly KeyObject[];
-    readonly issuer: string;
-    readonly audience: string;
-    readonly accessTokenTtlSeconds: number;
   };
-  readonly sessions: {
-    /** Absolute lifetime of a session and its refresh tokens. */
-    readonly refreshTokenTtlSeconds: number;
-    /** A refresh token unused for this long is refused. */
-    readonly refreshTokenIdleTtlSeconds: number;
-  };
-  readonly passwords: {
-    readonly minLength: number;
-    readonly maxLength: number;
-    readonly argon2: Argon2Settings;
-  };
+  readonly sessions: SessionSettings;
+  readonly passwords: PasswordPolicy & { readonly argon2: Argon2Settings };
   /** The administrator to create at start-up when no user has that username. */
   readonly initialAdmin: { readonly username: string; readonly password: string } | null;
   /** Development only: create an admin with a random password when none was configured. */
   readonly generateInitialAdmin: boolean;
-  readonly graphql: {
+  readonly graphql: QueryLimits & {
     /** Documents with more lexical tokens are refused by the parser itself (400). */
     readonly maxTokens: number;
-    readonly maxDepth: number;
-    readonly maxAliases: number;
-    readonly maxDirectivesPerField: number;
-    readonly maxCost: number;
-    /** The most items any list argument may hold, and the largest `first`. */
-    readonly maxListLength: number;
     /** A request still running after this long is answered with a timeout error. */
     readonly timeoutMs: number;
     readonly introspection: boolean;
@@ -95,18 +68,6 @@ export interface Config {
   /** Origins allowed by CORS; `['*']` allows any, `[]` none. */
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
-}
-
-export interface ThrottleSettings {
-  /** Consecutive failures on one account before it has to wait. */
-  readonly lockoutThreshold: number;
-  readonly lockoutBaseSeconds: number;
-  readonly lockoutMaxSeconds: number;
-  /** An account never takes more failures than this in any hour. */
-  readonly maxFailuresPerHour: number;
-  /** A quiet period this long (or a success) wipes an account's failures. */
-  readonly failureResetSeconds: number;
-  readonly maxAttemptsPerAddressPerMinute: number;
 }
 
 /** Thrown by loadConfig with every problem found, so an operator fixes them in one pass. */
@@ -289,11 +250,7 @@ const envSchema = z.object({
     return value === undefined ? undefined : origins;
   }),
   LOG_LEVEL: optionalString.pipe(
-    z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-        error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
-      })
-      .optional(),
+    z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   ),
 });
 
@@ -354,11 +311,6 @@ function findCrossFieldProblems(source: Readonly<Record<string, string | undefin
 
 type FileReader = (path: string) => string;
 
-interface AsymmetricKeys {
-  readonly privateKey: KeyObject | null;
-  readonly publicKeys: readonly KeyObject[];
-}
-
 /** Reads a PEM from a variable or from the file another variable names, never both. */
 function readPem(
   env: Env,
@@ -382,63 +334,6 @@ function readPem(
 }
 
 /**
- * With EdDSA, ES256 or RS256, the private key signs and its public half plus any previous public
- * keys verify (rotation: the newest signs, older ones verify until they are removed).
- */
-function loadAsymmetricKeys(env: Env, readFile: FileReader, problems: string[]): AsymmetricKeys {
-  const privatePem = readPem(env, 'JWT_PRIVATE_KEY', readFile, problems);
-  const previousPem = readPem(env, 'JWT_PREVIOUS_PUBLIC_KEYS', readFile, problems);
-  if (!isAsymmetricAlgorithm(env.JWT_ALGORITHM)) {
-    if (privatePem !== undefined || previousPem !== undefined) {
-      problems.push(
-        'JWT_PRIVATE_KEY and JWT_PREVIOUS_PUBLIC_KEYS need JWT_ALGORITHM EdDSA, ES256 or RS256',
-      );
-    }
-    return { privateKey: null, publicKeys: [] };
-  }
-  if (privatePem === undefined) {
-    if (!problems.some((p) => p.startsWith('JWT_PRIVATE_KEY'))) {
-      problems.push(
-        `JWT_ALGORITHM ${env.JWT_ALGORITHM} needs JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE`,
-      );
-    }
-    return { privateKey: null, publicKeys: [] };
-  }
-  const keys: { privateKey: KeyObject | null; publicKeys: KeyObject[] } = {
-    privateKey: null,
-    publicKeys: [],
-  };
-  try {
-    const [privateKey, ...extra] = parsePemKeys(privatePem, 'private');
-    const algorithm = privateKey ? algorithmForKey(privateKey) : { problem: 'no key' };
-    if (extra.length > 0) problems.push('JWT_PRIVATE_KEY must hold exactly one key');
-    else if (algorithm !== env.JWT_ALGORITHM) {
-      const why = isAsymmetricAlgorithm(algorithm)
-        ? `it is an ${algorithm} key`
-        : algorithm.problem;
-      problems.push(`JWT_PRIVATE_KEY does not fit JWT_ALGORITHM ${env.JWT_ALGORITHM}: ${why}`);
-    } else if (privateKey) {
-      keys.privateKey = privateKey;
-      keys.publicKeys.push(createPublicKey(privateKey));
-    }
-  } catch (error) {
-    problems.push(`JWT_PRIVATE_KEY ${(error as Error).message}`);
-  }
-  if (previousPem !== undefined) {
-    try {
-      for (const key of parsePemKeys(previousPem, 'public')) {
-        const algorithm = algorithmForKey(key);
-        if (isAsymmetricAlgorithm(algorithm)) keys.publicKeys.push(key);
-        else problems.push(`JWT_PREVIOUS_PUBLIC_KEYS: ${algorithm.problem}`);
-      }
-    } catch (error) {
-      problems.push(`JWT_PREVIOUS_PUBLIC_KEYS ${(error as Error).message}`);
-    }
-  }
-  return keys;
-}
-
-/**
  * Parses the environment once into a frozen, typed Config. Every problem is reported together;
  * nothing else in the code base reads process.env.
  */
@@ -451,7 +346,14 @@ export function loadConfig(
     ...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)),
     ...findCrossFieldProblems(source),
   ];
-  const keys = parsed.success ? loadAsymmetricKeys(parsed.data, readFile, problems) : null;
+  const keys = parsed.success
+    ? loadSigningKeys(
+        parsed.data.JWT_ALGORITHM,
+        readPem(parsed.data, 'JWT_PRIVATE_KEY', readFile, problems),
+        readPem(parsed.data, 'JWT_PREVIOUS_PUBLIC_KEYS', readFile, problems),
+        problems,
+      )
+    : null;
   if (parsed.success && parsed.data.REFRESH_TOKEN_IDLE_TTL > parsed.data.REFRESH_TOKEN_TTL) {
     problems.push('REFRESH_TOKEN_IDLE_TTL must not be longer than REFRESH_TOKEN_TTL');
   }

@@ -1,17 +1,53 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ASTNode } from 'graphql';
+
+/** RFC 6749 section 5.2 error names, as the token and revocation endpoints answer them. */
+export type OAuthErrorName =
+  'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'server_error';
+
+interface ErrorCodeEntry {
+  /** The HTTP status when this error refuses a whole request (a field error keeps 200). */
+  readonly status: number;
+  /** What the OAuth 2.0 endpoints answer instead, and with which status. */
+  readonly oauth: { readonly error: OAuthErrorName; readonly status: number };
+}
 
 /**
- * The error codes clients may see in `errors[].extensions.code`. These strings are the public
- * contract; the class below is private to this module.
+ * Every code a client may see, in `errors[].extensions.code` and in HTTP error bodies alike, with
+ * its HTTP status and its OAuth 2.0 name. These strings are the public contract; the classes below
+ * are private to this module.
  */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'RATE_LIMITED'
-  | 'GRAPHQL_VALIDATION_FAILED'
-  | 'INTERNAL_SERVER_ERROR';
+const ERROR_CODES = {
+  UNAUTHENTICATED: { status: 401, oauth: { error: 'invalid_grant', status: 400 } },
+  FORBIDDEN: { status: 403, oauth: { error: 'invalid_grant', status: 400 } },
+  BAD_USER_INPUT: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
+  NOT_FOUND: { status: 404, oauth: { error: 'invalid_request', status: 404 } },
+  RATE_LIMITED: { status: 429, oauth: { error: 'invalid_request', status: 429 } },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
+  BAD_REQUEST: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
+  METHOD_NOT_ALLOWED: { status: 405, oauth: { error: 'invalid_request', status: 405 } },
+  UNSUPPORTED_GRANT_TYPE: {
+    status: 400,
+    oauth: { error: 'unsupported_grant_type', status: 400 },
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, oauth: { error: 'invalid_request', status: 413 } },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, oauth: { error: 'invalid_request', status: 415 } },
+  TIMEOUT: { status: 503, oauth: { error: 'server_error', status: 503 } },
+  INTERNAL_SERVER_ERROR: { status: 500, oauth: { error: 'server_error', status: 500 } },
+} as const satisfies Record<string, ErrorCodeEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}
+
+export function oauthErrorOf(code: ErrorCode): ErrorCodeEntry['oauth'] {
+  return ERROR_CODES[code].oauth;
+}
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
 
 /** Apollo's own request-level codes, raised before any resolver runs. */
 const APOLLO_REQUEST_CODES: ReadonlySet<string> = new Set([
@@ -24,33 +60,78 @@ const APOLLO_REQUEST_CODES: ReadonlySet<string> = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+/**
+ * RFC 6750 section 3: what a refused bearer request answers. `missing` is a request that sent no
+ * token (no `error=` attribute, section 3.1), `invalid_token` one whose token is unusable,
+ * `insufficient_scope` one whose user lacks a role.
+ */
+export type BearerChallengeKind = 'missing' | 'invalid_token' | 'insufficient_scope';
+
+export interface BearerChallenge {
+  readonly status: number;
+  readonly header: string;
+}
+
+/** The one place an RFC 6750 challenge is spelled. */
+export function bearerChallenge(kind: BearerChallengeKind): BearerChallenge {
+  switch (kind) {
+    case 'missing':
+      return { status: ERROR_CODES.UNAUTHENTICATED.status, header: 'Bearer' };
+    case 'invalid_token':
+      return { status: ERROR_CODES.UNAUTHENTICATED.status, header: 'Bearer error="invalid_token"' };
+    case 'insufficient_scope':
+      return {
+        status: ERROR_CODES.FORBIDDEN.status,
+        header: 'Bearer error="insufficient_scope"',
+      };
+  }
+}
+
 class ClientError extends GraphQLError {
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { extensions: { ...extensions, code } });
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+    nodes?: ASTNode | readonly ASTNode[],
+  ) {
+    super(message, { extensions: { ...extensions, code }, ...(nodes ? { nodes } : {}) });
+  }
+}
+
+/** A refusal by `@auth`: it answers with a bearer challenge when it refuses a whole request. */
+class AccessRefusal extends ClientError {
+  constructor(
+    code: 'UNAUTHENTICATED' | 'FORBIDDEN',
+    message: string,
+    readonly challenge: BearerChallengeKind,
+  ) {
+    super(code, message);
   }
 }
 
 export const INCORRECT_CREDENTIALS_MESSAGE = 'Incorrect username or password';
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+const UNAUTHENTICATED_MESSAGE = 'You must be signed in to do this';
+const FORBIDDEN_MESSAGE = 'You do not have permission to do this';
 
 export function unauthenticated(): GraphQLError {
-  return new ClientError('UNAUTHENTICATED', 'You must be signed in to do this');
+  return new ClientError('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE);
 }
 
-const accessRefusals = new WeakSet<GraphQLError>();
+export function forbidden(): GraphQLError {
+  return new ClientError('FORBIDDEN', FORBIDDEN_MESSAGE);
+}
 
-/**
- * The `@auth` directive's refusals. They are recognisable afterwards, so a request refused as a
- * whole can answer 401 or 403 at the HTTP layer (RFC 6750), unlike a failed login, say.
- */
+/** The `@auth` directive's refusals, which the bearer-challenge plugin turns into 401 or 403. */
 export function accessRefusal(kind: 'unauthenticated' | 'forbidden'): GraphQLError {
-  const error = kind === 'unauthenticated' ? unauthenticated() : forbidden();
-  accessRefusals.add(error);
-  return error;
+  return kind === 'unauthenticated'
+    ? new AccessRefusal('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, 'missing')
+    : new AccessRefusal('FORBIDDEN', FORBIDDEN_MESSAGE, 'insufficient_scope');
 }
 
-export function isAccessRefusal(error: unknown): error is GraphQLError {
-  return error instanceof GraphQLError && accessRefusals.has(error);
+/** The challenge an access refusal carries, or null for any other error. */
+export function challengeOf(error: unknown): BearerChallengeKind | null {
+  return error instanceof AccessRefusal ? error.challenge : null;
 }
 
 /**
@@ -58,11 +139,9 @@ export function isAccessRefusal(error: unknown): error is GraphQLError {
  * the cause, HTTP 401 and a `WWW-Authenticate` challenge, so a caller learns nothing about why.
  */
 export function invalidToken(): GraphQLError {
+  const { status, header } = bearerChallenge('invalid_token');
   return new ClientError('UNAUTHENTICATED', 'The access token is invalid or has expired', {
-    http: {
-      status: 401,
-      headers: new Map([['www-authenticate', 'Bearer error="invalid_token"']]),
-    },
+    http: { status, headers: new Map([['www-authenticate', header]]) },
   });
 }
 
@@ -72,10 +151,6 @@ export function incorrectCredentials(): GraphQLError {
 
 export function invalidRefreshToken(): GraphQLError {
   return new ClientError('UNAUTHENTICATED', 'The refresh token is invalid or has expired');
-}
-
-export function forbidden(): GraphQLError {
-  return new ClientError('FORBIDDEN', 'You do not have permission to do this');
 }
 
 /**
@@ -93,9 +168,14 @@ export function rateLimited(retryAfter: number): GraphQLError {
   });
 }
 
-/** A document over one of the configured size or complexity limits. */
-export function limitExceeded(message: string): GraphQLError {
-  return new ClientError('GRAPHQL_VALIDATION_FAILED', message, { http: { status: 400 } });
+/** A document over one of the configured size or complexity limits, at `nodes` when known. */
+export function limitExceeded(message: string, nodes?: ASTNode | readonly ASTNode[]): GraphQLError {
+  return new ClientError(
+    'GRAPHQL_VALIDATION_FAILED',
+    message,
+    { http: { status: ERROR_CODES.GRAPHQL_VALIDATION_FAILED.status } },
+    nodes,
+  );
 }
 
 export function notFound(what: string): GraphQLError {
@@ -107,21 +187,19 @@ export function isClientError(error: unknown): error is GraphQLError {
   return error instanceof ClientError;
 }
 
+/** The code of an error made here, or null for anything else (a fault). */
+export function clientErrorCode(error: unknown): ErrorCode | null {
+  if (!isClientError(error)) return null;
+  const { code } = error.extensions;
+  return isErrorCode(code) ? code : null;
+}
+
 /** True for the request-level errors Apollo and graphql-js raise before execution starts. */
 export function isRequestError(code: unknown, path: unknown): boolean {
   return path === undefined && typeof code === 'string' && APOLLO_REQUEST_CODES.has(code);
 }
 
-/** Codes for requests refused by the HTTP layer before GraphQL sees them. */
-export type HttpErrorCode =
-  | 'BAD_REQUEST'
-  | 'NOT_FOUND'
-  | 'TIMEOUT'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'INTERNAL_SERVER_ERROR';
-
 /** The body of an HTTP-level refusal, shaped like a GraphQL response so clients parse one format. */
-export function httpErrorBody(code: HttpErrorCode, message: string) {
+export function httpErrorBody(code: ErrorCode, message: string) {
   return { errors: [{ message, extensions: { code } }] };
 }

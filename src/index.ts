@@ -1,4 +1,4 @@
-import { createApp } from './app';
+import { createApp } from './http/app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { connectDatabase, DEFAULT_DATABASE } from './db/connection';
 import { startEmbeddedDatabase } from './db/embedded';

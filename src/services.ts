@@ -1,19 +1,20 @@
 import type { Connection } from 'mongoose';
 import { createAuditEventModel } from './audit/model';
 import { createAuditService } from './audit/service';
-import { createPasswordHasher } from './auth/passwords';
 import { createAuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
 import type { Config } from './config';
 import type { Services } from './context';
 import { createLocks } from './db/locks';
 import type { Logger } from './logger';
+import { createPasswordHasher } from './passwords/hasher';
 import { createSessionModels } from './sessions/model';
 import { createSessionService } from './sessions/service';
 import { createLoginAttemptModel } from './throttling/model';
 import { createLoginThrottle } from './throttling/service';
 import { createUserModel } from './users/model';
 import { createUserService } from './users/service';
+import { createUserStore } from './users/store';
 
 /**
  * Wires the feature services over one connection and creates the indexes they rely on. `purge`
@@ -28,20 +29,29 @@ export async function createServices(
   const hasher = await createPasswordHasher(config.passwords.argon2, {
     concurrency: config.argon2Concurrency,
   });
+  const locks = createLocks(connection);
   const audit = createAuditService(createAuditEventModel(connection), logger);
-  const sessions = createSessionService(
-    createSessionModels(connection),
-    config.sessions,
-    config.authCacheTtlMs,
-  );
-  const users = createUserService({
+  const tokens = createTokenService(config.jwt);
+  const store = createUserStore({
     model: createUserModel(connection),
+    locks,
+    cacheTtlMs: config.authCacheTtlMs,
+  });
+  const sessions = createSessionService({
+    models: createSessionModels(connection),
+    settings: config.sessions,
+    tokenVersions: store,
+    accessTokens: tokens,
+    audit,
+    cacheTtlMs: config.authCacheTtlMs,
+  });
+  const users = createUserService({
+    store,
     hasher,
     policy: config.passwords,
     sessions,
     audit,
-    locks: createLocks(connection),
-    cacheTtlMs: config.authCacheTtlMs,
+    locks,
   });
   const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
   await Promise.all([
@@ -50,7 +60,6 @@ export async function createServices(
     audit.ensureIndexes(),
     throttle.ensureIndexes(),
   ]);
-  const tokens = createTokenService(config.jwt);
   const auth = createAuthService({
     users,
     sessions,

@@ -4,7 +4,7 @@ import { encodeAuditCursor } from './service';
 export const auditResolvers: Resolvers = {
   Query: {
     auditEvents: async (_source, { first, after, filter }, { services }) => {
-      const page = await services.audit.list(first ?? 20, after ?? null, filter ?? {});
+      const page = await services.audit.list(first, after ?? null, filter ?? {});
       const edges = page.events.map((node) => ({ cursor: encodeAuditCursor(node), node }));
       return {
         edges,

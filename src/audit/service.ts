@@ -1,20 +1,22 @@
 import { trusted, Types } from 'mongoose';
 import type { AuditAction } from '../__generated__/graphql';
-import { checkPageSize, parseObjectId } from '../db/ids';
+import type { Caller } from '../caller';
+import { pageSize, parseObjectId } from '../db/ids';
 import { badUserInput } from '../errors';
 import type { Logger } from '../logger';
 import type { AuditEventModel, AuditEventRecord } from './model';
 
 export type { AuditAction };
 
+/** What happened; who made it happen, from where, comes from the caller. */
 export interface AuditEntry {
   readonly action: AuditAction;
   readonly outcome: 'success' | 'failure' | 'denied';
+  /** The account acted as, when it is not the signed-in caller's (a sign-in, say). */
   readonly actorId?: Types.ObjectId | null;
+  /** Who the actor claimed to be, for failures where no user is known (e.g. a bad login). */
   readonly actorName?: string | null;
   readonly targetId?: Types.ObjectId | null;
-  readonly ip?: string | null;
-  readonly requestId?: string | null;
   readonly details?: Record<string, unknown>;
 }
 
@@ -33,20 +35,20 @@ export interface AuditPage {
 
 export interface AuditService {
   ensureIndexes(): Promise<void>;
-  /** Writes one event with the current request id. A failed write is logged, never thrown. */
-  record(entry: AuditEntry): Promise<void>;
+  /** Writes one event for `caller`'s request. A failed write is logged, never thrown. */
+  record(caller: Caller, entry: AuditEntry): Promise<void>;
   /**
    * Records a refusal by `@auth`. The same user refused the same field again within a minute is
    * counted, not written: a refused client retrying in a loop must not flood the collection (or
    * the database). The next event carries the count in `details.repeats`.
    */
-  recordRefusal(
-    actorId: Types.ObjectId,
-    field: string,
-    client: { ip: string | null; requestId: string | null },
-  ): void;
+  recordRefusal(caller: Caller, field: string): void;
   /** Newest first, `first` at a time, after an earlier page's cursor. */
-  list(first: number, after: string | null, filter: AuditFilter): Promise<AuditPage>;
+  list(
+    first: number | null | undefined,
+    after: string | null,
+    filter: AuditFilter,
+  ): Promise<AuditPage>;
 }
 
 const REFUSAL_WINDOW_MS = 60_000;
@@ -75,28 +77,32 @@ export function createAuditService(model: AuditEventModel, logger: Logger): Audi
       await model.createIndexes();
     },
 
-    async record(entry) {
-      const { requestId } = entry;
+    async record(caller, entry) {
+      const actorId = entry.actorId === undefined ? caller.user?._id : entry.actorId;
       try {
         await model.create({
           at: new Date(),
           action: entry.action,
           outcome: entry.outcome,
-          ...(entry.actorId ? { actorId: entry.actorId } : {}),
+          ...(actorId ? { actorId } : {}),
           ...(entry.actorName ? { actorName: entry.actorName.slice(0, 128) } : {}),
           ...(entry.targetId ? { targetId: entry.targetId } : {}),
-          ...(entry.ip ? { ipAddress: entry.ip } : {}),
-          ...(requestId ? { requestId } : {}),
+          ...(caller.ip ? { ipAddress: caller.ip } : {}),
+          ...(caller.requestId ? { requestId: caller.requestId } : {}),
           ...(entry.details ? { details: entry.details } : {}),
         });
       } catch (error) {
         // The request itself must not fail because the trail could not be written; the log keeps it.
-        logger.error({ err: error, audit: entry }, 'could not write an audit event');
+        logger.error(
+          { err: error, audit: entry, requestId: caller.requestId },
+          'could not write an audit event',
+        );
       }
     },
 
-    recordRefusal(actorId, field, client) {
-      const key = `${actorId.toHexString()} ${field}`;
+    recordRefusal(caller, field) {
+      if (caller.user === null) return;
+      const key = `${caller.user._id.toHexString()} ${field}`;
       const now = Date.now();
       const last = refusals.get(key);
       if (last && now - last.at < REFUSAL_WINDOW_MS) {
@@ -107,18 +113,15 @@ export function createAuditService(model: AuditEventModel, logger: Logger): Audi
       if (refusals.size >= REFUSAL_KEYS_MAX)
         refusals.delete(refusals.keys().next().value as string);
       refusals.set(key, { at: now, repeats: 0 });
-      void service.record({
+      void service.record(caller, {
         action: 'AUTHORIZATION_DENIED',
         outcome: 'denied',
-        actorId,
-        ip: client.ip,
-        requestId: client.requestId,
         details: { field, repeats: last?.repeats ?? 0 },
       });
     },
 
     async list(first, after, filter) {
-      checkPageSize(first);
+      const size = pageSize(first);
       const conditions: Record<string, unknown>[] = [];
       const actorId = idFilter('filter.actorId', filter.actorId);
       const targetId = idFilter('filter.targetId', filter.targetId);
@@ -139,9 +142,9 @@ export function createAuditService(model: AuditEventModel, logger: Logger): Audi
       const rows = await model
         .find(conditions.length > 0 ? { $and: conditions } : {})
         .sort({ at: -1, _id: -1 })
-        .limit(first + 1)
+        .limit(size + 1)
         .lean<AuditEventRecord[]>();
-      return { events: rows.slice(0, first), hasNextPage: rows.length > first };
+      return { events: rows.slice(0, size), hasNextPage: rows.length > size };
     },
   };
   return service;

@@ -6,13 +6,12 @@ import {
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { accessRefusal } from '../errors';
-import { decideAccess, type Principal } from './policy';
-import type { Role } from './roles';
-import { ROLES } from './roles';
+import { decideAccess } from './policy';
+import { ROLES, type Role } from '../users/roles';
 
 export interface AuthDirectiveOptions<TContext> {
-  /** Reads the authenticated caller from the context; null for anonymous requests. */
-  readonly getPrincipal: (context: TContext) => Principal | null;
+  /** Reads the signed-in caller's roles from the context; null for anonymous requests. */
+  readonly getRoles: (context: TContext) => readonly Role[] | null;
   /** Hears of every refusal (after it is decided, before it is thrown), e.g. for an audit trail. */
   readonly onRefusal?: (
     context: TContext,
@@ -52,7 +51,7 @@ function readRequires(args: Record<string, unknown>, coordinate: string): readon
 export function authDirectiveTransformer<TContext>(
   options: AuthDirectiveOptions<TContext>,
 ): (schema: GraphQLSchema) => GraphQLSchema {
-  const { getPrincipal, onRefusal, authDirective = 'auth', publicDirective = 'public' } = options;
+  const { getRoles, onRefusal, authDirective = 'auth', publicDirective = 'public' } = options;
   // Built once: the refusal path allocates nothing per call.
   const unauthenticatedError = accessRefusal('unauthenticated');
   const forbiddenError = accessRefusal('forbidden');
@@ -63,7 +62,7 @@ export function authDirectiveTransformer<TContext>(
     resolver: GraphQLFieldResolver<TSource, TContext, TArgs>,
   ): GraphQLFieldResolver<TSource, TContext, TArgs> {
     return (source, args, context, info) => {
-      const decision = decideAccess(getPrincipal(context), requires);
+      const decision = decideAccess(getRoles(context), requires);
       if (decision === 'allow') return resolver(source, args, context, info);
       onRefusal?.(context, coordinate, decision);
       throw decision === 'unauthenticated' ? unauthenticatedError : forbiddenError;

@@ -3,21 +3,16 @@ import { signedIn } from '../context';
 
 export const authResolvers: Resolvers = {
   Query: {
-    me: (_source, _args, { viewer }) => viewer?.user ?? null,
+    me: (_source, _args, { caller }) => caller.user,
     adminOnly: () => 'Hello, Admin!',
     userOnly: () => 'Hello, User!',
   },
   Mutation: {
-    login: (_source, { username, password }, { services, client }) =>
-      services.auth.login(username, password, client),
-    refreshToken: (_source, { refreshToken }, { services, client }) =>
-      services.auth.refresh(refreshToken, client),
+    login: (_source, { username, password }, { services, caller }) =>
+      services.auth.login(username, password, caller),
+    refreshToken: (_source, { refreshToken }, { services, caller }) =>
+      services.auth.refresh(refreshToken, caller),
     changePassword: (_source, { currentPassword, newPassword }, context) =>
-      context.services.auth.changePassword(
-        signedIn(context),
-        currentPassword,
-        newPassword,
-        context.client,
-      ),
+      context.services.auth.changePassword(signedIn(context), currentPassword, newPassword),
   },
 };

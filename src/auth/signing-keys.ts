@@ -71,3 +71,69 @@ export function publicJwk(publicKey: KeyObject, algorithm: AsymmetricAlgorithm):
   const jwk = publicKey.export({ format: 'jwk' }) as Record<string, string>;
   return { ...jwk, kty: jwk.kty ?? '', kid: keyId(publicKey), alg: algorithm, use: 'sig' };
 }
+
+export interface SigningKeys {
+  /** The key that signs: EdDSA, ES256 or RS256; null with HS256. */
+  readonly privateKey: KeyObject | null;
+  /** Keys that verify: the signing key's public half first, then retiring ones. */
+  readonly publicKeys: readonly KeyObject[];
+}
+
+/**
+ * Reads the signing key and the retiring public keys from PEM text. With EdDSA, ES256 or RS256 the
+ * private key signs and its public half plus any previous public keys verify (rotation: the newest
+ * signs, older ones verify until they are removed). Every problem is added to `problems`, phrased
+ * for the operator who set the variables.
+ */
+export function loadSigningKeys(
+  algorithm: JwtAlgorithm,
+  privatePem: string | undefined,
+  previousPem: string | undefined,
+  problems: string[],
+): SigningKeys {
+  const none: SigningKeys = { privateKey: null, publicKeys: [] };
+  if (!isAsymmetricAlgorithm(algorithm)) {
+    if (privatePem !== undefined || previousPem !== undefined) {
+      problems.push(
+        'JWT_PRIVATE_KEY and JWT_PREVIOUS_PUBLIC_KEYS need JWT_ALGORITHM EdDSA, ES256 or RS256',
+      );
+    }
+    return none;
+  }
+  if (privatePem === undefined) {
+    if (!problems.some((p) => p.startsWith('JWT_PRIVATE_KEY'))) {
+      problems.push(`JWT_ALGORITHM ${algorithm} needs JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE`);
+    }
+    return none;
+  }
+  let privateKey: KeyObject | null = null;
+  const publicKeys: KeyObject[] = [];
+  try {
+    const [key, ...extra] = parsePemKeys(privatePem, 'private');
+    const keyAlgorithm = key ? algorithmForKey(key) : { problem: 'no key' };
+    if (extra.length > 0) problems.push('JWT_PRIVATE_KEY must hold exactly one key');
+    else if (keyAlgorithm !== algorithm) {
+      const why = isAsymmetricAlgorithm(keyAlgorithm)
+        ? `it is an ${keyAlgorithm} key`
+        : keyAlgorithm.problem;
+      problems.push(`JWT_PRIVATE_KEY does not fit JWT_ALGORITHM ${algorithm}: ${why}`);
+    } else if (key) {
+      privateKey = key;
+      publicKeys.push(createPublicKey(key));
+    }
+  } catch (error) {
+    problems.push(`JWT_PRIVATE_KEY ${(error as Error).message}`);
+  }
+  if (previousPem !== undefined) {
+    try {
+      for (const key of parsePemKeys(previousPem, 'public')) {
+        const keyAlgorithm = algorithmForKey(key);
+        if (isAsymmetricAlgorithm(keyAlgorithm)) publicKeys.push(key);
+        else problems.push(`JWT_PREVIOUS_PUBLIC_KEYS: ${keyAlgorithm.problem}`);
+      }
+    } catch (error) {
+      problems.push(`JWT_PREVIOUS_PUBLIC_KEYS ${(error as Error).message}`);
+    }
+  }
+  return { privateKey, publicKeys };
+}

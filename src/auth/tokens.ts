@@ -29,8 +29,8 @@ const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface TokenSettings {
   readonly algorithm: JwtAlgorithm;
-  /** HS256: a KeyObject, not a string: jsonwebtoken re-derives a key from a string per call. */
-  readonly secret: KeyObject | string | null;
+  /** HS256's key; a KeyObject, never a string: jsonwebtoken re-derives a key from a string per call. */
+  readonly secret: KeyObject | null;
   readonly privateKey: KeyObject | null;
   readonly publicKeys: readonly KeyObject[];
   readonly issuer: string;
@@ -69,7 +69,7 @@ export interface TokenService {
 
 interface VerificationKey {
   readonly algorithm: JwtAlgorithm;
-  readonly key: KeyObject | string;
+  readonly key: KeyObject;
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -136,7 +136,7 @@ export function createTokenService(settings: TokenSettings): TokenService {
 
   // Decided once: which key signs, under which kid, and which keys verify.
   const verificationKeys = new Map<string | undefined, VerificationKey>();
-  let signingKey: KeyObject | string;
+  let signingKey: KeyObject;
   let signingKid: string | undefined;
   if (algorithm === 'HS256') {
     if (settings.secret === null) throw new Error('HS256 needs a secret');
@@ -161,7 +161,7 @@ export function createTokenService(settings: TokenSettings): TokenService {
       : {
           keys: Object.freeze(
             [...verificationKeys.values()].map(({ key, algorithm: keyAlgorithm }) =>
-              publicJwk(key as KeyObject, keyAlgorithm as AsymmetricAlgorithm),
+              publicJwk(key, keyAlgorithm as AsymmetricAlgorithm),
             ),
           ),
         };
@@ -181,7 +181,7 @@ export function createTokenService(settings: TokenSettings): TokenService {
     const candidate = verificationKeys.get(algorithm === 'HS256' ? undefined : kid);
     // The algorithm comes from our key, never from the token's header.
     if (!candidate || candidate.algorithm !== decoded.alg) return null;
-    if (candidate.algorithm === 'EdDSA') return verifyEdDsa(token, candidate.key as KeyObject);
+    if (candidate.algorithm === 'EdDSA') return verifyEdDsa(token, candidate.key);
     try {
       return jwt.verify(token, candidate.key, {
         algorithms: [candidate.algorithm],
@@ -209,7 +209,7 @@ export function createTokenService(settings: TokenSettings): TokenService {
       };
       const token =
         algorithm === 'EdDSA'
-          ? signEdDsa(header, payload, signingKey as KeyObject)
+          ? signEdDsa(header, payload, signingKey)
           : jwt.sign(payload, signingKey, { algorithm, header });
       return { token, expiresIn: accessTokenTtlSeconds };
     },

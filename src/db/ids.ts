@@ -5,7 +5,11 @@ import { badUserInput } from '../errors';
 
 const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
 
-export const PAGE_SIZE_MAX = 100;
+/**
+ * Every paged query's size: the one source of these numbers (the SDL's descriptions repeat them
+ * for readers, and a unit test holds them to these).
+ */
+export const PAGE_SIZE = Object.freeze({ default: 20, max: 100 });
 
 /** The ObjectId `value` spells, or null (never a cast error) for anything else. */
 export function toObjectId(value: string): Types.ObjectId | null {
@@ -19,8 +23,11 @@ export function parseObjectId(value: string, field: string): Types.ObjectId {
   return id;
 }
 
-export function checkPageSize(first: number): void {
-  if (!Number.isInteger(first) || first < 1 || first > PAGE_SIZE_MAX) {
-    throw badUserInput('first', `must be between 1 and ${PAGE_SIZE_MAX}`);
+/** The page size a client asked for (`first`), or the default when it asked for none. */
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? PAGE_SIZE.default;
+  if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE.max) {
+    throw badUserInput('first', `must be between 1 and ${PAGE_SIZE.max}`);
   }
+  return size;
 }

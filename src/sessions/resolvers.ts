@@ -1,5 +1,5 @@
 import type { Resolvers } from '../__generated__/graphql';
-import { actorOf, signedIn } from '../context';
+import { signedIn } from '../context';
 
 export const sessionResolvers: Resolvers = {
   Query: {
@@ -10,17 +10,17 @@ export const sessionResolvers: Resolvers = {
   },
   Mutation: {
     logout: async (_source, _args, context) => {
-      await context.services.auth.logout(signedIn(context), context.client);
+      await context.services.sessions.logout(signedIn(context));
       return true;
     },
     logoutAll: async (_source, _args, context) => {
-      await context.services.auth.logoutAll(signedIn(context), context.client);
+      await context.services.sessions.logoutAll(signedIn(context));
       return true;
     },
     revokeSession: (_source, { id }, context) =>
-      context.services.auth.revokeSession(signedIn(context), id, context.client),
-    revokeUserSessions: async (_source, { userId }, context) => {
-      await context.services.auth.revokeUserSessions(userId, actorOf(context));
+      context.services.sessions.revokeOwn(signedIn(context), id),
+    revokeUserSessions: async (_source, { userId }, { services, caller }) => {
+      await services.sessions.revokeAllOf(caller, userId);
       return true;
     },
   },
@@ -29,6 +29,6 @@ export const sessionResolvers: Resolvers = {
     lastUsedAt: (session) => session.lastUsedAt,
     userAgent: (session) => session.userAgent ?? null,
     ipAddress: (session) => session.ipAddress ?? null,
-    current: (session, _args, { viewer }) => session._id.toHexString() === viewer?.sessionId,
+    current: (session, _args, { caller }) => session._id.toHexString() === caller.sessionId,
   },
 };

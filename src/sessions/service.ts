@@ -1,22 +1,17 @@
-import { trusted, type Types } from 'mongoose';
+import { trusted, Types } from 'mongoose';
+import type { AuditService } from '../audit/service';
 import { createTtlCache } from '../cache';
+import type { Caller, SignedInCaller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
-import { toObjectId } from '../db/ids';
+import { parseObjectId, toObjectId } from '../db/ids';
+import { notFound } from '../errors';
 import type { RefreshTokenDocument, SessionDocument, SessionModels, SessionRecord } from './model';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens';
 
-/** Who is on the other end of a request, as recorded on sessions and audit events. */
-export interface ClientInfo {
-  readonly ip: string | null;
-  readonly userAgent: string | null;
-  /** The request's id, as in the logs and the `x-request-id` header. */
-  readonly requestId: string | null;
-  /** Aborts when the client goes away, so queued work for it can be dropped. */
-  readonly gone?: AbortSignal;
-}
-
 export interface SessionSettings {
+  /** Absolute lifetime of a session and its refresh tokens. */
   readonly refreshTokenTtlSeconds: number;
+  /** A refresh token unused for this long is refused. */
   readonly refreshTokenIdleTtlSeconds: number;
 }
 
@@ -26,29 +21,62 @@ export type Rotation =
   | { readonly kind: 'reused'; readonly session: SessionDocument }
   | { readonly kind: 'invalid' };
 
+export type TokenTypeHint = 'access_token' | 'refresh_token' | null;
+
+/**
+ * The user's token version lives on the user (so one lookup authenticates a request); moving it
+ * is how every access token of the user stops working at once. The users feature provides this.
+ */
+export interface TokenVersions {
+  /** Moves the user's token version on; the new version, or null when there is no such user. */
+  bumpTokenVersion(userId: Types.ObjectId): Promise<number | null>;
+}
+
+/** Reads an access token's subject and session; provided by the token service. */
+export interface AccessTokenReader {
+  verifyAccessToken(token: string): { readonly sub: string; readonly sid: string } | null;
+}
+
+/** Every session operation: start, rotate, look up, list, and every way a session ends. */
 export interface SessionService {
   ensureIndexes(): Promise<void>;
   start(
-    userId: Types.ObjectId,
-    tokenVersion: number,
-    client: ClientInfo,
+    user: { readonly _id: Types.ObjectId; readonly tokenVersion: number },
+    caller: Caller,
   ): Promise<{ session: SessionRecord; refreshToken: string }>;
   /**
    * Exchanges a refresh token for the next one, or detects its reuse. The exchange is one atomic
-   * single-document write: inserting the successor under a unique `previous`.
+   * single-document write: inserting the successor under a unique `previous`. Reuse revokes the
+   * token's session (its family) and is audited.
    */
-  rotate(refreshToken: string, client: ClientInfo): Promise<Rotation>;
+  rotate(refreshToken: string, caller: Caller): Promise<Rotation>;
   /** A session that may still back access tokens: not revoked, not past its absolute expiry. */
   findLive(id: string): Promise<SessionDocument | null>;
   /** The user's sessions whose refresh tokens would still be accepted, newest use first. */
   listActive(userId: Types.ObjectId, tokenVersion: number): Promise<SessionRecord[]>;
-  /** Ends one session of `userId`; false when there is no such live session of theirs. */
-  revoke(id: string, userId: Types.ObjectId, reason: string): Promise<boolean>;
-  /** Ends the session a refresh token belongs to (current or retired); returns it, if any. */
-  revokeByRefreshToken(refreshToken: string, reason: string): Promise<SessionDocument | null>;
-  /** Marks every session of a user ended (the token version bump already made them unusable). */
-  revokeAllForUser(userId: Types.ObjectId, reason: string): Promise<void>;
-  deleteAllForUser(userId: Types.ObjectId): Promise<void>;
+  /** Ends the caller's current session. */
+  logout(caller: SignedInCaller): Promise<void>;
+  /** Ends one of the caller's own sessions; false when it is unknown, ended or someone else's. */
+  revokeOwn(caller: SignedInCaller, sessionId: string): Promise<boolean>;
+  /** Ends a session whose user no longer matches it (its token version moved). */
+  revokeStale(session: SessionDocument): Promise<void>;
+  /** Ends every session of the caller: "log out everywhere". */
+  logoutAll(caller: SignedInCaller): Promise<void>;
+  /** An administrator ends every session of another user; NOT_FOUND when there is no such user. */
+  revokeAllOf(caller: Caller, userId: string): Promise<void>;
+  /**
+   * Ends every session of a user: moves the token version (so even access tokens issued this
+   * second stop working) and marks the sessions ended. Every caller that must end them all comes
+   * here. `erase` deletes the sessions instead, for a user who is gone. Returns the new token
+   * version, or null when there is no such user.
+   */
+  endAll(
+    userId: Types.ObjectId,
+    reason: string,
+    options?: { readonly erase?: boolean },
+  ): Promise<number | null>;
+  /** RFC 7009: ends the session behind an access or refresh token; unknown tokens are ignored. */
+  revokeToken(token: string, hint: TokenTypeHint, caller: Caller): Promise<void>;
   /** Seconds until the session's refresh token expires, by the idle or the absolute limit. */
   refreshExpiresIn(session: SessionRecord): number;
   /** Deletes sessions and tokens that ended more than a day ago; TTL indexes are not used. */
@@ -67,11 +95,16 @@ function withUse(session: SessionDocument, token: RefreshTokenDocument): Session
   };
 }
 
-export function createSessionService(
-  models: SessionModels,
-  settings: SessionSettings,
-  cacheTtlMs = 0,
-): SessionService {
+export function createSessionService(deps: {
+  models: SessionModels;
+  settings: SessionSettings;
+  tokenVersions: TokenVersions;
+  accessTokens: AccessTokenReader;
+  audit: AuditService;
+  /** How long a looked-up live session may be reused; see Config.authCacheTtlMs. */
+  cacheTtlMs: number;
+}): SessionService {
+  const { models, settings, tokenVersions, accessTokens, audit, cacheTtlMs } = deps;
   const { sessions, refreshTokens } = models;
   // Live sessions looked up for requests; this instance drops what its own revocations change.
   const liveSessions = createTtlCache<SessionDocument | null>(cacheTtlMs);
@@ -90,9 +123,44 @@ export function createSessionService(
     return modifiedCount;
   }
 
+  /** Ends one session of `userId` and audits it; false when there was no such live session. */
+  async function revokeOne(
+    caller: Caller,
+    sessionId: Types.ObjectId,
+    userId: Types.ObjectId,
+    reason: string,
+  ): Promise<boolean> {
+    const revoked = (await revokeWhere({ _id: sessionId, userId }, reason)) > 0;
+    if (revoked) {
+      await audit.record(caller, {
+        action: 'SESSION_REVOKED',
+        outcome: 'success',
+        actorId: userId,
+        targetId: sessionId,
+        details: { reason },
+      });
+    }
+    return revoked;
+  }
+
+  async function endAll(
+    userId: Types.ObjectId,
+    reason: string,
+    options: { readonly erase?: boolean } = {},
+  ): Promise<number | null> {
+    const tokenVersion = await tokenVersions.bumpTokenVersion(userId);
+    if (options.erase) {
+      liveSessions.deleteWhere((session) => session?.userId.equals(userId) === true);
+      await Promise.all([sessions.deleteMany({ userId }), refreshTokens.deleteMany({ userId })]);
+    } else {
+      await revokeWhere({ userId }, reason);
+    }
+    return tokenVersion;
+  }
+
   async function issue(
     session: SessionDocument,
-    client: ClientInfo,
+    client: Caller,
     previous: string | null,
   ): Promise<{ token: RefreshTokenDocument; refreshToken: string }> {
     const refreshToken = generateRefreshToken();
@@ -114,18 +182,18 @@ export function createSessionService(
       await Promise.all([sessions.createIndexes(), refreshTokens.createIndexes()]);
     },
 
-    async start(userId, tokenVersion, client) {
+    async start(user, caller) {
       const created = await sessions.create({
-        userId,
-        tokenVersion,
+        userId: user._id,
+        tokenVersion: user.tokenVersion,
         expiresAt: new Date(Date.now() + absoluteMs),
       });
       const session = created.toObject<SessionDocument>();
-      const { token, refreshToken } = await issue(session, client, null);
+      const { token, refreshToken } = await issue(session, caller, null);
       return { session: withUse(session, token), refreshToken };
     },
 
-    async rotate(refreshToken, client) {
+    async rotate(refreshToken, caller) {
       if (!isWellFormedRefreshToken(refreshToken)) return { kind: 'invalid' };
       const presented = hashRefreshToken(refreshToken);
       const now = new Date();
@@ -139,6 +207,13 @@ export function createSessionService(
         // The presented token already has a successor: a replay, possibly racing the legitimate
         // client, or a double submit. RFC 9700 treats them alike and ends the family.
         await revokeWhere({ _id: session._id }, 'refresh token reused');
+        await audit.record(caller, {
+          action: 'REFRESH_TOKEN_REUSE_DETECTED',
+          outcome: 'denied',
+          actorId: session.userId,
+          targetId: session._id,
+          details: { sessionRevoked: true },
+        });
         return { kind: 'reused', session };
       };
       if (token.issuedAt.getTime() <= now.getTime() - idleMs) {
@@ -148,7 +223,7 @@ export function createSessionService(
           : { kind: 'invalid' };
       }
       try {
-        const next = await issue(session, client, presented);
+        const next = await issue(session, caller, presented);
         return {
           kind: 'rotated',
           session: withUse(session, next.token),
@@ -197,28 +272,62 @@ export function createSessionService(
         .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
     },
 
-    async revoke(id, userId, reason) {
-      const _id = toObjectId(id);
-      return _id !== null && (await revokeWhere({ _id, userId }, reason)) > 0;
+    async logout(caller) {
+      await revokeOne(caller, new Types.ObjectId(caller.sessionId), caller.user._id, 'logout');
     },
 
-    async revokeByRefreshToken(refreshToken, reason) {
-      if (!isWellFormedRefreshToken(refreshToken)) return null;
-      const token = await refreshTokens
-        .findById(hashRefreshToken(refreshToken))
-        .lean<RefreshTokenDocument>();
-      if (!token) return null;
-      await revokeWhere({ _id: token.sessionId }, reason);
-      return sessions.findById(token.sessionId).lean<SessionDocument>();
+    async revokeOwn(caller, sessionId) {
+      const _id = toObjectId(sessionId);
+      return _id !== null && revokeOne(caller, _id, caller.user._id, 'revoked by user');
     },
 
-    async revokeAllForUser(userId, reason) {
-      await revokeWhere({ userId }, reason);
+    async revokeStale(session) {
+      await revokeWhere({ _id: session._id, userId: session.userId }, 'sessions revoked');
     },
 
-    async deleteAllForUser(userId) {
-      liveSessions.deleteWhere((session) => session?.userId.equals(userId) === true);
-      await Promise.all([sessions.deleteMany({ userId }), refreshTokens.deleteMany({ userId })]);
+    async logoutAll(caller) {
+      await endAll(caller.user._id, 'logout everywhere');
+      await audit.record(caller, {
+        action: 'SESSIONS_REVOKED_ALL',
+        outcome: 'success',
+        targetId: caller.user._id,
+      });
+    },
+
+    async revokeAllOf(caller, userId) {
+      const id = parseObjectId(userId, 'userId');
+      if ((await endAll(id, 'revoked by administrator')) === null) throw notFound('User');
+      await audit.record(caller, {
+        action: 'SESSIONS_REVOKED_ALL',
+        outcome: 'success',
+        targetId: id,
+      });
+    },
+
+    endAll,
+
+    async revokeToken(token, hint, caller) {
+      const asRefresh = async () => {
+        if (!isWellFormedRefreshToken(token)) return false;
+        const found = await refreshTokens
+          .findById(hashRefreshToken(token))
+          .lean<RefreshTokenDocument>();
+        return found !== null && revokeOne(caller, found.sessionId, found.userId, 'token revoked');
+      };
+      const asAccess = async () => {
+        const claims = accessTokens.verifyAccessToken(token);
+        const userId = claims ? toObjectId(claims.sub) : null;
+        const sessionId = claims ? toObjectId(claims.sid) : null;
+        return userId !== null && sessionId !== null
+          ? revokeOne(caller, sessionId, userId, 'token revoked')
+          : false;
+      };
+      // RFC 7009 section 2.1: the hint orders the search; it never limits it.
+      if (hint === 'access_token') {
+        if (!(await asAccess())) await asRefresh();
+      } else if (!(await asRefresh())) {
+        await asAccess();
+      }
     },
 
     refreshExpiresIn(session) {

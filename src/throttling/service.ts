@@ -1,7 +1,18 @@
 import { trusted } from 'mongoose';
-import type { ThrottleSettings } from '../config';
 import { rateLimited } from '../errors';
 import type { LoginAttemptModel, LoginAttemptRecord } from './model';
+
+export interface ThrottleSettings {
+  /** Consecutive failures on one account before it has to wait. */
+  readonly lockoutThreshold: number;
+  readonly lockoutBaseSeconds: number;
+  readonly lockoutMaxSeconds: number;
+  /** An account never takes more failures than this in any hour. */
+  readonly maxFailuresPerHour: number;
+  /** A quiet period this long (or a success) wipes an account's failures. */
+  readonly failureResetSeconds: number;
+  readonly maxAttemptsPerAddressPerMinute: number;
+}
 
 export interface LoginAttempt {
   succeed(): Promise<void>;

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config';
+import { SYSTEM_CALLER } from '../caller';
 import { isClientError } from '../errors';
-import { SYSTEM_ACTOR, type UserService } from './service';
+import type { UserService } from './service';
 
 export const GENERATED_ADMIN_USERNAME = 'admin';
+
+export interface InitialAdminSettings {
+  /** The administrator to create when no user has that username. */
+  readonly initialAdmin: { readonly username: string; readonly password: string } | null;
+  /** Create an admin with a random password when none was configured (development only). */
+  readonly generateInitialAdmin: boolean;
+}
 
 export interface CreatedAdmin {
   readonly username: string;
@@ -18,7 +25,7 @@ export interface CreatedAdmin {
  */
 export async function ensureInitialAdmin(
   users: UserService,
-  config: Pick<Config, 'initialAdmin' | 'generateInitialAdmin'>,
+  config: InitialAdminSettings,
 ): Promise<CreatedAdmin | null> {
   const generated = config.initialAdmin === null && config.generateInitialAdmin;
   const wanted =
@@ -31,7 +38,9 @@ export async function ensureInitialAdmin(
   try {
     // Production configuration has already checked ADMIN_PASSWORD against the policy; a developer
     // may pick a short one for a throwaway local database.
-    await users.create({ ...wanted, roles: ['ADMIN'] }, SYSTEM_ACTOR, { skipPasswordPolicy: true });
+    await users.create({ ...wanted, roles: ['ADMIN'] }, SYSTEM_CALLER, {
+      skipPasswordPolicy: true,
+    });
   } catch (error) {
     // Another instance sharing the database created it first: that is the outcome we wanted.
     if (isClientError(error) && error.extensions.field === 'username') return null;

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
-import { ROLES } from '../auth/roles';
+import { ROLES } from './roles';
 
 const userSchema = new Schema(
   {

@@ -1,11 +1,10 @@
 import type { Resolvers } from '../__generated__/graphql';
-import { actorOf } from '../context';
 import { encodeCursor } from './service';
 
 export const userResolvers: Resolvers = {
   Query: {
     users: async (_source, { first, after }, { services }) => {
-      const page = await services.users.list(first ?? 20, after ?? null);
+      const page = await services.users.list(first, after ?? null);
       const edges = page.users.map((node) => ({ cursor: encodeCursor(node), node }));
       return {
         edges,
@@ -15,12 +14,11 @@ export const userResolvers: Resolvers = {
     user: (_source, { id }, { services }) => services.users.findById(id),
   },
   Mutation: {
-    createUser: (_source, { input }, context) =>
-      context.services.users.create(input, actorOf(context)),
-    updateUser: (_source, { id, input }, context) =>
-      context.services.users.update(id, input, actorOf(context)),
-    deleteUser: async (_source, { id }, context) => {
-      await context.services.users.delete(id, actorOf(context));
+    createUser: (_source, { input }, { services, caller }) => services.users.create(input, caller),
+    updateUser: (_source, { id, input }, { services, caller }) =>
+      services.users.update(id, input, caller),
+    deleteUser: async (_source, { id }, { services, caller }) => {
+      await services.users.delete(id, caller);
       return true;
     },
   },

@@ -1,13 +1,12 @@
 import { trusted, Types } from 'mongoose';
-import { isDuplicateKeyError } from '../db/errors';
-import { checkPageSize, parseObjectId, toObjectId } from '../db/ids';
-import type { Locks } from '../db/locks';
-import type { PasswordHasher } from '../auth/passwords';
-import { findPasswordProblem, type PasswordPolicy } from '../auth/password-policy';
-import type { Role } from '../auth/roles';
 import type { AuditService } from '../audit/service';
-import { createTtlCache } from '../cache';
+import type { Caller } from '../caller';
+import { isDuplicateKeyError } from '../db/errors';
 import { badUserInput, notFound } from '../errors';
+import { pageSize, parseObjectId } from '../db/ids';
+import type { Locks } from '../db/locks';
+import type { PasswordHasher } from '../passwords/hasher';
+import { findPasswordProblem, type PasswordPolicy } from '../passwords/policy';
 import type { SessionService } from '../sessions/service';
 import {
   findEmailProblem,
@@ -15,7 +14,9 @@ import {
   FULL_NAME_MAX_LENGTH,
   normalizeIdentifier,
 } from './identity';
-import type { UserModel, UserRecord, UserWithPasswordHash } from './model';
+import type { UserRecord, UserWithPasswordHash } from './model';
+import type { Role } from './roles';
+import type { UserStore } from './store';
 
 export interface NewUser {
   readonly username: string;
@@ -43,15 +44,6 @@ export interface UserConnectionSource {
   readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
 }
 
-/** Who asked for a change, for the audit trail; null id for the system itself. */
-export interface Actor {
-  readonly id: Types.ObjectId | null;
-  readonly ip: string | null;
-  readonly requestId: string | null;
-}
-
-export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, ip: null, requestId: null });
-
 export interface UserService {
   /** Creates indexes the data layer relies on for uniqueness; safe to repeat. */
   ensureIndexes(): Promise<void>;
@@ -61,29 +53,28 @@ export interface UserService {
   findForSignIn(username: string): Promise<UserWithPasswordHash | null>;
   findWithPasswordHash(id: Types.ObjectId): Promise<UserWithPasswordHash | null>;
   findById(id: string): Promise<UserRecord | null>;
-  list(first: number, after: string | null): Promise<UserPage>;
+  /** `first` users after the cursor `after`, oldest first; the default page size when null. */
+  list(first: number | null | undefined, after: string | null): Promise<UserPage>;
   count(): Promise<number>;
   create(
     input: NewUser,
-    actor: Actor,
+    caller: Caller,
     options?: { skipPasswordPolicy?: boolean },
   ): Promise<UserRecord>;
   /** Changing roles or the disabled flag ends every session of the user. */
-  update(id: string, changes: UserChanges, actor: Actor): Promise<UserRecord>;
-  delete(id: string, actor: Actor): Promise<void>;
-  /** Stores a new hash and ends every session; returns the new token version. */
-  replacePassword(id: Types.ObjectId, passwordHash: string): Promise<number | null>;
+  update(id: string, changes: UserChanges, caller: Caller): Promise<UserRecord>;
+  /** Deletes the user, their sessions with them. */
+  delete(id: string, caller: Caller): Promise<void>;
+  /** Stores a new hash; false when there is no such user. The caller ends the sessions. */
+  replacePasswordHash(id: Types.ObjectId, passwordHash: string): Promise<boolean>;
   /** Swaps in a stronger hash of the same password, only if the stored one is still `previous`. */
   upgradePasswordHash(id: Types.ObjectId, previous: string, next: string): Promise<void>;
-  /** Ends every session of the user; false when there is no such user. */
-  revokeAllSessions(id: Types.ObjectId): Promise<boolean>;
 }
 
 const LAST_ADMIN_PROBLEM = 'would leave no active administrator';
 const NO_ROLES_PROBLEM = 'must list at least one role';
 // Every change that could remove an administrator holds this lock while it counts and writes.
 const ADMINS_LOCK = 'users:admins';
-const userLock = (id: Types.ObjectId) => `user:${id.toHexString()}`;
 
 export function encodeCursor(user: UserRecord): string {
   return Buffer.from(user._id.id).toString('base64url');
@@ -125,19 +116,15 @@ function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
 }
 
 export function createUserService(deps: {
-  model: UserModel;
+  store: UserStore;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   sessions: SessionService;
   audit: AuditService;
   locks: Locks;
-  /** How long a looked-up active user may be reused; see Config.authCacheTtlMs. */
-  cacheTtlMs: number;
 }): UserService {
-  const { model, hasher, policy, sessions, audit, locks } = deps;
-  const activeUsers = createTtlCache<UserRecord | null>(deps.cacheTtlMs);
-  /** Every write to a user goes through here, so this instance never serves a stale one. */
-  const changed = (id: Types.ObjectId) => activeUsers.delete(id.toHexString());
+  const { store, hasher, policy, sessions, audit, locks } = deps;
+  const { model } = store;
   const countActiveAdmins = () => model.countDocuments({ roles: 'ADMIN', disabled: false });
 
   /**
@@ -164,15 +151,7 @@ export function createUserService(deps: {
       await model.createIndexes();
     },
 
-    async findActive(id) {
-      const _id = toObjectId(id);
-      if (_id === null) return null;
-      const cached = activeUsers.get(id);
-      if (cached) return cached.value;
-      const user = await model.findOne({ _id, disabled: false }).lean<UserRecord>();
-      activeUsers.set(id, user);
-      return user;
-    },
+    findActive: (id) => store.findActive(id),
 
     async findForSignIn(username) {
       return model
@@ -190,19 +169,19 @@ export function createUserService(deps: {
     },
 
     async list(first, after) {
-      checkPageSize(first);
+      const size = pageSize(first);
       const filter = after === null ? {} : { _id: trusted({ $gt: decodeCursor(after) }) };
       const rows = await model
         .find(filter)
         .sort({ _id: 1 })
-        .limit(first + 1)
+        .limit(size + 1)
         .lean<UserRecord[]>();
-      return { users: rows.slice(0, first), hasNextPage: rows.length > first };
+      return { users: rows.slice(0, size), hasNextPage: rows.length > size };
     },
 
     count: () => model.countDocuments({}),
 
-    async create(input, actor, options = {}) {
+    async create(input, caller, options = {}) {
       const usernameProblem = findUsernameProblem(input.username);
       if (usernameProblem) throw badUserInput('username', usernameProblem);
       if (!options.skipPasswordPolicy) {
@@ -228,19 +207,16 @@ export function createUserService(deps: {
         })
         .catch((error: unknown) => rethrowDuplicate(error, input.username));
       const { passwordHash: _omitted, ...record } = created.toObject();
-      await audit.record({
+      await audit.record(caller, {
         action: 'USER_CREATED',
         outcome: 'success',
-        actorId: actor.id,
         targetId: record._id,
-        ip: actor.ip,
-        requestId: actor.requestId,
         details: { roles: record.roles },
       });
       return record;
     },
 
-    async update(id, changes, actor) {
+    async update(id, changes, caller) {
       const _id = parseObjectId(id, 'id');
       checkOptionalText('email', changes.email, findEmailProblem);
       checkOptionalText('fullName', changes.fullName, findFullNameProblem);
@@ -260,7 +236,7 @@ export function createUserService(deps: {
       if (changes.disabled != null) set.disabled = changes.disabled;
 
       const write = () =>
-        locks.withLock(userLock(_id), async () => {
+        store.withUserLock(_id, async () => {
           const before = await model.findById(_id).lean<UserRecord>();
           if (!before) throw notFound('User');
           const roles = (set.roles as Role[] | undefined) ?? before.roles;
@@ -271,19 +247,12 @@ export function createUserService(deps: {
           const rolesChanged = !sameRoles(roles, before.roles);
           const disabledChanged = disabled !== before.disabled;
           // updateOne then a read, not findOneAndUpdate: FerretDB cannot project in
-          // findAndModify, and the hash must stay out of the result. The token version moves in
-          // the same write as the roles or the flag, so no token outlives the change.
+          // findAndModify, and the hash must stay out of the result. Roles and the flag are read
+          // from the database on every request, so they apply at once; ending the sessions below
+          // takes the tokens too.
           await model
-            .updateOne(
-              { _id },
-              {
-                $set: set,
-                $unset: unset,
-                ...(rolesChanged || disabledChanged ? { $inc: { tokenVersion: 1 } } : {}),
-              },
-            )
+            .updateOne({ _id }, { $set: set, $unset: unset })
             .catch((error: unknown) => rethrowDuplicate(error, null));
-          changed(_id);
           const after = await model.findById(_id).lean<UserRecord>();
           if (!after) throw notFound('User');
           return { before, after, rolesChanged, disabledChanged };
@@ -294,67 +263,55 @@ export function createUserService(deps: {
         ? await locks.withLock(ADMINS_LOCK, write)
         : await write();
 
-      const base = {
-        outcome: 'success',
-        actorId: actor.id,
-        targetId: _id,
-        ip: actor.ip,
-        requestId: actor.requestId,
-      } as const;
+      if (rolesChanged || disabledChanged) {
+        await sessions.endAll(_id, rolesChanged ? 'roles changed' : 'user disabled');
+      }
+      const base = { outcome: 'success', targetId: _id } as const;
       if (rolesChanged) {
-        await audit.record({
+        await audit.record(caller, {
           ...base,
           action: 'USER_ROLES_CHANGED',
           details: { from: before.roles, to: after.roles },
         });
       }
       if (disabledChanged) {
-        await audit.record({ ...base, action: after.disabled ? 'USER_DISABLED' : 'USER_ENABLED' });
-      }
-      if (rolesChanged || disabledChanged) {
-        await sessions.revokeAllForUser(_id, rolesChanged ? 'roles changed' : 'user disabled');
+        await audit.record(caller, {
+          ...base,
+          action: after.disabled ? 'USER_DISABLED' : 'USER_ENABLED',
+        });
       }
       return after;
     },
 
-    async delete(id, actor) {
+    async delete(id, caller) {
       const _id = parseObjectId(id, 'id');
       const deleted = await locks.withLock(ADMINS_LOCK, () =>
-        locks.withLock(userLock(_id), async () => {
+        store.withUserLock(_id, async () => {
           const before = await model.findById(_id).lean<UserRecord>();
           if (!before) throw notFound('User');
           if (isActiveAdmin(before)) await refuseIfLastAdmin('id');
           await model.deleteOne({ _id });
-          changed(_id);
           return before;
         }),
       );
-      await sessions.deleteAllForUser(_id);
-      await audit.record({
+      await sessions.endAll(_id, 'user deleted', { erase: true });
+      await audit.record(caller, {
         action: 'USER_DELETED',
         outcome: 'success',
-        actorId: actor.id,
         targetId: _id,
-        ip: actor.ip,
-        requestId: actor.requestId,
         details: { username: deleted.username },
       });
     },
 
-    replacePassword(id, passwordHash) {
-      return locks.withLock(userLock(id), async () => {
-        const { matchedCount } = await model.updateOne(
-          { _id: id },
-          { $set: { passwordHash }, $inc: { tokenVersion: 1 } },
-        );
-        changed(id);
-        if (matchedCount === 0) return null;
-        return (await model.findById(id).lean<UserRecord>())?.tokenVersion ?? null;
+    replacePasswordHash(id, passwordHash) {
+      return store.withUserLock(id, async () => {
+        const { matchedCount } = await model.updateOne({ _id: id }, { $set: { passwordHash } });
+        return matchedCount > 0;
       });
     },
 
     async upgradePasswordHash(id, previous, next) {
-      await locks.withLock(userLock(id), async () => {
+      await store.withUserLock(id, async () => {
         const current = await model
           .findById(id)
           .select('+passwordHash')
@@ -363,14 +320,6 @@ export function createUserService(deps: {
         if (current?.passwordHash === previous) {
           await model.updateOne({ _id: id }, { $set: { passwordHash: next } });
         }
-      });
-    },
-
-    revokeAllSessions(id) {
-      return locks.withLock(userLock(id), async () => {
-        const { matchedCount } = await model.updateOne({ _id: id }, { $inc: { tokenVersion: 1 } });
-        changed(id);
-        return matchedCount > 0;
       });
     },
   };

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Role } from '../../src/auth/roles';
-import { SYSTEM_ACTOR } from '../../src/users/service';
+import { SYSTEM_CALLER } from '../../src/caller';
+import type { Role } from '../../src/users/roles';
 import type { TestApi } from './api';
 
 export interface TestUser {
@@ -27,9 +27,9 @@ export async function createUser(
   const password = options.password ?? strongPassword();
   const roles = options.roles ?? ['USER'];
   const { users } = api.app.services;
-  const user = await users.create({ username, password, roles }, SYSTEM_ACTOR);
+  const user = await users.create({ username, password, roles }, SYSTEM_CALLER);
   const id = user._id.toHexString();
-  if (options.disabled) await users.update(id, { disabled: true }, SYSTEM_ACTOR);
+  if (options.disabled) await users.update(id, { disabled: true }, SYSTEM_CALLER);
   return { id, username, password, roles };
 }
 
@@ -48,10 +48,9 @@ export async function sessionFor(
   const { users, sessions, tokens } = api.app.services;
   const record = await users.findById(user.id);
   if (!record) throw new Error(`no user ${user.id}`);
-  const { session, refreshToken } = await sessions.start(record._id, record.tokenVersion, {
-    ip: null,
+  const { session, refreshToken } = await sessions.start(record, {
+    ...SYSTEM_CALLER,
     userAgent: 'test helper',
-    requestId: null,
   });
   const sessionId = session._id.toHexString();
   const { token } = tokens.issueAccessToken({

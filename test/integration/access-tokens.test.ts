@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { SYSTEM_ACTOR } from '../../src/users/service';
+import { SYSTEM_CALLER } from '../../src/caller';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
 import { CreateUserMutation, HealthQuery } from '../helpers/operations';
 import { createUser, sessionFor, strongPassword, tokenFor, type TestUser } from '../helpers/users';
@@ -86,7 +86,7 @@ describe('bearer tokens in the request context', () => {
       async () => {
         const doomed = await createUser(api, { roles: ['ADMIN'] });
         const token = await tokenFor(api, doomed);
-        await api.app.services.users.delete(doomed.id, SYSTEM_ACTOR);
+        await api.app.services.users.delete(doomed.id, SYSTEM_CALLER);
         return token;
       },
     ],
@@ -95,7 +95,7 @@ describe('bearer tokens in the request context', () => {
       async () => {
         const user = await createUser(api, { roles: ['ADMIN'] });
         const token = await tokenFor(api, user);
-        await api.app.services.users.update(user.id, { disabled: true }, SYSTEM_ACTOR);
+        await api.app.services.users.update(user.id, { disabled: true }, SYSTEM_CALLER);
         return token;
       },
     ],

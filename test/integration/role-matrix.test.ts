@@ -1,5 +1,5 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { buildSchema } from '../../src/schema';
+import { buildSchema } from '../../src/graphql/schema';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
 import {
   AdminOnlyQuery,

@@ -2,7 +2,7 @@ import { graphql, parse, subscribe, type GraphQLObjectType, type GraphQLSchema }
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { IResolvers } from '@graphql-tools/utils';
 import { authDirectiveTransformer, SchemaAccessError } from '../../src/auth/directive';
-import type { Principal } from '../../src/auth/policy';
+import type { Role } from '../../src/users/roles';
 
 const DIRECTIVES = /* GraphQL */ `
   directive @auth(requires: [Role!]) on OBJECT | FIELD_DEFINITION
@@ -14,7 +14,7 @@ const DIRECTIVES = /* GraphQL */ `
 `;
 
 interface TinyContext {
-  principal: Principal | null;
+  roles: readonly Role[] | null;
 }
 
 const calls: string[] = [];
@@ -24,7 +24,7 @@ const record = (name: string) => () => {
 };
 
 function build(typeDefs: string, resolvers: IResolvers = {}): GraphQLSchema {
-  return authDirectiveTransformer<TinyContext>({ getPrincipal: (context) => context.principal })(
+  return authDirectiveTransformer<TinyContext>({ getRoles: (context) => context.roles })(
     makeExecutableSchema({ typeDefs: [DIRECTIVES, typeDefs], resolvers }),
   );
 }
@@ -66,8 +66,8 @@ const schema = build(
   },
 );
 
-async function run(query: string, principal: Principal | null) {
-  const result = await graphql({ schema, source: query, contextValue: { principal } });
+async function run(query: string, roles: readonly Role[] | null) {
+  const result = await graphql({ schema, source: query, contextValue: { roles } });
   return {
     data: result.data,
     codes: (result.errors ?? []).map((error) => error.extensions.code),
@@ -90,25 +90,25 @@ describe('@auth directive', () => {
   });
 
   test('when a caller lacks the role, then FORBIDDEN and the resolver does not run', async () => {
-    const result = await run('{ admins }', { roles: ['USER'] });
+    const result = await run('{ admins }', ['USER']);
     expect(result.codes).toEqual(['FORBIDDEN']);
     expect(calls).toEqual([]);
   });
 
   test('when a caller holds any one listed role, then it passes', async () => {
-    expect((await run('{ either }', { roles: ['USER'] })).data).toEqual({ either: 'either' });
-    expect((await run('{ either }', { roles: ['ADMIN'] })).data).toEqual({ either: 'either' });
+    expect((await run('{ either }', ['USER'])).data).toEqual({ either: 'either' });
+    expect((await run('{ either }', ['ADMIN'])).data).toEqual({ either: 'either' });
   });
 
   test('when @auth has no requires, then any signed-in user passes, even without roles', async () => {
-    expect((await run('{ signedIn }', { roles: [] })).data).toEqual({ signedIn: 'signedIn' });
+    expect((await run('{ signedIn }', [])).data).toEqual({ signedIn: 'signedIn' });
   });
 
   test('when a type has @auth, then its fields inherit it unless they declare their own', async () => {
-    const asUser = await run('{ secret { hidden visible plain } }', { roles: ['USER'] });
+    const asUser = await run('{ secret { hidden visible plain } }', ['USER']);
     expect(asUser.data).toEqual({ secret: { hidden: null, visible: 'v', plain: 'p' } });
     expect(asUser.codes).toEqual(['FORBIDDEN']);
-    const asAdmin = await run('{ secret { hidden visible plain } }', { roles: ['ADMIN'] });
+    const asAdmin = await run('{ secret { hidden visible plain } }', ['ADMIN']);
     expect(asAdmin.data).toEqual({ secret: { hidden: 'h', visible: 'v', plain: 'p' } });
   });
 
@@ -116,14 +116,14 @@ describe('@auth directive', () => {
     const refused = await subscribe({
       schema,
       document: parse('subscription { ticks }'),
-      contextValue: { principal: { roles: ['USER'] } },
+      contextValue: { roles: ['USER'] },
     });
     expect('errors' in refused && refused.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
     expect(calls).toEqual([]);
     const allowed = await subscribe({
       schema,
       document: parse('subscription { ticks }'),
-      contextValue: { principal: { roles: ['ADMIN'] } },
+      contextValue: { roles: ['ADMIN'] },
     });
     expect(Symbol.asyncIterator in allowed).toBe(true);
   });
@@ -134,7 +134,7 @@ describe('@auth directive', () => {
       resolvers: { Query: { a: () => ({}) }, Thing: { b: () => 'b' } },
     });
     const transformed = authDirectiveTransformer<TinyContext>({
-      getPrincipal: (context) => context.principal,
+      getRoles: (context) => context.roles,
     })(plain);
     const resolverOf = (s: GraphQLSchema, type: string, field: string) =>
       (s.getType(type) as GraphQLObjectType).getFields()[field]?.resolve;

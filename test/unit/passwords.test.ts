@@ -1,5 +1,5 @@
-import { createPasswordHasher, type PasswordHasher } from '../../src/auth/passwords';
-import { findPasswordProblem, passwordLength } from '../../src/auth/password-policy';
+import { createPasswordHasher, type PasswordHasher } from '../../src/passwords/hasher';
+import { findPasswordProblem, passwordLength } from '../../src/passwords/policy';
 
 const policy = { minLength: 15, maxLength: 128 };
 

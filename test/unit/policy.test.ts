@@ -1,9 +1,9 @@
 import { decideAccess } from '../../src/auth/policy';
 
 describe('decideAccess', () => {
-  const admin = { roles: ['ADMIN'] as const };
-  const user = { roles: ['USER'] as const };
-  const nobody = { roles: [] as const };
+  const admin = ['ADMIN'] as const;
+  const user = ['USER'] as const;
+  const nobody = [] as const;
 
   test.each([
     ['anonymous, any signed-in user', null, null, 'unauthenticated'],

@@ -7,7 +7,7 @@ import {
   isSpecifiedScalarType,
   type GraphQLSchema,
 } from 'graphql';
-import { buildSchema } from '../../src/schema';
+import { buildSchema } from '../../src/graphql/schema';
 
 function undescribed(schema: GraphQLSchema): string[] {
   const missing: string[] = [];

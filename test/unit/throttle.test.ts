@@ -1,5 +1,5 @@
-import { createPasswordHasher } from '../../src/auth/passwords';
-import type { ThrottleSettings } from '../../src/config';
+import { createPasswordHasher } from '../../src/passwords/hasher';
+import type { ThrottleSettings } from '../../src/throttling/service';
 import { isClientError } from '../../src/errors';
 import { accountWaitSeconds } from '../../src/throttling/service';
 

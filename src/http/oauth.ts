@@ -1,12 +1,10 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { isClientError } from '../errors';
-import type { AuthService, SignIn, TokenTypeHint } from '../auth/service';
-import type { TokenService } from '../auth/tokens';
-import { clientOf } from '../context';
+import type { SignIn } from '../auth/service';
+import type { Services } from '../context';
+import { clientErrorCode, isClientError, oauthErrorOf, type ErrorCode } from '../errors';
 import type { Logger } from '../logger';
-
-/** RFC 6749 section 5.2 error codes this server uses. */
-type OAuthError = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'server_error';
+import type { TokenTypeHint } from '../sessions/service';
+import { callerOf } from './client';
 
 const FORM = 'application/x-www-form-urlencoded';
 const FORM_LIMIT = '8kb';
@@ -15,7 +13,9 @@ function noStore(res: Response): void {
   res.set({ 'cache-control': 'no-store', pragma: 'no-cache' });
 }
 
-function sendError(res: Response, status: number, error: OAuthError, description: string): void {
+/** An RFC 6749 section 5.2 error body, named and numbered from the one error table. */
+function sendError(res: Response, code: ErrorCode, description: string): void {
+  const { error, status } = oauthErrorOf(code);
   noStore(res);
   res.status(status).json({ error, error_description: description });
 }
@@ -46,44 +46,47 @@ function tokenResponse(result: SignIn) {
 
 /**
  * The OAuth2 endpoints: `POST /token` (password and refresh_token grants, RFC 6749 sections 4.3
- * and 6), `POST /revoke` (RFC 7009) and the JWKS. They call the same AuthService as the GraphQL
+ * and 6), `POST /revoke` (RFC 7009) and the JWKS. They call the same services as the GraphQL
  * mutations, so sessions, throttling and audit are shared.
  */
-export function createOAuthRouter(auth: AuthService, tokens: TokenService, logger: Logger): Router {
+export function createOAuthRouter(
+  { auth, sessions, tokens }: Pick<Services, 'auth' | 'sessions' | 'tokens'>,
+  logger: Logger,
+): Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 20 });
 
   router.post('/token', form, async (req, res) => {
     const params = readForm(req);
     if (params === null) {
-      sendError(res, 400, 'invalid_request', `the body must be ${FORM} with each parameter once`);
+      sendError(res, 'BAD_REQUEST', `the body must be ${FORM} with each parameter once`);
       return;
     }
-    const client = clientOf(req);
+    const caller = callerOf(req);
     let call: (() => Promise<SignIn>) | null = null;
     switch (params.grant_type) {
       case undefined:
-        sendError(res, 400, 'invalid_request', 'grant_type is required');
+        sendError(res, 'BAD_REQUEST', 'grant_type is required');
         return;
       case 'password': {
         const { username, password } = params;
         if (username !== undefined && password !== undefined) {
-          call = () => auth.login(username, password, client);
+          call = () => auth.login(username, password, caller);
         }
         break;
       }
       case 'refresh_token': {
         const refreshToken = params.refresh_token;
-        if (refreshToken !== undefined) call = () => auth.refresh(refreshToken, client);
+        if (refreshToken !== undefined) call = () => auth.refresh(refreshToken, caller);
         break;
       }
       default:
-        sendError(res, 400, 'unsupported_grant_type', 'use password or refresh_token');
+        sendError(res, 'UNSUPPORTED_GRANT_TYPE', 'use password or refresh_token');
         return;
     }
     if (call === null) {
       const needs = params.grant_type === 'password' ? 'username and password' : 'refresh_token';
-      sendError(res, 400, 'invalid_request', `${needs} required`);
+      sendError(res, 'BAD_REQUEST', `${needs} required`);
       return;
     }
     try {
@@ -91,36 +94,37 @@ export function createOAuthRouter(auth: AuthService, tokens: TokenService, logge
       noStore(res);
       res.json(tokenResponse(result));
     } catch (error) {
-      if (isClientError(error) && error.extensions.code === 'UNAUTHENTICATED') {
-        sendError(res, 400, 'invalid_grant', error.message);
+      const code = clientErrorCode(error);
+      if (code === null || !isClientError(error)) {
+        logger.error({ err: error, requestId: req.id }, 'unexpected error at the token endpoint');
+        sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
         return;
       }
-      if (isClientError(error) && error.extensions.code === 'RATE_LIMITED') {
-        res.set('retry-after', String(error.extensions.retryAfter));
-        sendError(res, 429, 'invalid_request', 'Too many attempts; try again later');
-        return;
-      }
-      logger.error({ err: error }, 'unexpected error at the token endpoint');
-      sendError(res, 500, 'server_error', 'Internal server error');
+      const { retryAfter } = error.extensions;
+      if (typeof retryAfter === 'number') res.set('retry-after', String(retryAfter));
+      sendError(res, code, error.message);
     }
   });
 
   router.post('/revoke', form, async (req, res) => {
     const params = readForm(req);
     if (params?.token === undefined) {
-      sendError(res, 400, 'invalid_request', `token is required, as ${FORM}`);
+      sendError(res, 'BAD_REQUEST', `token is required, as ${FORM}`);
       return;
     }
     const hint = params.token_type_hint;
     try {
-      await auth.revokeToken(
+      await sessions.revokeToken(
         params.token,
         hint === 'access_token' || hint === 'refresh_token' ? (hint satisfies TokenTypeHint) : null,
-        clientOf(req),
+        callerOf(req),
       );
     } catch (error) {
-      logger.error({ err: error }, 'unexpected error at the revocation endpoint');
-      sendError(res, 500, 'server_error', 'Internal server error');
+      logger.error(
+        { err: error, requestId: req.id },
+        'unexpected error at the revocation endpoint',
+      );
+      sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       return;
     }
     // RFC 7009 section 2.2: 200 whether or not the token was known.
@@ -130,7 +134,7 @@ export function createOAuthRouter(auth: AuthService, tokens: TokenService, logge
 
   router.all(['/token', '/revoke'], (_req, res) => {
     res.set('allow', 'POST');
-    sendError(res, 405, 'invalid_request', 'use POST');
+    sendError(res, 'METHOD_NOT_ALLOWED', 'use POST');
   });
 
   router.get('/.well-known/jwks.json', (_req, res) => {

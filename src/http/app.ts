@@ -12,25 +12,24 @@ import {
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
 import type { Connection } from 'mongoose';
-import { bearerChallengePlugin } from './auth/bearer-challenge';
-import type { Config } from './config';
-import { createContextFactory, type Context, type Services } from './context';
-import { createServices } from './services';
-import { isDatabaseReady } from './db/connection';
-import { formatError, unexpectedErrorLogger } from './format-error';
-import { frontDoor, graphqlGuard, handleHttpErrors, sendHttpError } from './http-middleware';
-import type { Logger } from './logger';
-import { createOAuthRouter } from './oauth/routes';
-import { createLimitRules, queryCostPlugin } from './query-limits';
-import { buildSchema } from './schema';
+import type { Config } from '../config';
+import type { Context, Services } from '../context';
+import { isDatabaseReady } from '../db/connection';
+import { bearerChallengePlugin } from '../graphql/bearer-challenge';
+import { createContextFactory } from '../graphql/create-context';
+import { formatError, unexpectedErrorLogger } from '../graphql/format-error';
+import { createLimitRules, queryCostPlugin } from '../graphql/query-limits';
+import { buildSchema } from '../graphql/schema';
+import type { Logger } from '../logger';
+import { createServices } from '../services';
+import { callerOf } from './client';
+import { frontDoor, graphqlGuard, handleHttpErrors, sendHttpError } from './middleware';
+import { createOAuthRouter } from './oauth';
 
 export interface AppDependencies {
   readonly connection: Connection;
   readonly logger: Logger;
-  /** Another executable schema over the same resolvers; the benchmark compares peers with it. */
-  readonly schema?: GraphQLSchema;
 }
 
 export interface App {
@@ -49,7 +48,6 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 export async function createApp(config: Config, deps: AppDependencies): Promise<App> {
   const { connection, logger } = deps;
   const { services, purge, close } = await createServices(config, connection, logger);
-  const { auth, tokens } = services;
   const runPurge = () => {
     purge().catch((error: unknown) => {
       logger.warn({ err: error }, 'could not purge old sessions and sign-in attempts');
@@ -71,7 +69,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   httpServer.requestTimeout = 30_000;
 
   const apollo = new ApolloServer<Context>({
-    schema: deps.schema ?? buildSchema(),
+    schema: buildSchema(),
     logger,
     introspection: config.graphql.introspection,
     includeStacktraceInErrorResponses: config.graphql.stackTraces,
@@ -102,6 +100,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   });
   await apollo.start();
 
+  const createContext = createContextFactory(services, logger);
   expressApp.use(frontDoor(config, logger));
   expressApp.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
@@ -115,12 +114,17 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     express.json({ limit: config.http.bodyLimitBytes }),
     graphqlGuard(config.graphql.timeoutMs),
     expressMiddleware(apollo, {
-      context: createContextFactory(services, logger),
+      context: ({ req }) =>
+        createContext({
+          authorization: req.headers.authorization,
+          requestId: req.id,
+          callerFor: (identity) => callerOf(req, identity),
+        }),
     }),
   );
-  expressApp.use(createOAuthRouter(auth, tokens, logger));
+  expressApp.use(createOAuthRouter(services, logger));
   expressApp.use((_req, res) => {
-    sendHttpError(res, 404, 'NOT_FOUND', 'Not found');
+    sendHttpError(res, 'NOT_FOUND', 'Not found');
   });
   expressApp.use(handleHttpErrors(logger));
 

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { isAccessRefusal } from '../errors';
+import { bearerChallenge, challengeOf, type BearerChallengeKind } from '../errors';
 
 /**
  * RFC 6750 at the HTTP layer, for requests the directive refused as a whole: when no data came
@@ -15,14 +15,15 @@ export function bearerChallengePlugin<TContext extends object>(): ApolloServerPl
           if (response.body.kind !== 'single' || response.body.singleResult.data != null) {
             return Promise.resolve();
           }
-          const causes = (errors ?? []).map((error) => error.originalError ?? error);
-          if (causes.length === 0 || !causes.every(isAccessRefusal)) return Promise.resolve();
-          const anonymous = causes.some((error) => error.extensions.code === 'UNAUTHENTICATED');
-          response.http.status = anonymous ? 401 : 403;
-          response.http.headers.set(
-            'www-authenticate',
-            anonymous ? 'Bearer' : 'Bearer error="insufficient_scope"',
-          );
+          const kinds = (errors ?? []).map((error) => challengeOf(error.originalError ?? error));
+          if (kinds.length === 0 || kinds.includes(null)) return Promise.resolve();
+          // Anonymous refusals win: signing in is the first thing the client must do.
+          const kind: BearerChallengeKind = kinds.includes('missing')
+            ? 'missing'
+            : 'insufficient_scope';
+          const { status, header } = bearerChallenge(kind);
+          response.http.status = status;
+          response.http.headers.set('www-authenticate', header);
           return Promise.resolve();
         },
       });

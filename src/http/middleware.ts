@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import cors from 'cors';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import type { Config } from './config';
-import { httpErrorBody, type HttpErrorCode } from './errors';
-import type { Logger } from './logger';
+import type { Config } from '../config';
+import { httpErrorBody, httpStatusOf, type ErrorCode } from '../errors';
+import type { Logger } from '../logger';
 
 /** Express middleware shared by every route: request ids, logs, headers, CORS and limits. */
 
 const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-const requestIds = new WeakMap<IncomingMessage, string>();
-const timedOut = new WeakSet<Response>();
-
-export function requestIdOf(req: IncomingMessage): string {
-  return requestIds.get(req) ?? randomUUID();
-}
 
 /**
  * What every request passes first, in one middleware (each Express layer has a cost on the hot
@@ -30,7 +23,7 @@ export function frontDoor(config: Config, logger: Logger): RequestHandler {
   return (req, res, next) => {
     const inbound = req.get(REQUEST_ID_HEADER);
     const requestId = inbound && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
-    requestIds.set(req, requestId);
+    req.id = requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (logs) {
       const started = process.hrtime.bigint();
@@ -57,8 +50,8 @@ export function frontDoor(config: Config, logger: Logger): RequestHandler {
   };
 }
 
-export function sendHttpError(res: Response, status: number, code: HttpErrorCode, message: string) {
-  res.status(status).json(httpErrorBody(code, message));
+export function sendHttpError(res: Response, code: ErrorCode, message: string) {
+  res.status(httpStatusOf(code)).json(httpErrorBody(code, message));
 }
 
 /**
@@ -120,14 +113,14 @@ export function graphqlGuard(timeoutMs: number): RequestHandler {
   return (req, res, next) => {
     res.setHeader('cache-control', 'no-store');
     if (hasForbiddenKey(req.body)) {
-      sendHttpError(res, 400, 'BAD_REQUEST', 'Request body contains a forbidden key');
+      sendHttpError(res, 'BAD_REQUEST', 'Request body contains a forbidden key');
       return;
     }
     req.body ??= {};
     const timer = setTimeout(() => {
       if (res.headersSent) return;
-      timedOut.add(res);
-      sendHttpError(res, 503, 'TIMEOUT', 'The request took too long');
+      res.locals.timedOut = true;
+      sendHttpError(res, 'TIMEOUT', 'The request took too long');
     }, timeoutMs);
     timer.unref();
     res.once('close', () => clearTimeout(timer));
@@ -138,25 +131,23 @@ export function graphqlGuard(timeoutMs: number): RequestHandler {
 /** Turns body-parser and routing failures into JSON errors with stable codes, never a stack. */
 export function handleHttpErrors(logger: Logger): ErrorRequestHandler {
   return (error: { status?: unknown; type?: unknown }, req, res, next) => {
-    if (timedOut.has(res)) return;
+    if (res.locals.timedOut === true) return;
     if (res.headersSent) {
       next(error);
       return;
     }
     const status = typeof error.status === 'number' ? error.status : 500;
-    if (status === 413) sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+    if (status === 413) sendHttpError(res, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
     else if (status === 415) {
-      sendHttpError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding');
+      sendHttpError(res, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding');
     } else if (error.type === 'entity.parse.failed') {
-      sendHttpError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
+      sendHttpError(res, 'BAD_REQUEST', 'Request body is not valid JSON');
     } else if (status >= 400 && status < 500) {
-      sendHttpError(res, status, 'BAD_REQUEST', 'Bad request');
+      // Another client error body-parser names: its own status, our one code.
+      res.status(status).json(httpErrorBody('BAD_REQUEST', 'Bad request'));
     } else {
-      logger.error(
-        { err: error, requestId: requestIdOf(req) },
-        'unexpected error while serving HTTP',
-      );
-      sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      logger.error({ err: error, requestId: req.id }, 'unexpected error while serving HTTP');
+      sendHttpError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     }
   };
 }

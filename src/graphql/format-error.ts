@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { INTERNAL_ERROR_MESSAGE, isClientError, isRequestError } from './errors';
-import type { Logger } from './logger';
+import { INTERNAL_ERROR_MESSAGE, isClientError, isRequestError } from '../errors';
+import type { Logger } from '../logger';
 
 // graphql-js suggests valid names ("Did you mean ...?"), which maps the schema for an attacker
 // even when introspection is off, and does so in variable-coercion errors too.
@@ -43,7 +43,7 @@ export function formatError(
 }
 
 /** Logs every fault in full, with the request id the client also received. */
-export function unexpectedErrorLogger<TContext extends { client: { requestId: string | null } }>(
+export function unexpectedErrorLogger<TContext extends { caller: { requestId: string | null } }>(
   logger: Logger,
 ): ApolloServerPlugin<TContext> {
   return {
@@ -56,7 +56,7 @@ export function unexpectedErrorLogger<TContext extends { client: { requestId: st
             const cause =
               original instanceof GraphQLError ? (original.originalError ?? original) : original;
             logger.error(
-              { err: cause, path: error.path, requestId: contextValue.client.requestId },
+              { err: cause, path: error.path, requestId: contextValue.caller.requestId },
               'unexpected error while serving GraphQL',
             );
           }

@@ -2,7 +2,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
   getNullableType,
-  GraphQLError,
   isListType,
   isInputObjectType,
   isObjectType,
@@ -22,7 +21,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import { limitExceeded } from './errors';
+import { limitExceeded } from '../errors';
 
 /** The GraphQL attack surface's limits (OWASP GraphQL cheat sheet), all from configuration. */
 export interface QueryLimits {
@@ -30,6 +29,7 @@ export interface QueryLimits {
   readonly maxAliases: number;
   readonly maxDirectivesPerField: number;
   readonly maxCost: number;
+  /** The most items any list argument may hold. */
   readonly maxListLength: number;
 }
 
@@ -79,9 +79,7 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
       const depth = depthOf(operation.selectionSet, (name) => context.getFragment(name));
       if (depth > limits.maxDepth) {
         context.reportError(
-          new GraphQLError(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`, {
-            nodes: operation,
-          }),
+          limitExceeded(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`, operation),
         );
       }
     },
@@ -94,9 +92,9 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
         if (field.alias) aliases += 1;
         if ((field.directives?.length ?? 0) > limits.maxDirectivesPerField) {
           context.reportError(
-            new GraphQLError(
+            limitExceeded(
               `A field may carry at most ${limits.maxDirectivesPerField} directives`,
-              { nodes: field },
+              field,
             ),
           );
         }
@@ -105,9 +103,9 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
         leave(document) {
           if (aliases > limits.maxAliases) {
             context.reportError(
-              new GraphQLError(
+              limitExceeded(
                 `The document uses ${aliases} aliases; the limit is ${limits.maxAliases}`,
-                { nodes: document },
+                document,
               ),
             );
           }
@@ -127,9 +125,7 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
       for (const [name, count] of counts) {
         if (count > 1) {
           context.reportError(
-            new GraphQLError(`\`${name}\` may appear only once in a document`, {
-              nodes: operation,
-            }),
+            limitExceeded(`\`${name}\` may appear only once in a document`, operation),
           );
         }
       }

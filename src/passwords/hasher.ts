@@ -1,9 +1,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Argon2Settings } from '../config';
 import { rateLimited } from '../errors';
 import type { HashRequest, HashResponse } from './hash-worker';
+
+export interface Argon2Settings {
+  /** KiB of memory per hash. */
+  readonly memoryCost: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
 
 /**
  * Password hashing, with argon2id and its parameters pinned here (hash-worker.ts, which this

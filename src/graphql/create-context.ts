@@ -1,0 +1,38 @@
+import { authenticate, type Identity } from '../auth/authenticate';
+import type { Caller } from '../caller';
+import type { Context, Services } from '../context';
+import { isClientError } from '../errors';
+import type { Logger } from '../logger';
+
+/** What the edge knows of a GraphQL request before it is authenticated. */
+export interface IncomingRequest {
+  readonly authorization: string | undefined;
+  readonly requestId: string;
+  /** Makes the request's caller once its identity is known (null: anonymous). */
+  callerFor(identity: Identity | null): Caller;
+}
+
+/**
+ * Builds each request's context: the bearer token becomes the caller, nothing more.
+ * Authorization is the directive's.
+ */
+export function createContextFactory(
+  services: Services,
+  logger: Logger,
+): (request: IncomingRequest) => Promise<Context> {
+  return async (request) => {
+    try {
+      const identity = await authenticate(request.authorization, services);
+      return { caller: request.callerFor(identity), services };
+    } catch (error) {
+      // Apollo will mask it; the log keeps the cause (a database outage, say) with the request id.
+      if (!isClientError(error)) {
+        logger.error(
+          { err: error, requestId: request.requestId },
+          'could not build the request context',
+        );
+      }
+      throw error;
+    }
+  };
+}
