@@ -143,7 +143,46 @@ export async function execute<TData, TVariables>(
   };
 }
 
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** The body parsed as JSON; undefined when it is not JSON. */
+  readonly body: Record<string, unknown> & {
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  };
+}
+
+/** Sends a raw POST body (JSON unless `headers` say otherwise), for what typed clients cannot send. */
+export async function post(
+  api: Pick<TestApi, 'url'>,
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
+  const response = await fetch(`${api.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  const text = await response.text();
+  let parsed: RawResponse['body'] | undefined;
+  try {
+    parsed = JSON.parse(text) as RawResponse['body'];
+  } catch {
+    parsed = undefined;
+  }
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    body: parsed as RawResponse['body'],
+  };
+}
+
 /** The codes of a response's errors, in order. */
-export function errorCodes(response: GraphQLResponse<unknown>): unknown[] {
-  return (response.body.errors ?? []).map((error) => error.extensions?.code);
+export function errorCodes(response: {
+  body?: { errors?: readonly { extensions?: Record<string, unknown> }[] };
+}): unknown[] {
+  return (response.body?.errors ?? []).map((error) => error.extensions?.code);
 }

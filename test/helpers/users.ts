@@ -1,7 +1,25 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SYSTEM_CALLER } from '../../src/caller';
+import { ensureInitialAdmin } from '../../src/users/bootstrap';
 import type { Role } from '../../src/users/roles';
-import type { TestApi } from './api';
+import type {
+  AuditEventFilter,
+  AuditEventsQuery as AuditEventsQueryResult,
+  AuthPayloadFieldsFragment,
+  UpdateUserInput,
+  UserFieldsFragment,
+  UsersQuery as UsersQueryResult,
+} from '../__generated__/graphql';
+import { execute, type RequestOptions, type TestApi } from './api';
+import {
+  AuditEventsQuery,
+  CreateUserMutation,
+  DeleteUserMutation,
+  LoginMutation,
+  UpdateUserMutation,
+  UserQuery,
+  UsersQuery,
+} from './operations';
 
 export interface TestUser {
   readonly id: string;
@@ -18,7 +36,50 @@ export function strongPassword(): string {
   return randomBytes(18).toString('base64url');
 }
 
-/** Creates a user through the app's own service (the same code path as `createUser`). */
+/**
+ * The administrator each test API creates its users with, through the `createUser` mutation.
+ * It is the first active admin a test asks for, made the way `npm start` makes the initial
+ * administrator; when a test asks for an ordinary user first, one is made for the purpose.
+ */
+const operators = new WeakMap<TestApi, Promise<string>>();
+
+async function provisionAdmin(api: TestApi, username: string, password: string): Promise<string> {
+  await ensureInitialAdmin(api.app.services.users, {
+    initialAdmin: { username, password },
+    generateInitialAdmin: false,
+  });
+  const record = await api.app.services.users.findForSignIn(username);
+  if (!record) throw new Error(`the initial administrator ${username} was not created`);
+  return record._id.toHexString();
+}
+
+function operatorToken(api: TestApi): Promise<string> {
+  let token = operators.get(api);
+  if (!token) {
+    token = (async () => {
+      const username = uniqueUsername('operator');
+      const id = await provisionAdmin(api, username, strongPassword());
+      return tokenFor(api, { id });
+    })();
+    operators.set(api, token);
+  }
+  return token;
+}
+
+/** Sends an administrator's operation as the test API's operator; fails loudly on any error. */
+async function asOperator<TData, TVariables>(
+  api: TestApi,
+  document: Parameters<typeof execute<TData, TVariables>>[1],
+  variables: TVariables,
+): Promise<TData> {
+  const response = await execute(api, document, variables, { token: await operatorToken(api) });
+  if (!response.body.data || response.body.errors) {
+    throw new Error(`operator request failed: ${JSON.stringify(response.body)}`);
+  }
+  return response.body.data;
+}
+
+/** Creates a user through the public surface: the initial-admin bootstrap, then `createUser`. */
 export async function createUser(
   api: TestApi,
   options: { roles?: Role[]; disabled?: boolean; username?: string; password?: string } = {},
@@ -26,16 +87,87 @@ export async function createUser(
   const username = options.username ?? uniqueUsername(options.roles?.[0]?.toLowerCase());
   const password = options.password ?? strongPassword();
   const roles = options.roles ?? ['USER'];
-  const { users } = api.app.services;
-  const user = await users.create({ username, password, roles }, SYSTEM_CALLER);
-  const id = user._id.toHexString();
-  if (options.disabled) await users.update(id, { disabled: true }, SYSTEM_CALLER);
-  return { id, username, password, roles };
+  if (!operators.has(api) && roles.includes('ADMIN') && !options.disabled && roles.length === 1) {
+    const id = await provisionAdmin(api, username, password);
+    const token = await tokenFor(api, { id });
+    operators.set(api, Promise.resolve(token));
+    return { id, username, password, roles };
+  }
+  const { createUser: created } = await asOperator(api, CreateUserMutation, {
+    input: { username, password, roles },
+  });
+  if (options.disabled) await updateUser(api, created, { disabled: true });
+  return { id: created.id, username, password, roles };
+}
+
+/** Changes a user as an administrator would, through `updateUser`. */
+export async function updateUser(
+  api: TestApi,
+  user: Pick<TestUser, 'id'>,
+  input: UpdateUserInput,
+): Promise<void> {
+  await asOperator(api, UpdateUserMutation, { id: user.id, input });
+}
+
+/** Deletes a user as an administrator would, through `deleteUser`. */
+export async function deleteUser(api: TestApi, user: Pick<TestUser, 'id'>): Promise<void> {
+  await asOperator(api, DeleteUserMutation, { id: user.id });
+}
+
+/** A user as an administrator reads it with `user(id)`, or null when there is none. */
+export async function findUser(api: TestApi, id: string): Promise<UserFieldsFragment | null> {
+  const { user } = await asOperator(api, UserQuery, { id });
+  return user ?? null;
+}
+
+/** The newest audit events that match `filter`, as an administrator reads them. */
+export async function auditEvents(
+  api: TestApi,
+  filter: AuditEventFilter,
+): Promise<AuditEventsQueryResult['auditEvents']['edges'][number]['node'][]> {
+  const { auditEvents: page } = await asOperator(api, AuditEventsQuery, { first: 100, filter });
+  return page.edges.map((edge) => edge.node);
+}
+
+/** Whether any user is called `username`, as an administrator would find out: paging `users`. */
+export async function userExists(api: TestApi, username: string): Promise<boolean> {
+  let after: string | null = null;
+  for (;;) {
+    const { users }: UsersQueryResult = await asOperator(api, UsersQuery, { first: 100, after });
+    if (users.edges.some((edge) => edge.node.username === username.normalize('NFKC'))) {
+      return true;
+    }
+    if (!users.pageInfo.hasNextPage) return false;
+    after = users.pageInfo.endCursor ?? null;
+  }
+}
+
+/** Signs in over HTTP as a client would; the raw response, success or not. */
+export function login(
+  api: Pick<TestApi, 'url'>,
+  username: string,
+  password: string,
+  options?: RequestOptions,
+) {
+  return execute(api, LoginMutation, { username, password }, options);
+}
+
+/** Signs `user` in over HTTP and returns the tokens; throws when sign-in fails. */
+export async function signIn(
+  api: Pick<TestApi, 'url'>,
+  user: Pick<TestUser, 'username' | 'password'>,
+  options?: RequestOptions,
+): Promise<AuthPayloadFieldsFragment> {
+  const response = await login(api, user.username, user.password, options);
+  const payload = response.body.data?.login;
+  if (!payload) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
+  return payload;
 }
 
 /**
  * A real signed access token for `user` with a real session behind it, from the app's own
- * services (the same calls `login` makes, minus the argon2 check).
+ * services (the calls `login` makes after the password check). Not through `login` itself: a
+ * sign-in writes attempts and audit events, which the throttling and audit tests count.
  */
 export async function tokenFor(api: TestApi, user: Pick<TestUser, 'id'>): Promise<string> {
   return (await sessionFor(api, user)).token;

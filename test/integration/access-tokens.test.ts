@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { SYSTEM_CALLER } from '../../src/caller';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
 import { CreateUserMutation, HealthQuery } from '../helpers/operations';
-import { createUser, sessionFor, strongPassword, tokenFor, type TestUser } from '../helpers/users';
+import {
+  createUser,
+  deleteUser,
+  sessionFor,
+  strongPassword,
+  tokenFor,
+  updateUser,
+  userExists,
+  type TestUser,
+} from '../helpers/users';
 
 let api: TestApi;
 let admin: TestUser;
@@ -86,7 +94,7 @@ describe('bearer tokens in the request context', () => {
       async () => {
         const doomed = await createUser(api, { roles: ['ADMIN'] });
         const token = await tokenFor(api, doomed);
-        await api.app.services.users.delete(doomed.id, SYSTEM_CALLER);
+        await deleteUser(api, doomed);
         return token;
       },
     ],
@@ -95,7 +103,7 @@ describe('bearer tokens in the request context', () => {
       async () => {
         const user = await createUser(api, { roles: ['ADMIN'] });
         const token = await tokenFor(api, user);
-        await api.app.services.users.update(user.id, { disabled: true }, SYSTEM_CALLER);
+        await updateUser(api, user, { disabled: true });
         return token;
       },
     ],
@@ -124,7 +132,7 @@ describe('bearer tokens in the request context', () => {
       expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
       expect(response.body.errors?.[0]?.message).toBe('The access token is invalid or has expired');
       expect(response.body.data).toBeUndefined();
-      await expect(api.app.services.users.findForSignIn(username)).resolves.toBeNull();
+      await expect(userExists(api, username)).resolves.toBe(false);
     },
   );
 

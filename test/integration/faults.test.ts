@@ -9,7 +9,7 @@ import {
   MeQuery,
   RefreshTokenMutation,
 } from '../helpers/operations';
-import { createUser, strongPassword, tokenFor } from '../helpers/users';
+import { createUser, strongPassword, tokenFor, userExists } from '../helpers/users';
 
 describe('when the database goes away', () => {
   let database: EmbeddedDatabase;
@@ -72,7 +72,7 @@ describe('when the database goes away', () => {
     }
     expect(recovered).toBe(true);
     expect((await execute(api, MeQuery, undefined, { token })).status).toBe(200);
-    await expect(api.app.services.users.findForSignIn('born-in-outage')).resolves.toBeNull();
+    await expect(userExists(api, 'born-in-outage')).resolves.toBe(false);
     const login = await execute(api, LoginMutation, {
       username: admin.username,
       password: admin.password,

@@ -1,5 +1,5 @@
 import { ResourceOwnerPassword } from 'simple-oauth2';
-import { execute, startTestApi, type TestApi } from '../helpers/api';
+import { execute, post, startTestApi, type TestApi } from '../helpers/api';
 import { MeQuery } from '../helpers/operations';
 import { createUser, type TestUser } from '../helpers/users';
 
@@ -11,32 +11,13 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-interface OAuthReply {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-async function post(
-  path: string,
-  body: string,
-  contentType = 'application/x-www-form-urlencoded',
-): Promise<OAuthReply> {
-  const response = await fetch(`${api.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body,
-  });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Record<string, unknown>,
-  };
-}
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const postForm = (path: string, body: string, headers: Record<string, string> = FORM) =>
+  post(api, path, body, headers);
 
 const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
 const passwordGrant = () =>
-  post(
+  postForm(
     '/token',
     form({ grant_type: 'password', username: user.username, password: user.password }),
   );
@@ -61,13 +42,13 @@ describe('POST /token', () => {
 
   test('when the refresh_token grant is used, then it rotates like the mutation', async () => {
     const first = await passwordGrant();
-    const second = await post(
+    const second = await postForm(
       '/token',
       form({ grant_type: 'refresh_token', refresh_token: String(first.body.refresh_token) }),
     );
     expect(second.status).toBe(200);
     expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
-    const replay = await post(
+    const replay = await postForm(
       '/token',
       form({ grant_type: 'refresh_token', refresh_token: String(first.body.refresh_token) }),
     );
@@ -101,7 +82,7 @@ describe('POST /token', () => {
       'invalid_grant',
     ],
   ])('when the request has %s, then 400 %s', async (_case, body, error) => {
-    const reply = await post('/token', body);
+    const reply = await postForm('/token', body);
     expect(reply.status).toBe(400);
     expect(reply.body.error).toBe(error);
     expect(reply.headers.get('cache-control')).toBe('no-store');
@@ -109,11 +90,9 @@ describe('POST /token', () => {
   });
 
   test('when the body is JSON instead of a form, then 400 invalid_request', async () => {
-    const reply = await post(
-      '/token',
-      JSON.stringify({ grant_type: 'password' }),
-      'application/json',
-    );
+    const reply = await postForm('/token', JSON.stringify({ grant_type: 'password' }), {
+      'content-type': 'application/json',
+    });
     expect(reply).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
 
@@ -144,10 +123,10 @@ describe('POST /token', () => {
 describe('POST /revoke', () => {
   test('when a refresh token is revoked, then 200 and neither of its session’s tokens works', async () => {
     const grant = await passwordGrant();
-    const reply = await post('/revoke', form({ token: String(grant.body.refresh_token) }));
+    const reply = await postForm('/revoke', form({ token: String(grant.body.refresh_token) }));
     expect(reply.status).toBe(200);
     expect(await meStatus(String(grant.body.access_token))).toBe(401);
-    const reuse = await post(
+    const reuse = await postForm(
       '/token',
       form({ grant_type: 'refresh_token', refresh_token: String(grant.body.refresh_token) }),
     );
@@ -156,7 +135,7 @@ describe('POST /revoke', () => {
 
   test('when an access token is revoked, even with the wrong hint, then it stops working', async () => {
     const grant = await passwordGrant();
-    const reply = await post(
+    const reply = await postForm(
       '/revoke',
       form({ token: String(grant.body.access_token), token_type_hint: 'refresh_token' }),
     );
@@ -165,12 +144,12 @@ describe('POST /revoke', () => {
   });
 
   test('when the token is unknown, then 200 all the same', async () => {
-    const reply = await post('/revoke', form({ token: 'never-issued' }));
+    const reply = await postForm('/revoke', form({ token: 'never-issued' }));
     expect(reply.status).toBe(200);
   });
 
   test('when no token is sent, then 400 invalid_request', async () => {
-    const reply = await post('/revoke', form({ token_type_hint: 'access_token' }));
+    const reply = await postForm('/revoke', form({ token_type_hint: 'access_token' }));
     expect(reply).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
 });

@@ -3,21 +3,11 @@ import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { FAST_ARGON2_ENV, testDatabaseUri } from '../helpers/api';
 import { spawnApi } from '../helpers/process';
+import { login as signIn } from '../helpers/users';
 
-const LOGIN =
-  'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { user { roles } } }';
-
-async function login(graphqlUrl: string, username: string, password: string) {
-  const response = await fetch(graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: LOGIN, variables: { u: username, p: password } }),
-  });
-  return (await response.json()) as {
-    data: { login: { user: { roles: string[] } } } | null;
-    errors?: { extensions: { code: string } }[];
-  };
-}
+/** Signs in at the GraphQL URL a spawned process reported. */
+const login = async (graphqlUrl: string, username: string, password: string) =>
+  (await signIn({ url: graphqlUrl.replace(/\/graphql$/, '') }, username, password)).body;
 
 function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -23,10 +23,12 @@ import {
 } from '../helpers/operations';
 import {
   createUser,
+  findUser,
   sessionFor,
   strongPassword,
   tokenFor,
   uniqueUsername,
+  userExists,
   type TestUser,
 } from '../helpers/users';
 
@@ -80,8 +82,6 @@ function query<TData, TVariables>(
     response: await execute(api, document, await variables(), { token }),
   });
 }
-
-const users = () => api.app.services.users;
 
 const matrix: Record<string, Case> = {
   'Query.health': { run: query(HealthQuery, () => ({})), expected: PUBLIC },
@@ -154,7 +154,7 @@ const matrix: Record<string, Case> = {
         { input: { username, password: strongPassword() } },
         { token },
       );
-      return { response, wrote: async () => (await users().findForSignIn(username)) !== null };
+      return { response, wrote: () => userExists(api, username) };
     },
     expected: ADMIN_ONLY,
   },
@@ -167,7 +167,7 @@ const matrix: Record<string, Case> = {
         { id: target.id, input: { fullName: 'Changed Name' } },
         { token },
       );
-      return { response, wrote: async () => (await users().findById(target.id))?.fullName != null };
+      return { response, wrote: async () => (await findUser(api, target.id))?.fullName != null };
     },
     expected: ADMIN_ONLY,
   },
@@ -175,7 +175,7 @@ const matrix: Record<string, Case> = {
     async run(token) {
       const target = await createUser(api);
       const response = await execute(api, DeleteUserMutation, { id: target.id }, { token });
-      return { response, wrote: async () => (await users().findById(target.id)) === null };
+      return { response, wrote: async () => (await findUser(api, target.id)) === null };
     },
     expected: ADMIN_ONLY,
   },
