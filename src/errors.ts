@@ -21,6 +21,7 @@ const ERROR_CODES = {
   FORBIDDEN: { status: 403, oauth: { error: 'invalid_grant', status: 400 } },
   BAD_USER_INPUT: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
   NOT_FOUND: { status: 404, oauth: { error: 'invalid_request', status: 404 } },
+  CONFLICT: { status: 409, oauth: { error: 'invalid_request', status: 409 } },
   RATE_LIMITED: { status: 429, oauth: { error: 'invalid_request', status: 429 } },
   GRAPHQL_VALIDATION_FAILED: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
   BAD_REQUEST: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
@@ -157,8 +158,15 @@ export function invalidRefreshToken(): GraphQLError {
  * Bad input from the client: `problem` follows the field's name ("password" + "must be ...").
  * `extensions.field` repeats the name for programs.
  */
-export function badUserInput(field: string, problem: string): GraphQLError {
-  return new ClientError('BAD_USER_INPUT', `${field} ${problem}`, { field });
+export function badUserInput(
+  field: string,
+  problem: string,
+  options: { readonly refusesRequest?: boolean } = {},
+): GraphQLError {
+  return new ClientError('BAD_USER_INPUT', `${field} ${problem}`, {
+    field,
+    ...(options.refusesRequest ? { http: { status: ERROR_CODES.BAD_USER_INPUT.status } } : {}),
+  });
 }
 
 /** Too many attempts, or too much work queued: try again after `retryAfter` seconds. */
@@ -176,6 +184,11 @@ export function limitExceeded(message: string, nodes?: ASTNode | readonly ASTNod
     { http: { status: ERROR_CODES.GRAPHQL_VALIDATION_FAILED.status } },
     nodes,
   );
+}
+
+/** The change lost a race with another change of the same thing; nothing was written. */
+export function conflict(message: string): GraphQLError {
+  return new ClientError('CONFLICT', message);
 }
 
 export function notFound(what: string): GraphQLError {

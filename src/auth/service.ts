@@ -1,17 +1,12 @@
 import type { Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
 import type { Caller, SignedInCaller } from '../caller';
-import {
-  badUserInput,
-  incorrectCredentials,
-  invalidRefreshToken,
-  unauthenticated,
-} from '../errors';
-import type { PasswordHasher } from '../passwords/hasher';
+import { badUserInput, conflict, incorrectCredentials, invalidRefreshToken } from '../errors';
+import type { HashPermit, PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, passwordLength, type PasswordPolicy } from '../passwords/policy';
 import type { SessionRecord } from '../sessions/model';
 import type { SessionService } from '../sessions/service';
-import type { LoginAttempt, LoginThrottle, Refusal } from '../throttling/service';
+import type { LoginAttempt, LoginThrottle } from '../throttling/service';
 import { findUsernameProblem, normalizeIdentifier } from '../users/identity';
 import type { UserRecord } from '../users/model';
 import type { UserService } from '../users/service';
@@ -55,9 +50,19 @@ export function createAuthService(deps: {
 }): AuthService {
   const { users, sessions, hasher, tokens, policy, audit, throttle } = deps;
 
-  /** Every door that checks a password goes through here first: login, /token, changePassword. */
-  function beginAttempt(username: string, actorId: Types.ObjectId | null, caller: Caller) {
-    return throttle.begin(normalizeIdentifier(username), caller.ip, (refusal: Refusal) =>
+  /**
+   * Every door that checks a password goes through here: login, /token, changePassword. The
+   * throttle decides first, before a hashing slot is taken, so refused attempts never hold one;
+   * then the check runs in a slot. An attempt the work did not settle (the hasher shed it, the
+   * database failed) is abandoned: it counts against the address, never the account.
+   */
+  async function guarded<T>(
+    username: string,
+    actorId: Types.ObjectId | null,
+    caller: Caller,
+    work: (attempt: LoginAttempt, permit: HashPermit) => Promise<T>,
+  ): Promise<T> {
+    const attempt = await throttle.begin(normalizeIdentifier(username), caller.ip, (refusal) =>
       audit.record(caller, {
         action: 'LOGIN_THROTTLED',
         outcome: 'denied',
@@ -66,18 +71,17 @@ export function createAuthService(deps: {
         details: { reason: refusal.reason, retryAfter: refusal.retryAfter },
       }),
     );
+    try {
+      return await hasher.withPermit((permit) => work(attempt, permit), caller.gone);
+    } finally {
+      await attempt.abandon();
+    }
   }
 
-  /** Runs a password check, settling the attempt even when the hasher sheds it. */
-  async function checked(attempt: LoginAttempt, check: () => Promise<boolean>): Promise<boolean> {
-    try {
-      const valid = await check();
-      await (valid ? attempt.succeed() : attempt.fail());
-      return valid;
-    } catch (error) {
-      await attempt.abandon();
-      throw error;
-    }
+  /** Settles the attempt by the check's outcome. */
+  async function settled(attempt: LoginAttempt, valid: boolean): Promise<boolean> {
+    await (valid ? attempt.succeed() : attempt.fail());
+    return valid;
   }
 
   function signIn(user: UserRecord, session: SessionRecord, refreshToken: string): SignIn {
@@ -103,7 +107,7 @@ export function createAuthService(deps: {
 
   return {
     login: (username, password, caller) =>
-      hasher.withPermit(async (permit) => {
+      guarded(username, null, caller, async (attempt, permit) => {
         const fail = async (actorId: Types.ObjectId | null) => {
           await audit.record(caller, {
             action: 'LOGIN',
@@ -113,7 +117,6 @@ export function createAuthService(deps: {
           });
           return incorrectCredentials();
         };
-        const attempt = await beginAttempt(username, null, caller);
         // Over-long input is refused before any hashing: it cannot be anyone's password.
         if (passwordLength(password) > policy.maxLength) {
           await attempt.fail();
@@ -122,10 +125,11 @@ export function createAuthService(deps: {
         const found = findUsernameProblem(username) ? null : await users.findForSignIn(username);
         // An unknown username costs the same argon2 work as a wrong password and is throttled
         // the same way, so neither timing nor refusals tell which accounts exist.
-        const valid = await checked(attempt, async () =>
+        const valid = await settled(
+          attempt,
           found
             ? (await hasher.verify(permit, found.passwordHash, password)) && !found.disabled
-            : hasher.verifyAgainstDummy(permit, password).then(() => false),
+            : await hasher.verifyAgainstDummy(permit, password).then(() => false),
         );
         if (!found || !valid) throw await fail(found?._id ?? null);
 
@@ -144,7 +148,7 @@ export function createAuthService(deps: {
         }
         await audit.record(caller, { action: 'LOGIN', outcome: 'success', actorId: user._id });
         return startSession(user, caller);
-      }, caller.gone),
+      }),
 
     async refresh(refreshToken, caller) {
       const rotation = await sessions.rotate(refreshToken, caller);
@@ -158,48 +162,43 @@ export function createAuthService(deps: {
       return signIn(user, session, rotation.refreshToken);
     },
 
-    changePassword: (caller, currentPassword, newPassword) =>
-      hasher.withPermit(async (permit) => {
-        const stored = await users.findWithPasswordHash(caller.user._id);
-        if (!stored) throw unauthenticated();
-        // The current password is a password guess like any other: same throttle, same audit.
-        const attempt = await beginAttempt(stored.username, stored._id, caller);
-        const currentIsRight = await checked(
-          attempt,
-          async () =>
+    async changePassword(caller, currentPassword, newPassword) {
+      const problem = findPasswordProblem(newPassword, policy);
+      if (problem) throw badUserInput('newPassword', problem);
+      if (newPassword === currentPassword) {
+        throw badUserInput('newPassword', 'must differ from the current password');
+      }
+      const { user } = caller;
+      // The current password is a password guess like any other: same throttle, same audit.
+      const outcome = await guarded(user.username, user._id, caller, (attempt, permit) =>
+        // The check and the write are one step under the user's lock: of concurrent changes made
+        // with the same session, the first wins and the others find its token version moved.
+        users.replacePasswordHash(user._id, user.tokenVersion, async (storedHash) => {
+          const currentIsRight = await settled(
+            attempt,
             passwordLength(currentPassword) <= policy.maxLength &&
-            (await hasher.verify(permit, stored.passwordHash, currentPassword)),
-        );
-        if (!currentIsRight) {
-          await audit.record(caller, {
-            action: 'PASSWORD_CHANGED',
-            outcome: 'failure',
-            actorId: stored._id,
-            details: { reason: 'current password incorrect' },
-          });
-          throw badUserInput('currentPassword', 'is incorrect');
-        }
-        const problem = findPasswordProblem(newPassword, policy);
-        if (problem) throw badUserInput('newPassword', problem);
-        if (newPassword === currentPassword) {
-          throw badUserInput('newPassword', 'must differ from the current password');
-        }
-
-        const replaced = await users.replacePasswordHash(
-          stored._id,
-          await hasher.hash(permit, newPassword),
-        );
-        const tokenVersion = replaced
-          ? await sessions.endAll(stored._id, 'password changed')
-          : null;
-        if (tokenVersion === null) throw unauthenticated();
+              (await hasher.verify(permit, storedHash, currentPassword)),
+          );
+          return currentIsRight ? hasher.hash(permit, newPassword) : null;
+        }),
+      );
+      if (outcome.kind === 'stale') throw conflict('The password was changed by another request');
+      if (outcome.kind === 'refused') {
         await audit.record(caller, {
           action: 'PASSWORD_CHANGED',
-          outcome: 'success',
-          actorId: stored._id,
+          outcome: 'failure',
+          actorId: user._id,
+          details: { reason: 'current password incorrect' },
         });
-        const { passwordHash: _omitted, ...user } = stored;
-        return startSession({ ...user, tokenVersion }, caller);
-      }, caller.gone),
+        throw badUserInput('currentPassword', 'is incorrect');
+      }
+      await sessions.endAll(user._id, 'password changed', { tokenVersion: outcome.tokenVersion });
+      await audit.record(caller, {
+        action: 'PASSWORD_CHANGED',
+        outcome: 'success',
+        actorId: user._id,
+      });
+      return startSession({ ...user, tokenVersion: outcome.tokenVersion }, caller);
+    },
   };
 }

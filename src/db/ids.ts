@@ -23,11 +23,17 @@ export function parseObjectId(value: string, field: string): Types.ObjectId {
   return id;
 }
 
-/** The page size a client asked for (`first`), or the default when it asked for none. */
-export function pageSize(first: number | null | undefined): number {
+/**
+ * The page size a client asked for (`first`), or the default when it asked for none. `refusesRequest`
+ * is for checks made before execution, whose refusal answers the whole request with a 400.
+ */
+export function pageSize(
+  first: number | null | undefined,
+  options: { readonly refusesRequest?: boolean } = {},
+): number {
   const size = first ?? PAGE_SIZE.default;
   if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE.max) {
-    throw badUserInput('first', `must be between 1 and ${PAGE_SIZE.max}`);
+    throw badUserInput('first', `must be between 1 and ${PAGE_SIZE.max}`, options);
   }
   return size;
 }

@@ -11,16 +11,15 @@ import {
   type ASTVisitor,
   type DocumentNode,
   type OperationDefinitionNode,
-  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
   type GraphQLInputType,
   type GraphQLNamedType,
-  type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { pageSize } from '../db/ids';
 import { limitExceeded } from '../errors';
 
 /** The GraphQL attack surface's limits (OWASP GraphQL cheat sheet), all from configuration. */
@@ -42,48 +41,92 @@ const ASSUMED_LIST_SIZE = 10;
 
 type FragmentLookup = (name: string) => FragmentDefinitionNode | undefined | null;
 
-/** Every field node under a selection set, through inline fragments and fragment spreads. */
-function* fieldsOf(
-  selectionSet: SelectionSetNode,
-  fragments: FragmentLookup,
-  seen: Set<string> = new Set(),
-): Generator<FieldNode> {
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) yield selection;
-    else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      yield* fieldsOf(selection.selectionSet, fragments, seen);
-    } else if (!seen.has(selection.name.value)) {
-      // Each spread is followed once per path: cycles are another rule's error, not a hang.
-      const fragment = fragments(selection.name.value);
-      if (fragment) {
-        yield* fieldsOf(fragment.selectionSet, fragments, new Set([...seen, selection.name.value]));
-      }
-    }
-  }
+/** What the static limits need to know of a selection set, computed once and reused. */
+interface Shape {
+  /** The deepest chain of fields below (introspection excluded). */
+  readonly depth: number;
+  /** How often each credential field is selected here (through fragments, not subfields), up to 2. */
+  readonly credentialFields: ReadonlyMap<string, number>;
 }
 
-function depthOf(selectionSet: SelectionSetNode | undefined, fragments: FragmentLookup): number {
-  if (!selectionSet) return 0;
-  let deepest = 0;
-  for (const field of fieldsOf(selectionSet, fragments)) {
-    if (INTROSPECTION_FIELDS.has(field.name.value)) continue;
-    deepest = Math.max(deepest, 1 + depthOf(field.selectionSet, fragments));
+const NO_SHAPE: Shape = { depth: 0, credentialFields: new Map() };
+
+function addCounts(into: Map<string, number>, from: ReadonlyMap<string, number>): void {
+  for (const [name, count] of from) into.set(name, Math.min(2, (into.get(name) ?? 0) + count));
+}
+
+/**
+ * Measures selection sets, each fragment once: a fragment spread twice, or spread by fragments
+ * spread twice, is measured once and its result reused, so the work is linear in the document's
+ * size whatever its fan-out. A fragment reached again while it is being measured (a cycle, which
+ * graphql-js's own rule reports) counts as empty instead of recursing without end.
+ */
+function createShapeMeter(fragments: FragmentLookup): (selectionSet: SelectionSetNode) => Shape {
+  const measured = new Map<string, Shape | 'measuring'>();
+
+  function ofFragment(name: string): Shape {
+    const known = measured.get(name);
+    if (known === 'measuring') return NO_SHAPE;
+    if (known) return known;
+    const fragment = fragments(name);
+    if (!fragment) return NO_SHAPE;
+    measured.set(name, 'measuring');
+    const shape = measure(fragment.selectionSet);
+    measured.set(name, shape);
+    return shape;
   }
-  return deepest;
+
+  function measure(selectionSet: SelectionSetNode): Shape {
+    let depth = 0;
+    const credentialFields = new Map<string, number>();
+    for (const selection of selectionSet.selections) {
+      let inner: Shape;
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        if (SINGLE_USE_FIELDS.has(name)) addCounts(credentialFields, new Map([[name, 1]]));
+        if (INTROSPECTION_FIELDS.has(name)) continue;
+        const below = selection.selectionSet ? measure(selection.selectionSet) : NO_SHAPE;
+        // Credential fields count where they run: at the root, not as fields of a payload.
+        inner = { depth: 1 + below.depth, credentialFields: NO_SHAPE.credentialFields };
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        inner = measure(selection.selectionSet);
+      } else {
+        inner = ofFragment(selection.name.value);
+      }
+      depth = Math.max(depth, inner.depth);
+      addCounts(credentialFields, inner.credentialFields);
+    }
+    return { depth, credentialFields };
+  }
+
+  return measure;
 }
 
 /** Static limits, checked with the rest of validation (and cached with it by Apollo). */
 export function createLimitRules(limits: QueryLimits): ValidationRule[] {
-  const depthRule = (context: ValidationContext): ASTVisitor => ({
-    OperationDefinition(operation) {
-      const depth = depthOf(operation.selectionSet, (name) => context.getFragment(name));
-      if (depth > limits.maxDepth) {
-        context.reportError(
-          limitExceeded(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`, operation),
-        );
-      }
-    },
-  });
+  const shapeRule = (context: ValidationContext): ASTVisitor => {
+    const measure = createShapeMeter((name) => context.getFragment(name));
+    return {
+      OperationDefinition(operation) {
+        const { depth, credentialFields } = measure(operation.selectionSet);
+        if (depth > limits.maxDepth) {
+          context.reportError(
+            limitExceeded(
+              `Query depth ${depth} exceeds the limit of ${limits.maxDepth}`,
+              operation,
+            ),
+          );
+        }
+        for (const [name, count] of credentialFields) {
+          if (count > 1) {
+            context.reportError(
+              limitExceeded(`\`${name}\` may appear only once in a document`, operation),
+            );
+          }
+        }
+      },
+    };
+  };
 
   const aliasAndDirectiveRule = (context: ValidationContext): ASTVisitor => {
     let aliases = 0;
@@ -114,25 +157,7 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
     };
   };
 
-  const singleUseRule = (context: ValidationContext): ASTVisitor => ({
-    OperationDefinition(operation) {
-      const counts = new Map<string, number>();
-      for (const field of fieldsOf(operation.selectionSet, (name) => context.getFragment(name))) {
-        if (SINGLE_USE_FIELDS.has(field.name.value)) {
-          counts.set(field.name.value, (counts.get(field.name.value) ?? 0) + 1);
-        }
-      }
-      for (const [name, count] of counts) {
-        if (count > 1) {
-          context.reportError(
-            limitExceeded(`\`${name}\` may appear only once in a document`, operation),
-          );
-        }
-      }
-    },
-  });
-
-  return [depthRule, aliasAndDirectiveRule, singleUseRule];
+  return [shapeRule, aliasAndDirectiveRule];
 }
 
 function longestList(value: unknown, type: GraphQLInputType): number {
@@ -154,15 +179,41 @@ function longestList(value: unknown, type: GraphQLInputType): number {
 }
 
 interface CostWalk {
-  readonly schema: GraphQLSchema;
   readonly fragments: FragmentLookup;
   readonly variables: Record<string, unknown>;
   readonly limits: QueryLimits;
+  /** A fragment's cost per parent type and `first` from above, measured once per request. */
+  readonly measured: Map<string, number | 'measuring'>;
+}
+
+/** The `first` a field asks for, validated before it may count towards the cost. */
+function firstOf(value: unknown): number | null {
+  return typeof value === 'number' ? pageSize(value, { refusesRequest: true }) : null;
+}
+
+/** The cost of the selections a fragment spread brings in, each (fragment, context) once. */
+function costOfSpread(
+  parent: GraphQLNamedType,
+  name: string,
+  walk: CostWalk,
+  pendingFirst: number | null,
+): number {
+  const key = `${name}\u0000${parent.name}\u0000${pendingFirst ?? ''}`;
+  const known = walk.measured.get(key);
+  if (known === 'measuring') return 0;
+  if (known !== undefined) return known;
+  const fragment = walk.fragments(name);
+  if (!fragment) return 0;
+  walk.measured.set(key, 'measuring');
+  const cost = costOf(parent, fragment.selectionSet, walk, pendingFirst);
+  walk.measured.set(key, cost);
+  return cost;
 }
 
 /**
  * A simple, predictable cost: every field costs 1, and a list multiplies what is below it by the
- * `first` given on it or on the connection above it (else by an assumed 10).
+ * `first` given on it or on the connection above it (else by an assumed 10). Linear in the
+ * document's size: each fragment is costed once per context and reused.
  */
 function costOf(
   parent: GraphQLNamedType,
@@ -172,7 +223,16 @@ function costOf(
 ): number {
   if (!selectionSet || !(isObjectType(parent) || isInterfaceType(parent))) return 0;
   let total = 0;
-  for (const field of fieldsOf(selectionSet, walk.fragments)) {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      total += costOf(parent, selection.selectionSet, walk, pendingFirst);
+      continue;
+    }
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      total += costOfSpread(parent, selection.name.value, walk, pendingFirst);
+      continue;
+    }
+    const field = selection;
     const definition: GraphQLField<unknown, unknown> | undefined =
       parent.getFields()[field.name.value];
     if (!definition || INTROSPECTION_FIELDS.has(field.name.value)) {
@@ -189,7 +249,7 @@ function costOf(
           `Argument "${argument.name.value}" may hold at most ${walk.limits.maxListLength} items`,
         );
       }
-      if (argument.name.value === 'first' && typeof value === 'number') first = value;
+      if (argument.name.value === 'first') first = firstOf(value) ?? first;
     }
     const isList = isListType(getNullableType(definition.type));
     const multiplier = isList ? (first ?? ASSUMED_LIST_SIZE) : 1;
@@ -229,10 +289,10 @@ export function queryCostPlugin<TContext extends object>(
                 root,
                 operation.selectionSet,
                 {
-                  schema,
                   fragments: (name) => fragments.get(name),
                   variables: request.variables ?? {},
                   limits,
+                  measured: new Map(),
                 },
                 null,
               )

@@ -21,6 +21,11 @@ export type Rotation =
   | { readonly kind: 'reused'; readonly session: SessionDocument }
   | { readonly kind: 'invalid' };
 
+export interface EndAllOptions {
+  readonly erase?: boolean;
+  readonly tokenVersion?: number;
+}
+
 export type TokenTypeHint = 'access_token' | 'refresh_token' | null;
 
 /**
@@ -67,14 +72,11 @@ export interface SessionService {
   /**
    * Ends every session of a user: moves the token version (so even access tokens issued this
    * second stop working) and marks the sessions ended. Every caller that must end them all comes
-   * here. `erase` deletes the sessions instead, for a user who is gone. Returns the new token
-   * version, or null when there is no such user.
+   * here. `erase` deletes the sessions instead, for a user who is gone; `tokenVersion` says the
+   * caller already moved the version, in the same write as its change, to this value. Returns the
+   * new token version, or null when there is no such user.
    */
-  endAll(
-    userId: Types.ObjectId,
-    reason: string,
-    options?: { readonly erase?: boolean },
-  ): Promise<number | null>;
+  endAll(userId: Types.ObjectId, reason: string, options?: EndAllOptions): Promise<number | null>;
   /** RFC 7009: ends the session behind an access or refresh token; unknown tokens are ignored. */
   revokeToken(token: string, hint: TokenTypeHint, caller: Caller): Promise<void>;
   /** Seconds until the session's refresh token expires, by the idle or the absolute limit. */
@@ -146,9 +148,9 @@ export function createSessionService(deps: {
   async function endAll(
     userId: Types.ObjectId,
     reason: string,
-    options: { readonly erase?: boolean } = {},
+    options: EndAllOptions = {},
   ): Promise<number | null> {
-    const tokenVersion = await tokenVersions.bumpTokenVersion(userId);
+    const tokenVersion = options.tokenVersion ?? (await tokenVersions.bumpTokenVersion(userId));
     if (options.erase) {
       liveSessions.deleteWhere((session) => session?.userId.equals(userId) === true);
       await Promise.all([sessions.deleteMany({ userId }), refreshTokens.deleteMany({ userId })]);

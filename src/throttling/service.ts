@@ -14,6 +14,7 @@ export interface ThrottleSettings {
   readonly maxAttemptsPerAddressPerMinute: number;
 }
 
+/** A registered attempt; the first of its outcomes to be reported is the one that counts. */
 export interface LoginAttempt {
   succeed(): Promise<void>;
   fail(): Promise<void>;
@@ -141,7 +142,10 @@ export function createLoginThrottle(
         at: now,
         outcome: 'pending',
       });
+      let settled = false;
       const settle = async (outcome: 'success' | 'failure' | 'refused') => {
+        if (settled) return;
+        settled = true;
         await model.updateOne({ _id: created._id }, { $set: { outcome } });
       };
 

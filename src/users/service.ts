@@ -33,6 +33,11 @@ export interface UserChanges {
   readonly disabled?: boolean | null;
 }
 
+export type PasswordReplacement =
+  | { readonly kind: 'changed'; readonly tokenVersion: number }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'stale' };
+
 export interface UserPage {
   readonly users: readonly UserRecord[];
   readonly hasNextPage: boolean;
@@ -65,8 +70,17 @@ export interface UserService {
   update(id: string, changes: UserChanges, caller: Caller): Promise<UserRecord>;
   /** Deletes the user, their sessions with them. */
   delete(id: string, caller: Caller): Promise<void>;
-  /** Stores a new hash; false when there is no such user. The caller ends the sessions. */
-  replacePasswordHash(id: Types.ObjectId, passwordHash: string): Promise<boolean>;
+  /**
+   * Changes a password as one step under the user's lock: `decide` sees the stored hash and
+   * returns the new one (or null to refuse), and the hash and the token version move in one
+   * write. `stale` when the token version is no longer `expectedTokenVersion` (another change got
+   * there first, or the user is gone). The caller ends the sessions.
+   */
+  replacePasswordHash(
+    id: Types.ObjectId,
+    expectedTokenVersion: number,
+    decide: (storedHash: string) => Promise<string | null>,
+  ): Promise<PasswordReplacement>;
   /** Swaps in a stronger hash of the same password, only if the stored one is still `previous`. */
   upgradePasswordHash(id: Types.ObjectId, previous: string, next: string): Promise<void>;
 }
@@ -303,10 +317,17 @@ export function createUserService(deps: {
       });
     },
 
-    replacePasswordHash(id, passwordHash) {
-      return store.withUserLock(id, async () => {
-        const { matchedCount } = await model.updateOne({ _id: id }, { $set: { passwordHash } });
-        return matchedCount > 0;
+    replacePasswordHash(id, expectedTokenVersion, decide) {
+      return store.withUserLock(id, async (): Promise<PasswordReplacement> => {
+        const stored = await model
+          .findById(id)
+          .select('+passwordHash')
+          .lean<UserWithPasswordHash>();
+        if (stored?.tokenVersion !== expectedTokenVersion) return { kind: 'stale' };
+        const passwordHash = await decide(stored.passwordHash);
+        if (passwordHash === null) return { kind: 'refused' };
+        await model.updateOne({ _id: id }, { $set: { passwordHash }, $inc: { tokenVersion: 1 } });
+        return { kind: 'changed', tokenVersion: expectedTokenVersion + 1 };
       });
     },
 
