@@ -308,6 +308,44 @@ describe('changing a password', () => {
       expect(await meStatus(session.accessToken)).toBe(200);
     },
   );
+
+  test('when five changes race with the right current password, then one wins and the others get CONFLICT without a failed attempt', async () => {
+    const user = await createUser(api);
+    const session = await login(user);
+    const candidates = Array.from({ length: 5 }, () => strongPassword());
+    const responses = await Promise.all(
+      candidates.map((newPassword) =>
+        execute(
+          api,
+          ChangePasswordMutation,
+          { currentPassword: user.password, newPassword },
+          { token: session.accessToken },
+        ),
+      ),
+    );
+    const winners = responses.flatMap((response, i) =>
+      response.body.data?.changePassword ? [i] : [],
+    );
+    expect(winners).toHaveLength(1);
+    const winner = winners[0] ?? -1;
+    for (const [i, response] of responses.entries()) {
+      if (i !== winner) expect(errorCodes(response)).toEqual(['CONFLICT']);
+    }
+    // The winner's password and tokens work; nobody else's password was ever stored.
+    const fresh = responses[winner]?.body.data?.changePassword.accessToken ?? '';
+    expect(await meStatus(fresh)).toBe(200);
+    for (const [i, candidate] of candidates.entries()) {
+      const attempt = await execute(api, LoginMutation, {
+        username: user.username,
+        password: candidate,
+      });
+      expect(attempt.body.data?.login != null).toBe(i === winner);
+    }
+    const failures = (await auditOf('PASSWORD_CHANGED')).filter(
+      (event) => event.actorId === user.id && event.outcome === 'FAILURE',
+    );
+    expect(failures).toEqual([]);
+  });
 });
 
 describe('argon2 parameters', () => {

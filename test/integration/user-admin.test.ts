@@ -214,6 +214,22 @@ describe('updating users', () => {
     );
     expect(badInputField(response)).toBe('email');
   });
+
+  test('when the new email is taken by another user, in any case, then BAD_USER_INPUT names email and nothing changes', async () => {
+    const holder = await createUser(api);
+    const target = await createUser(api);
+    const email = `${uniqueUsername('taken')}@example.com`;
+    await execute(api, UpdateUserMutation, { id: holder.id, input: { email } }, asAdmin);
+    const response = await execute(
+      api,
+      UpdateUserMutation,
+      { id: target.id, input: { email: email.toUpperCase(), fullName: 'Should Not Stick' } },
+      asAdmin,
+    );
+    expect(badInputField(response)).toBe('email');
+    expect(response.body.errors?.[0]?.message).toBe('email is already taken');
+    expect(await findUser(api, target.id)).toMatchObject({ email: null, fullName: null });
+  });
 });
 
 describe('authorization changes take effect on the next request', () => {
