@@ -51,6 +51,8 @@ export interface Config {
   readonly graphql: QueryLimits & {
     /** Documents with more lexical tokens are refused by the parser itself (400). */
     readonly maxTokens: number;
+    /** The heap that parsed, validated documents kept for reuse may hold; 0 keeps none. */
+    readonly documentCacheBytes: number;
     /** A request still running after this long is answered with a timeout error. */
     readonly timeoutMs: number;
     readonly introspection: boolean;
@@ -220,6 +222,7 @@ const envSchema = z.object({
   ),
   GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
   GRAPHQL_MAX_TOKENS: integer('GRAPHQL_MAX_TOKENS', 1000, 50, 100_000),
+  GRAPHQL_DOCUMENT_CACHE_MIB: integer('GRAPHQL_DOCUMENT_CACHE_MIB', 16, 0, 4096),
   GRAPHQL_MAX_DEPTH: integer('GRAPHQL_MAX_DEPTH', 8, 2, 100),
   GRAPHQL_MAX_ALIASES: integer('GRAPHQL_MAX_ALIASES', 15, 0, 1000),
   GRAPHQL_MAX_DIRECTIVES: integer('GRAPHQL_MAX_DIRECTIVES', 5, 0, 100),
@@ -408,6 +411,7 @@ export function loadConfig(
     generateInitialAdmin: development && env.ADMIN_USERNAME === undefined,
     graphql: Object.freeze({
       maxTokens: env.GRAPHQL_MAX_TOKENS,
+      documentCacheBytes: env.GRAPHQL_DOCUMENT_CACHE_MIB * 1024 * 1024,
       maxDepth: env.GRAPHQL_MAX_DEPTH,
       maxAliases: env.GRAPHQL_MAX_ALIASES,
       maxDirectivesPerField: env.GRAPHQL_MAX_DIRECTIVES,

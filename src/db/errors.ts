@@ -10,7 +10,6 @@ export function isDuplicateKeyError(
 ): error is InstanceType<typeof mongo.MongoServerError> {
   return (
     error instanceof mongo.MongoServerError &&
-    (error.code === 11000 ||
-      (error.code === 1 && FERRETDB_UNIQUE_VIOLATION.test(error.message)))
+    (error.code === 11000 || (error.code === 1 && FERRETDB_UNIQUE_VIOLATION.test(error.message)))
   );
 }

@@ -18,6 +18,7 @@ import type { Context, Services } from '../context';
 import { isDatabaseReady } from '../db/connection';
 import { bearerChallengePlugin } from '../graphql/bearer-challenge';
 import { createContextFactory } from '../graphql/create-context';
+import { createDocumentStore } from '../graphql/document-store';
 import { formatError, unexpectedErrorLogger } from '../graphql/format-error';
 import { createLimitRules, queryCostPlugin } from '../graphql/query-limits';
 import { buildSchema } from '../graphql/schema';
@@ -80,6 +81,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     // Automatic persisted queries would let anyone fill the cache and answer hash mismatches with
     // code-less errors; first-party clients send their documents.
     persistedQueries: false,
+    documentStore: createDocumentStore(config.graphql.documentCacheBytes),
     parseOptions: { maxTokens: config.graphql.maxTokens },
     validationRules: createLimitRules(config.graphql),
     // index.ts owns the signals: Apollo's own handler would re-raise SIGTERM and skip our clean-up.
