@@ -176,8 +176,11 @@ export function rateLimited(retryAfter: number): GraphQLError {
   });
 }
 
-/** A document over one of the configured size or complexity limits, at `nodes` when known. */
-export function limitExceeded(message: string, nodes?: ASTNode | readonly ASTNode[]): GraphQLError {
+/**
+ * A document refused before execution, at `nodes` when known: over one of the configured size or
+ * complexity limits, or asking for what this server does not do.
+ */
+export function invalidDocument(message: string, nodes?: ASTNode | readonly ASTNode[]): GraphQLError {
   return new ClientError(
     'GRAPHQL_VALIDATION_FAILED',
     message,

@@ -73,6 +73,8 @@ interface VerificationKey {
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** A compact JWS: exactly three base64url segments (RFC 7515 section 7.1), none of them empty. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function decodeSegment(segment: string): unknown {
   if (!SEGMENT.test(segment)) return null;
@@ -102,6 +104,8 @@ function createClaimsValidator(issuer: string, audience: string) {
       // `exp` is required: jsonwebtoken alone would accept a token that never expires.
       typeof exp !== 'number' ||
       exp + CLOCK_TOLERANCE_SECONDS <= now ||
+      // Issued in the future: a clock far ahead, or a token minted to outlive its lifetime.
+      iat - CLOCK_TOLERANCE_SECONDS > now ||
       (nbf !== undefined && (typeof nbf !== 'number' || nbf - CLOCK_TOLERANCE_SECONDS > now)) ||
       iss !== issuer ||
       !audiences.includes(audience)
@@ -175,6 +179,8 @@ export function createTokenService(settings: TokenSettings): TokenService {
     const [headerSegment = ''] = token.split('.', 1);
     const decoded = decodeSegment(headerSegment);
     if (!isRecord(decoded) || typeof decoded.alg !== 'string') return null;
+    // RFC 7515 section 4.1.11: extensions marked critical must be understood; we understand none.
+    if (decoded.crit !== undefined) return null;
     const typ = typeof decoded.typ === 'string' ? decoded.typ.toLowerCase() : '';
     if (typ !== ACCESS_TOKEN_TYPE && typ !== `application/${ACCESS_TOKEN_TYPE}`) return null;
     const kid = typeof decoded.kid === 'string' ? decoded.kid : undefined;
@@ -215,7 +221,7 @@ export function createTokenService(settings: TokenSettings): TokenService {
     },
 
     verifyAccessToken(token) {
-      if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
+      if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return null;
       return validateClaims(verifySignature(token));
     },
 

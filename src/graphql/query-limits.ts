@@ -7,6 +7,7 @@ import {
   isObjectType,
   isInterfaceType,
   Kind,
+  OperationTypeNode,
   valueFromAST,
   type ASTVisitor,
   type DocumentNode,
@@ -20,7 +21,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { pageSize } from '../db/ids';
-import { limitExceeded } from '../errors';
+import { invalidDocument } from '../errors';
 
 /** The GraphQL attack surface's limits (OWASP GraphQL cheat sheet), all from configuration. */
 export interface QueryLimits {
@@ -108,10 +109,15 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
     const measure = createShapeMeter((name) => context.getFragment(name));
     return {
       OperationDefinition(operation) {
+        if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+          // The schema has no subscriptions, and this server speaks no streaming transport.
+          context.reportError(invalidDocument('Subscriptions are not supported', operation));
+          return;
+        }
         const { depth, credentialFields } = measure(operation.selectionSet);
         if (depth > limits.maxDepth) {
           context.reportError(
-            limitExceeded(
+            invalidDocument(
               `Query depth ${depth} exceeds the limit of ${limits.maxDepth}`,
               operation,
             ),
@@ -120,7 +126,7 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
         for (const [name, count] of credentialFields) {
           if (count > 1) {
             context.reportError(
-              limitExceeded(`\`${name}\` may appear only once in a document`, operation),
+              invalidDocument(`\`${name}\` may appear only once in a document`, operation),
             );
           }
         }
@@ -135,7 +141,7 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
         if (field.alias) aliases += 1;
         if ((field.directives?.length ?? 0) > limits.maxDirectivesPerField) {
           context.reportError(
-            limitExceeded(
+            invalidDocument(
               `A field may carry at most ${limits.maxDirectivesPerField} directives`,
               field,
             ),
@@ -146,7 +152,7 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
         leave(document) {
           if (aliases > limits.maxAliases) {
             context.reportError(
-              limitExceeded(
+              invalidDocument(
                 `The document uses ${aliases} aliases; the limit is ${limits.maxAliases}`,
                 document,
               ),
@@ -245,7 +251,7 @@ function costOf(
       if (!argumentDefinition) continue;
       const value: unknown = valueFromAST(argument.value, argumentDefinition.type, walk.variables);
       if (longestList(value, argumentDefinition.type) > walk.limits.maxListLength) {
-        throw limitExceeded(
+        throw invalidDocument(
           `Argument "${argument.name.value}" may hold at most ${walk.limits.maxListLength} items`,
         );
       }
@@ -298,7 +304,7 @@ export function queryCostPlugin<TContext extends object>(
               )
             : 0;
           if (cost > limits.maxCost) {
-            throw limitExceeded(`Query cost ${cost} exceeds the limit of ${limits.maxCost}`);
+            throw invalidDocument(`Query cost ${cost} exceeds the limit of ${limits.maxCost}`);
           }
           if (constant) checked.set(document, (checked.get(document) ?? new Set()).add(operation));
           return Promise.resolve();

@@ -60,6 +60,8 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
+  // Answers are never cached (no-store), so a validator would only cost a hash of every body.
+  expressApp.disable('etag');
   // The client address is the socket's unless TRUST_PROXY names the proxies to believe.
   expressApp.set(
     'trust proxy',

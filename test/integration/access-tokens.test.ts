@@ -75,6 +75,18 @@ describe('bearer tokens in the request context', () => {
       },
     ],
     ['the wrong issuer', () => sign(claimsFor(admin, { iss: 'someone-else' }))],
+    [
+      'a critical header extension (crit)',
+      () =>
+        jwt.sign(claimsFor(admin), secret, {
+          algorithm: 'HS256',
+          header: { alg: 'HS256', typ: 'at+jwt', crit: ['exp'] } as jwt.JwtHeader,
+        }),
+    ],
+    [
+      'issued an hour in the future',
+      () => sign(claimsFor(admin, { iat: now() + 3600, exp: now() + 3900 })),
+    ],
     ['the wrong audience', () => sign(claimsFor(admin, { aud: 'someone-else' }))],
     [
       'a plain JWT rather than an access token (typ JWT)',

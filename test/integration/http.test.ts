@@ -199,6 +199,31 @@ describe('bad input never gets a 500', () => {
       'x-request-id': 'bad id\twith spaces',
     });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    for (const unsafe of ['x'.repeat(65), '<script>alert(1)</script>', 'a/b', 'ünïcode']) {
+      const replaced = await postGraphql('{"query":"{ health }"}', {
+        'x-request-id': encodeURI(unsafe) === unsafe ? unsafe : encodeURIComponent(unsafe),
+      });
+      expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  test('when answers are never cached, then they carry no ETag', async () => {
+    const graphql = await postGraphql('{"query":"{ health }"}');
+    expect(graphql.headers.get('cache-control')).toBe('no-store');
+    expect(graphql.headers.get('etag')).toBeNull();
+    const token = await post(api, '/token', 'grant_type=password&username=a&password=b', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(token.headers.get('etag')).toBeNull();
+  });
+
+  test('when a subscription is sent, then 400 with a validation code and no error logged', async () => {
+    const errorLines = () => api.logs().filter((line) => Number(line.level) >= 50);
+    const before = errorLines().length;
+    const response = await postGraphql('{"query":"subscription { health }"}');
+    expect(response.status).toBe(400);
+    expect(codeOf(response)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(errorLines()).toHaveLength(before);
   });
 
   test('when nothing identifies the framework, then no X-Powered-By header is sent', async () => {

@@ -48,6 +48,14 @@ describe.each(['EdDSA', 'ES256', 'RS256'] as const)('%s signing', (algorithm) =>
     expect(await execute(api, MeQuery, undefined, { token }).then((r) => r.status)).toBe(200);
   });
 
+  test('when a valid token carries extra segments, then it is refused with 401', async () => {
+    const token = await accessToken(api, await createUser(api));
+    for (const padded of [`${token}.AAAA`, `${token}.`, `${token}..`]) {
+      expect((await execute(api, MeQuery, undefined, { token: padded })).status).toBe(401);
+    }
+    expect((await execute(api, MeQuery, undefined, { token })).status).toBe(200);
+  });
+
   test('when the JWKS is fetched, then it holds only public material and may be cached', async () => {
     const response = await fetch(`${api.url}/.well-known/jwks.json`);
     expect(response.headers.get('cache-control')).toBe('public, max-age=300');
