@@ -80,7 +80,7 @@ describe('bearer tokens in the request context', () => {
       () =>
         jwt.sign(claimsFor(admin), secret, {
           algorithm: 'HS256',
-          header: { alg: 'HS256', typ: 'at+jwt', crit: ['exp'] } as jwt.JwtHeader,
+          header: { alg: 'HS256', typ: 'at+jwt', crit: ['exp'] },
         }),
     ],
     [
