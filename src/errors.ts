@@ -180,7 +180,10 @@ export function rateLimited(retryAfter: number): GraphQLError {
  * A document refused before execution, at `nodes` when known: over one of the configured size or
  * complexity limits, or asking for what this server does not do.
  */
-export function invalidDocument(message: string, nodes?: ASTNode | readonly ASTNode[]): GraphQLError {
+export function invalidDocument(
+  message: string,
+  nodes?: ASTNode | readonly ASTNode[],
+): GraphQLError {
   return new ClientError(
     'GRAPHQL_VALIDATION_FAILED',
     message,

@@ -1,3 +1,5 @@
+import unhomoglyph from 'unhomoglyph';
+
 /**
  * Usernames and emails are unique regardless of case and Unicode form. The normalized form
  * (NFKC, then lower case) lives in its own uniquely indexed field, because FerretDB has no
@@ -7,9 +9,39 @@ export function normalizeIdentifier(value: string): string {
   return value.normalize('NFKC').toLowerCase();
 }
 
+const COMBINING_MARKS = /\p{Mn}/gu;
+
+/** Lower case, decomposed, diacritics dropped, each look-alike replaced by its prototype. */
+function foldOnce(value: string): string {
+  const bare = value.toLowerCase().normalize('NFD').replace(COMBINING_MARKS, '');
+  return unhomoglyph(bare).normalize('NFD').replace(COMBINING_MARKS, '');
+}
+
+/**
+ * The username's confusable skeleton: Unicode UTS #39's skeleton (the confusables.txt mapping,
+ * from the unhomoglyph package) of its case-mapped form, with diacritics dropped and the mapping
+ * applied until it settles. Two usernames that look alike share a skeleton ("skid", "skıd",
+ * "skİd", Cyrillic "ѕkіd", "ｓｋｉｄ"), so a unique index on it refuses look-alikes as taken.
+ * Never shown: it is for comparison only.
+ */
+export function usernameSkeleton(username: string): string {
+  return foldOnce(foldOnce(username.normalize('NFKC')));
+}
+
 const USERNAME_PATTERN = /^[\p{L}\p{N}._-]{3,64}$/u;
 // Deliberately simple (one @, a dot in the domain, no spaces): the mailbox proves the rest.
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
+/**
+ * Control and format characters (NUL, ESC, bidirectional overrides, zero-width joiners and
+ * spaces...), lone surrogates and line or paragraph separators: invisible, or able to reorder or
+ * break what is shown around them. No stored text may hold one.
+ */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/** True when `text` holds a character that must never be stored (see INVISIBLE_OR_CONTROL). */
+export function hasInvisibleOrControl(text: string): boolean {
+  return INVISIBLE_OR_CONTROL.test(text);
+}
 
 export const EMAIL_MAX_LENGTH = 254;
 export const FULL_NAME_MAX_LENGTH = 200;
@@ -23,7 +55,9 @@ export function findUsernameProblem(username: string): string | null {
 
 /** Returns why `email` is unacceptable, or null. */
 export function findEmailProblem(email: string): string | null {
-  return email.length <= EMAIL_MAX_LENGTH && EMAIL_PATTERN.test(email)
+  return email.length <= EMAIL_MAX_LENGTH &&
+    EMAIL_PATTERN.test(email) &&
+    !hasInvisibleOrControl(email)
     ? null
     : 'must be a valid email address';
 }

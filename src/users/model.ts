@@ -6,6 +6,9 @@ const userSchema = new Schema(
     username: { type: String, required: true },
     // NFKC + lower case; the unique index makes "Alice" and "alice" the same account.
     usernameNormalized: { type: String, required: true },
+    // The confusable skeleton (identity.ts): unique, so a look-alike of a username is taken.
+    // Not required only for accounts made before it existed; start-up fills it in.
+    usernameSkeleton: { type: String },
     email: { type: String },
     emailNormalized: { type: String },
     fullName: { type: String },
@@ -21,6 +24,7 @@ const userSchema = new Schema(
 );
 
 userSchema.index({ usernameNormalized: 1 }, { unique: true });
+userSchema.index({ usernameSkeleton: 1 }, { unique: true, sparse: true });
 // Sparse, not partial: FerretDB has no partial indexes, and sparse keeps many users without email.
 userSchema.index({ emailNormalized: 1 }, { unique: true, sparse: true });
 userSchema.index({ roles: 1, disabled: 1 });

@@ -12,7 +12,9 @@ import {
   findEmailProblem,
   findUsernameProblem,
   FULL_NAME_MAX_LENGTH,
+  hasInvisibleOrControl,
   normalizeIdentifier,
+  usernameSkeleton,
 } from './identity';
 import type { UserRecord, UserWithPasswordHash } from './model';
 import type { Role } from './roles';
@@ -118,7 +120,9 @@ function findFullNameProblem(fullName: string): string | null {
   if (fullName.length > FULL_NAME_MAX_LENGTH) {
     return `must be at most ${FULL_NAME_MAX_LENGTH} characters long`;
   }
-  return /\p{Cc}/u.test(fullName) ? 'must not contain control characters' : null;
+  return hasInvisibleOrControl(fullName)
+    ? 'must not contain control, format or invisible characters'
+    : null;
 }
 
 function uniqueRoles(roles: readonly Role[]): Role[] {
@@ -150,9 +154,9 @@ export function createUserService(deps: {
     const key = Object.keys((error.keyPattern as Record<string, unknown> | undefined) ?? {})[0];
     const usernameTaken =
       key !== undefined
-        ? key === 'usernameNormalized'
+        ? key === 'usernameNormalized' || key === 'usernameSkeleton'
         : username !== null &&
-          (await model.exists({ usernameNormalized: normalizeIdentifier(username) })) !== null;
+          (await model.exists({ usernameSkeleton: usernameSkeleton(username) })) !== null;
     throw badUserInput(usernameTaken ? 'username' : 'email', 'is already taken');
   }
 
@@ -163,6 +167,22 @@ export function createUserService(deps: {
   return {
     async ensureIndexes() {
       await model.createIndexes();
+      // Accounts made before usernames had skeletons get theirs. Two older look-alikes cannot
+      // both have one: the second keeps none, and new names are still checked against the first.
+      const missing = await model
+        .find({ usernameSkeleton: null })
+        .select({ username: 1 })
+        .lean<Pick<UserRecord, '_id' | 'username'>[]>();
+      for (const user of missing) {
+        await model
+          .updateOne(
+            { _id: user._id },
+            { $set: { usernameSkeleton: usernameSkeleton(user.username) } },
+          )
+          .catch((error: unknown) => {
+            if (!isDuplicateKeyError(error)) throw error;
+          });
+      }
     },
 
     findActive: (id) => store.findActive(id),
@@ -211,6 +231,7 @@ export function createUserService(deps: {
         .create({
           username: input.username.normalize('NFKC'),
           usernameNormalized: normalizeIdentifier(input.username),
+          usernameSkeleton: usernameSkeleton(input.username),
           ...(input.email
             ? { email: input.email, emailNormalized: normalizeIdentifier(input.email) }
             : {}),

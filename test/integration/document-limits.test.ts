@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const graphql = (query: string, headers: Record<string, string> = {}) =>
+const sendQuery = (query: string, headers: Record<string, string> = {}) =>
   post(api, '/graphql', JSON.stringify({ query }), headers);
 
 async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
@@ -37,11 +37,11 @@ describe('documents built to make the checks slow', () => {
     // walked; measuring each fragment once takes microseconds.
     const bomb = fanOut(21);
     const idle: number[] = [];
-    for (let i = 0; i < 15; i += 1) idle.push((await timed(() => graphql('{ health }'))).ms);
+    for (let i = 0; i < 15; i += 1) idle.push((await timed(() => sendQuery('{ health }'))).ms);
     const idleMedian = median(idle);
 
     const during: number[] = [];
-    const attack = timed(() => graphql(bomb));
+    const attack = timed(() => sendQuery(bomb));
     for (let i = 0; i < 5; i += 1) {
       during.push((await timed(() => fetch(`${api.url}/health/live`).then((r) => r.status))).ms);
     }
@@ -55,19 +55,19 @@ describe('documents built to make the checks slow', () => {
   });
 
   test('when a fragment spreads itself through a field, then 400, not a stack overflow', async () => {
-    const response = await graphql('query { ...A } fragment A on Query { me { ...A } }');
+    const response = await sendQuery('query { ...A } fragment A on Query { me { ...A } }');
     expect(response.status).toBe(400);
     expect(errorCodes(response)).toContain('GRAPHQL_VALIDATION_FAILED');
     expect(errorCodes(response)).not.toContain('INTERNAL_SERVER_ERROR');
   });
 
   test('when fragments form a cycle, then 400 and the server stays up', async () => {
-    const response = await graphql(
+    const response = await sendQuery(
       'query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }',
     );
     expect(response.status).toBe(400);
     expect(errorCodes(response)).toContain('GRAPHQL_VALIDATION_FAILED');
-    expect((await graphql('{ health }')).status).toBe(200);
+    expect((await sendQuery('{ health }')).status).toBe(200);
   });
 });
 
@@ -78,14 +78,14 @@ describe('cost', () => {
 
   test('when a document is over the cost limit, then it is refused before execution', async () => {
     const pages = Array.from({ length: 6 }, (_, i) => page(`p${i}`, 100)).join(' ');
-    const response = await graphql(`{ ${pages} }`, auth());
+    const response = await sendQuery(`{ ${pages} }`, auth());
     expect(response.status).toBe(400);
     expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
   test('when a negative first is added to an over-cost document, then it is still refused, naming first', async () => {
     const pages = Array.from({ length: 6 }, (_, i) => page(`p${i}`, 100)).join(' ');
-    const response = await graphql(`{ ${pages} ${page('discount', -1_000_000)} }`, auth());
+    const response = await sendQuery(`{ ${pages} ${page('discount', -1_000_000)} }`, auth());
     expect(response.status).toBe(400);
     expect(response.body.data).toBeUndefined();
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
@@ -95,7 +95,7 @@ describe('cost', () => {
   test.each([[0], [101], [-1]])(
     'when first is %d anywhere in a document, then the document is refused with BAD_USER_INPUT',
     async (first) => {
-      const response = await graphql(`{ ${page('only', first)} }`, auth());
+      const response = await sendQuery(`{ ${page('only', first)} }`, auth());
       expect(response.status).toBe(400);
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     },

@@ -21,6 +21,7 @@ import {
   strongPassword,
   tokenFor,
   uniqueUsername,
+  userExists,
   type TestUser,
 } from '../helpers/users';
 
@@ -102,6 +103,51 @@ describe('creating users', () => {
     );
     expect(badInputField(response)).toBe('username');
   });
+
+  test.each([
+    ['a dotless ı (U+0131)', (name: string) => name.replace('i', '\u0131')],
+    ['a dotted capital İ (U+0130)', (name: string) => name.replace('i', '\u0130')],
+    ['Cyrillic ѕ and і', (name: string) => name.replace('s', '\u0455').replace('i', '\u0456')],
+    ['fullwidth letters', (name: string) => name.replace('k', '\uff4b')],
+    ['an accent', (name: string) => name.replace('d', 'ď')],
+    ['rn for m', (name: string) => name.replace('m', 'rn')],
+  ])(
+    'when a username looks like a taken one through %s, then BAD_USER_INPUT says it is taken',
+    async (_how, lookAlike) => {
+      const existing = await createUser(api, { username: `skid-${uniqueUsername('m')}` });
+      const response = await execute(
+        api,
+        CreateUserMutation,
+        { input: { username: lookAlike(existing.username), password: strongPassword() } },
+        asAdmin,
+      );
+      expect(lookAlike(existing.username)).not.toBe(existing.username);
+      expect(badInputField(response)).toBe('username');
+      expect(response.body.errors?.[0]?.message).toBe('username is already taken');
+    },
+  );
+
+  test.each([
+    ['email', 'NUL', { email: 'nul\u0000@example.com' }],
+    ['email', 'ESC', { email: 'esc\u001b@example.com' }],
+    ['fullName', 'a right-to-left override', { fullName: 'Mallory \u202egnp.exe' }],
+    ['fullName', 'a zero-width space', { fullName: 'Zero\u200bWidth' }],
+    ['fullName', 'a zero-width joiner', { fullName: 'Join\u200der' }],
+    ['fullName', 'a line separator', { fullName: 'Two\u2028Lines' }],
+  ])(
+    'when %s holds %s, then BAD_USER_INPUT names it and nothing is stored',
+    async (field, _what, bad) => {
+      const username = uniqueUsername('invisible');
+      const response = await execute(
+        api,
+        CreateUserMutation,
+        { input: { username, password: strongPassword(), ...bad } },
+        asAdmin,
+      );
+      expect(badInputField(response)).toBe(field);
+      await expect(userExists(api, username)).resolves.toBe(false);
+    },
+  );
 
   test('when the email exists in another case, then BAD_USER_INPUT names email', async () => {
     const email = `${uniqueUsername('mail')}@example.com`;
