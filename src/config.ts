@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { compile as compileProxyAddresses } from 'proxy-addr';
 import { z } from 'zod';
 import { isAsymmetricAlgorithm, JWT_ALGORITHMS, loadSigningKeys } from './auth/signing-keys';
+import type { AuditSettings } from './audit/service';
 import type { TokenSettings } from './auth/tokens';
 import type { QueryLimits } from './graphql/query-limits';
 import { LOG_LEVELS, type LogLevel } from './logger';
@@ -60,6 +61,7 @@ export interface Config {
     readonly stackTraces: boolean;
   };
   readonly throttling: ThrottleSettings;
+  readonly audit: AuditSettings;
   /** At most this many argon2 hashes at once; further ones wait in a short queue or are shed. */
   readonly argon2Concurrency: number;
   /**
@@ -235,6 +237,7 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_HOUR: integer('LOGIN_MAX_FAILURES_PER_HOUR', 100, 1, 100_000),
   LOGIN_FAILURE_RESET: duration('LOGIN_FAILURE_RESET', '12h', 60, 7 * 86_400, '1m to 7d'),
   LOGIN_MAX_PER_IP_PER_MINUTE: integer('LOGIN_MAX_PER_IP_PER_MINUTE', 10, 1, 100_000),
+  AUDIT_RETENTION: duration('AUDIT_RETENTION', '90d', 86_400, 3650 * 86_400, '1d to 3650d'),
   ARGON2_MAX_CONCURRENCY: integer('ARGON2_MAX_CONCURRENCY', availableParallelism(), 1, 256),
   AUTH_CACHE_TTL: duration('AUTH_CACHE_TTL', '1s', 0, 60, '0s (off) to 60s'),
   CORS_ORIGINS: optionalString.transform((value, ctx) => {
@@ -430,6 +433,7 @@ export function loadConfig(
       failureResetSeconds: env.LOGIN_FAILURE_RESET,
       maxAttemptsPerAddressPerMinute: env.LOGIN_MAX_PER_IP_PER_MINUTE,
     }),
+    audit: Object.freeze({ retentionSeconds: env.AUDIT_RETENTION }),
     argon2Concurrency: env.ARGON2_MAX_CONCURRENCY,
     authCacheTtlMs: env.AUTH_CACHE_TTL * 1000,
     // Closed by default in production; a developer's local frontend may call from anywhere.

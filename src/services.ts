@@ -30,7 +30,7 @@ export async function createServices(
     concurrency: config.argon2Concurrency,
   });
   const locks = createLocks(connection);
-  const audit = createAuditService(createAuditEventModel(connection), logger);
+  const audit = createAuditService(createAuditEventModel(connection), config.audit, logger);
   const tokens = createTokenService(config.jwt);
   const store = createUserStore({
     model: createUserModel(connection),
@@ -72,7 +72,7 @@ export async function createServices(
   return {
     services: { users, sessions, auth, tokens, audit },
     purge: async () => {
-      await Promise.all([sessions.purgeEnded(), throttle.purgeOld()]);
+      await Promise.all([sessions.purgeEnded(), throttle.purgeOld(), audit.purgeExpired()]);
     },
     close: () => hasher.close(),
   };

@@ -13,6 +13,11 @@ const auditEventSchema = new Schema(
     ipAddress: { type: String },
     requestId: { type: String },
     details: { type: Schema.Types.Mixed },
+    /**
+     * Set on folded events: repeats of the same event in the same minute add to the count in
+     * `details.repeats` instead of writing new events (the key is unique).
+     */
+    foldKey: { type: String },
   },
   { collection: 'auditEvents', versionKey: false, strict: 'throw' },
 );
@@ -21,6 +26,8 @@ auditEventSchema.index({ at: -1, _id: -1 });
 auditEventSchema.index({ actorId: 1, at: -1 });
 auditEventSchema.index({ targetId: 1, at: -1 });
 auditEventSchema.index({ action: 1, at: -1 });
+auditEventSchema.index({ foldKey: 1 }, { unique: true, sparse: true });
+auditEventSchema.index({ at: 1 });
 
 export type AuditEventRecord = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId };
 

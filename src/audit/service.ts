@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { trusted, Types } from 'mongoose';
 import type { AuditAction } from '../__generated__/graphql';
 import type { Caller } from '../caller';
+import { isDuplicateKeyError } from '../db/errors';
 import { pageSize, parseObjectId } from '../db/ids';
 import { badUserInput } from '../errors';
 import type { Logger } from '../logger';
@@ -38,6 +40,15 @@ export interface AuditService {
   /** Writes one event for `caller`'s request. A failed write is logged, never thrown. */
   record(caller: Caller, entry: AuditEntry): Promise<void>;
   /**
+   * Records an event that anyone can repeat at will (a throttled sign-in, say) at most once a
+   * minute per `subject`, on every instance together: repeats within the minute add to the
+   * event's `details.repeats`. The count is exact on MongoDB; FerretDB may lose concurrent
+   * increments, never events.
+   */
+  recordFolded(caller: Caller, entry: AuditEntry, subject: string): Promise<void>;
+  /** Deletes events older than the retention period; returns how many. */
+  purgeExpired(): Promise<number>;
+  /**
    * Records a refusal by `@auth`. The same user refused the same field again within a minute is
    * counted, not written: a refused client retrying in a loop must not flood the collection (or
    * the database). The next event carries the count in `details.repeats`.
@@ -70,34 +81,72 @@ function idFilter(field: string, value: string | null | undefined): Types.Object
   return value === null || value === undefined ? undefined : parseObjectId(value, field);
 }
 
-export function createAuditService(model: AuditEventModel, logger: Logger): AuditService {
+export interface AuditSettings {
+  /** Events older than this are deleted by the sweep. */
+  readonly retentionSeconds: number;
+}
+
+export function createAuditService(
+  model: AuditEventModel,
+  settings: AuditSettings,
+  logger: Logger,
+): AuditService {
   const refusals = new Map<string, { at: number; repeats: number }>();
+
+  function eventOf(caller: Caller, entry: AuditEntry) {
+    const actorId = entry.actorId === undefined ? caller.user?._id : entry.actorId;
+    return {
+      at: new Date(),
+      action: entry.action,
+      outcome: entry.outcome,
+      ...(actorId ? { actorId } : {}),
+      ...(entry.actorName ? { actorName: entry.actorName.slice(0, 128) } : {}),
+      ...(entry.targetId ? { targetId: entry.targetId } : {}),
+      ...(caller.ip ? { ipAddress: caller.ip } : {}),
+      ...(caller.requestId ? { requestId: caller.requestId } : {}),
+      ...(entry.details ? { details: entry.details } : {}),
+    };
+  }
+
+  /** The request itself must not fail because the trail could not be written; the log keeps it. */
+  async function safely(caller: Caller, entry: AuditEntry, write: () => Promise<unknown>) {
+    try {
+      await write();
+    } catch (error) {
+      logger.error(
+        { err: error, audit: entry, requestId: caller.requestId },
+        'could not write an audit event',
+      );
+    }
+  }
+
   const service: AuditService = {
     async ensureIndexes() {
       await model.createIndexes();
     },
 
-    async record(caller, entry) {
-      const actorId = entry.actorId === undefined ? caller.user?._id : entry.actorId;
-      try {
-        await model.create({
-          at: new Date(),
-          action: entry.action,
-          outcome: entry.outcome,
-          ...(actorId ? { actorId } : {}),
-          ...(entry.actorName ? { actorName: entry.actorName.slice(0, 128) } : {}),
-          ...(entry.targetId ? { targetId: entry.targetId } : {}),
-          ...(caller.ip ? { ipAddress: caller.ip } : {}),
-          ...(caller.requestId ? { requestId: caller.requestId } : {}),
-          ...(entry.details ? { details: entry.details } : {}),
-        });
-      } catch (error) {
-        // The request itself must not fail because the trail could not be written; the log keeps it.
-        logger.error(
-          { err: error, audit: entry, requestId: caller.requestId },
-          'could not write an audit event',
-        );
-      }
+    record: (caller, entry) => safely(caller, entry, () => model.create(eventOf(caller, entry))),
+
+    recordFolded: (caller, entry, subject) =>
+      safely(caller, entry, async () => {
+        const minute = Math.floor(Date.now() / 60_000);
+        // Hashed: the subject may hold a long, attacker-chosen name.
+        const foldKey = createHash('sha256')
+          .update(`${entry.action}\u0000${subject}\u0000${minute}`)
+          .digest('base64url');
+        const event = eventOf(caller, entry);
+        try {
+          await model.create({ ...event, foldKey, details: { ...entry.details, repeats: 0 } });
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+          await model.updateOne({ foldKey }, { $inc: { 'details.repeats': 1 } });
+        }
+      }),
+
+    async purgeExpired() {
+      const cutoff = new Date(Date.now() - settings.retentionSeconds * 1000);
+      const { deletedCount } = await model.deleteMany({ at: trusted({ $lt: cutoff }) });
+      return deletedCount;
     },
 
     recordRefusal(caller, field) {

@@ -62,14 +62,20 @@ export function createAuthService(deps: {
     caller: Caller,
     work: (attempt: LoginAttempt, permit: HashPermit) => Promise<T>,
   ): Promise<T> {
-    const attempt = await throttle.begin(normalizeIdentifier(username), caller.ip, (refusal) =>
-      audit.record(caller, {
-        action: 'LOGIN_THROTTLED',
-        outcome: 'denied',
-        actorId,
-        actorName: username,
-        details: { reason: refusal.reason, retryAfter: refusal.retryAfter },
-      }),
+    const account = normalizeIdentifier(username);
+    const attempt = await throttle.begin(account, caller.ip, (refusal) =>
+      // Anyone can send refused attempts at will: one event a minute per account and address.
+      audit.recordFolded(
+        caller,
+        {
+          action: 'LOGIN_THROTTLED',
+          outcome: 'denied',
+          actorId,
+          actorName: username,
+          details: { reason: refusal.reason, retryAfter: refusal.retryAfter },
+        },
+        `${account}\u0000${caller.ip ?? ''}`,
+      ),
     );
     try {
       return await hasher.withPermit((permit) => work(attempt, permit), caller.gone);

@@ -42,8 +42,9 @@ export interface App {
   stop(): Promise<void>;
 }
 
-// Ended sessions and old sign-in attempts are deleted by a periodic sweep, not TTL indexes
-// (FerretDB has none). Every instance sweeps; the deletes are idempotent.
+// Ended sessions, old sign-in attempts and audit events past their retention are deleted by a
+// periodic sweep, not TTL indexes (FerretDB has none). Every instance sweeps; the deletes are
+// idempotent.
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function createApp(config: Config, deps: AppDependencies): Promise<App> {
@@ -51,7 +52,10 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   const { services, purge, close } = await createServices(config, connection, logger);
   const runPurge = () => {
     purge().catch((error: unknown) => {
-      logger.warn({ err: error }, 'could not purge old sessions and sign-in attempts');
+      logger.warn(
+        { err: error },
+        'could not purge old sessions, sign-in attempts and audit events',
+      );
     });
   };
   runPurge();

@@ -157,6 +157,63 @@ describe('per-account throttling', () => {
   });
 });
 
+describe('the audit trail under a flood of refused sign-ins', () => {
+  test('when one address keeps guessing, then refusals are folded into one event a minute with a count', async () => {
+    const user = await createUser(api);
+    const address = freshAddress();
+    let refused = 0;
+    for (let i = 0; i < 40; i += 1) {
+      const response = await login(api, user.username, `guess ${i}`, address);
+      if (errorCodes(response)[0] === 'RATE_LIMITED') refused += 1;
+    }
+    expect(refused).toBeGreaterThanOrEqual(30);
+    const events = (await auditEvents(api, { action: 'LOGIN_THROTTLED' })).filter(
+      (event) => event.actorName === user.username,
+    );
+    // One event per account and address per minute; two if the minute turned meanwhile.
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.length).toBeLessThanOrEqual(2);
+    const counted = events
+      .map(
+        (event) => 1 + Number((JSON.parse(event.details ?? '{}') as { repeats?: number }).repeats),
+      )
+      .reduce((a, b) => a + b, 0);
+    // FerretDB may lose a concurrent increment; these attempts are sequential, so none is lost.
+    expect(counted).toBe(refused);
+  });
+
+  test('when audit events are older than AUDIT_RETENTION, then the sweep deletes them', async () => {
+    const short = await startTestApi({ ...DEFAULTS, AUDIT_RETENTION: '1d' });
+    try {
+      await createUser(short, { roles: ['ADMIN'] });
+      const old = new Date(Date.now() - 2 * 86_400_000);
+      // An event written two days ago, as the sweep would find it.
+      await short.connection.db
+        ?.collection('auditEvents')
+        .insertOne({ at: old, action: 'LOGIN', outcome: 'failure', actorName: 'long-gone' });
+      const before = await auditEvents(short, { action: 'LOGIN' });
+      expect(before.some((event) => event.actorName === 'long-gone')).toBe(true);
+      // Every instance sweeps when it starts (and hourly): start a second one on the database.
+      const second = await startTestApi({
+        ...DEFAULTS,
+        AUDIT_RETENTION: '1d',
+        MONGODB_URI: short.config.mongodbUri ?? '',
+      });
+      let remaining = before;
+      for (let i = 0; i < 40 && remaining.some((e) => e.actorName === 'long-gone'); i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        remaining = await auditEvents(short, { action: 'LOGIN' });
+      }
+      await second.app.stop();
+      await second.connection.close();
+      expect(remaining.some((event) => event.actorName === 'long-gone')).toBe(false);
+      expect(await auditEvents(short, { action: 'USER_CREATED' })).not.toEqual([]);
+    } finally {
+      await short.close();
+    }
+  });
+});
+
 describe('per-address throttling', () => {
   test('when one address makes more than 10 attempts a minute, then it waits, whatever account it tries', async () => {
     const address = `203.0.113.${randomBytes(1)[0]}`;
