@@ -21,7 +21,7 @@ import type { Config } from '../src/config';
 import type { Context } from '../src/context';
 import { forbidden } from '../src/errors';
 import { createApp } from '../src/http/app';
-import { callerOf } from '../src/http/client';
+import { callerOf, setDeviceCookie } from '../src/http/client';
 import { frontDoor, graphqlGuard } from '../src/http/middleware';
 import { createContextFactory } from '../src/graphql/create-context';
 import { formatError } from '../src/graphql/format-error';
@@ -40,6 +40,9 @@ export interface VariantInput {
   /** The user bare Apollo pretends is signed in. */
   readonly fixedViewerId: string;
 }
+
+/** For peers that set no cookies: the benchmark signs in through the project only. */
+const NO_RESPONSE_CONTROL: Context['response'] = { setDeviceCookie: () => undefined };
 
 /** The project's SDL and resolvers without `@auth`, for peers that authorize otherwise. */
 function schemaWithoutAuthorization(): GraphQLSchema {
@@ -65,7 +68,7 @@ async function project(input: VariantInput): Promise<Server> {
 async function serveLikeTheProject(
   input: VariantInput,
   schema: GraphQLSchema,
-  context: (req: express.Request) => Promise<Context>,
+  context: (req: express.Request, res: express.Response) => Promise<Context>,
 ): Promise<Server> {
   const apollo = new ApolloServer<Context>({ schema, formatError });
   await apollo.start();
@@ -75,7 +78,7 @@ async function serveLikeTheProject(
     '/graphql',
     express.json({ limit: input.config.http.bodyLimitBytes }),
     graphqlGuard(input.config.graphql.timeoutMs),
-    expressMiddleware(apollo, { context: ({ req }) => context(req) }),
+    expressMiddleware(apollo, { context: ({ req, res }) => context(req, res) }),
   );
   return createServer(app);
 }
@@ -123,11 +126,12 @@ async function shieldVariant(input: VariantInput): Promise<Server> {
   );
   const schema = applyMiddleware(schemaWithoutAuthorization(), permissions);
   const createContext = createContextFactory(services, input.logger);
-  return serveLikeTheProject(input, schema, (req) =>
+  return serveLikeTheProject(input, schema, (req, res) =>
     createContext({
       authorization: req.headers.authorization,
       requestId: req.id,
       callerFor: (identity) => callerOf(req, identity),
+      response: { setDeviceCookie: (token) => setDeviceCookie(res, token) },
     }),
   );
 }
@@ -144,7 +148,9 @@ async function bare(input: VariantInput): Promise<Server> {
   app.use(
     '/graphql',
     express.json(),
-    expressMiddleware(apollo, { context: () => Promise.resolve({ caller, services }) }),
+    expressMiddleware(apollo, {
+      context: () => Promise.resolve({ caller, services, response: NO_RESPONSE_CONTROL }),
+    }),
   );
   return createServer(app);
 }
@@ -194,7 +200,7 @@ async function floor(input: VariantInput): Promise<Server> {
       schema,
       document: prepared,
       variableValues: variables,
-      contextValue: { caller, services } satisfies Context,
+      contextValue: { caller, services, response: NO_RESPONSE_CONTROL } satisfies Context,
     });
     return send(res, 200, result);
   };

@@ -17,6 +17,8 @@ export interface Caller {
   readonly requestId: string | null;
   /** Aborts when the client goes away, so queued work for it can be dropped. */
   readonly gone?: AbortSignal;
+  /** The device token the client's browser sent as a cookie, if any (see throttling/devices). */
+  readonly deviceCookie?: string | null;
 }
 
 /** A caller with a user and a session: what `@auth` lets through. */

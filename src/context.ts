@@ -16,11 +16,18 @@ export interface Services {
   readonly audit: AuditService;
 }
 
+/** What a resolver may add to the HTTP response. */
+export interface ResponseControl {
+  /** Hands a browser its device token as an httpOnly cookie. */
+  setDeviceCookie(deviceToken: string): void;
+}
+
 /** The context every resolver receives; codegen's `contextType`. */
 export interface Context {
   /** Who is calling, authenticated once while the context was built. */
   readonly caller: Caller;
   readonly services: Services;
+  readonly response: ResponseControl;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Logger } from './logger';
 import { createPasswordHasher } from './passwords/hasher';
 import { createSessionModels } from './sessions/model';
 import { createSessionService } from './sessions/service';
+import { createDevices } from './throttling/devices';
 import { createLoginAttemptModel } from './throttling/model';
 import { createLoginThrottle } from './throttling/service';
 import { createUserModel } from './users/model';
@@ -54,11 +55,13 @@ export async function createServices(
     locks,
   });
   const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
+  const devices = createDevices(connection);
   await Promise.all([
     users.ensureIndexes(),
     sessions.ensureIndexes(),
     audit.ensureIndexes(),
     throttle.ensureIndexes(),
+    devices.ensureIndexes(),
   ]);
   const auth = createAuthService({
     users,
@@ -68,11 +71,17 @@ export async function createServices(
     policy: config.passwords,
     audit,
     throttle,
+    devices,
   });
   return {
     services: { users, sessions, auth, tokens, audit },
     purge: async () => {
-      await Promise.all([sessions.purgeEnded(), throttle.purgeOld(), audit.purgeExpired()]);
+      await Promise.all([
+        sessions.purgeEnded(),
+        throttle.purgeOld(),
+        audit.purgeExpired(),
+        devices.purgeExpired(),
+      ]);
     },
     close: () => hasher.close(),
   };

@@ -121,6 +121,15 @@ export type AuthPayload = {
   __typename?: 'AuthPayload';
   /** A signed JWT to send as `Authorization: Bearer <accessToken>` on later requests. */
   accessToken: Scalars['String']['output'];
+  /**
+   * After a sign-in with a password: a token naming this client as a device that has signed in to
+   * the account. Send it with later sign-ins (`login(deviceToken:)`, or `device_token` at
+   * `POST /token`): attacks from other addresses can lock an account for unknown clients, but a
+   * known device still gets through, with a small failure budget of its own. Browsers also get it
+   * as an httpOnly `device` cookie and need not handle it. Null after a refresh or a password
+   * change.
+   */
+  deviceToken: Maybe<Scalars['String']['output']>;
   /** Seconds until the access token expires. */
   expiresIn: Scalars['Int']['output'];
   /** Seconds until the refresh token expires, by the idle or the absolute session limit. */
@@ -210,6 +219,7 @@ export type MutationDeleteUserArgs = {
 
 /** Write operations. */
 export type MutationLoginArgs = {
+  deviceToken?: InputMaybe<Scalars['String']['input']>;
   password: Scalars['String']['input'];
   username: Scalars['String']['input'];
 };
@@ -525,6 +535,7 @@ export type AuditEventEdgeResolvers<ContextType = Context, ParentType extends Re
 
 export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deviceToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshExpiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -8,8 +8,17 @@ export const authResolvers: Resolvers = {
     userOnly: () => 'Hello, User!',
   },
   Mutation: {
-    login: (_source, { username, password }, { services, caller }) =>
-      services.auth.login(username, password, caller),
+    login: async (_source, { username, password, deviceToken }, context) => {
+      const { caller, services } = context;
+      const signIn = await services.auth.login(
+        username,
+        password,
+        caller,
+        deviceToken ?? caller.deviceCookie,
+      );
+      if (signIn.deviceToken) context.response.setDeviceCookie(signIn.deviceToken);
+      return signIn;
+    },
     refreshToken: (_source, { refreshToken }, { services, caller }) =>
       services.auth.refresh(refreshToken, caller),
     changePassword: (_source, { currentPassword, newPassword }, context) =>

@@ -6,6 +6,7 @@ import type { HashPermit, PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, passwordLength, type PasswordPolicy } from '../passwords/policy';
 import type { SessionRecord } from '../sessions/model';
 import type { SessionService } from '../sessions/service';
+import type { Devices } from '../throttling/devices';
 import type { LoginAttempt, LoginThrottle } from '../throttling/service';
 import { findUsernameProblem, normalizeIdentifier } from '../users/identity';
 import type { UserRecord } from '../users/model';
@@ -20,6 +21,8 @@ export interface SignIn {
   readonly refreshToken: string;
   readonly refreshExpiresIn: number;
   readonly user: UserRecord;
+  /** After a sign-in with a password: this client's device token for the account. */
+  readonly deviceToken: string | null;
 }
 
 /**
@@ -28,8 +31,16 @@ export interface SignIn {
  * service's.
  */
 export interface AuthService {
-  /** Checks a username and password; every failure is the same UNAUTHENTICATED error. */
-  login(username: string, password: string, caller: Caller): Promise<SignIn>;
+  /**
+   * Checks a username and password; every failure is the same UNAUTHENTICATED error. A device
+   * token from an earlier sign-in to the account lets the client through an account-wide lock.
+   */
+  login(
+    username: string,
+    password: string,
+    caller: Caller,
+    deviceToken?: string | null,
+  ): Promise<SignIn>;
   /** Rotates a refresh token; a retired one revokes its whole family. */
   refresh(refreshToken: string, caller: Caller): Promise<SignIn>;
   changePassword(
@@ -47,8 +58,9 @@ export function createAuthService(deps: {
   policy: PasswordPolicy;
   audit: AuditService;
   throttle: LoginThrottle;
+  devices: Devices;
 }): AuthService {
-  const { users, sessions, hasher, tokens, policy, audit, throttle } = deps;
+  const { users, sessions, hasher, tokens, policy, audit, throttle, devices } = deps;
 
   /**
    * Every door that checks a password goes through here: login, /token, changePassword. The
@@ -60,10 +72,11 @@ export function createAuthService(deps: {
     username: string,
     actorId: Types.ObjectId | null,
     caller: Caller,
+    device: string | null,
     work: (attempt: LoginAttempt, permit: HashPermit) => Promise<T>,
   ): Promise<T> {
     const account = normalizeIdentifier(username);
-    const attempt = await throttle.begin(account, caller.ip, (refusal) =>
+    const attempt = await throttle.begin(account, { ip: caller.ip, device }, (refusal) =>
       // Anyone can send refused attempts at will: one event a minute per account and address.
       audit.recordFolded(
         caller,
@@ -90,7 +103,12 @@ export function createAuthService(deps: {
     return valid;
   }
 
-  function signIn(user: UserRecord, session: SessionRecord, refreshToken: string): SignIn {
+  function signIn(
+    user: UserRecord,
+    session: SessionRecord,
+    refreshToken: string,
+    deviceToken: string | null = null,
+  ): SignIn {
     const access = tokens.issueAccessToken({
       userId: user._id.toHexString(),
       sessionId: session._id.toHexString(),
@@ -103,17 +121,24 @@ export function createAuthService(deps: {
       refreshToken,
       refreshExpiresIn: sessions.refreshExpiresIn(session),
       user,
+      deviceToken,
     };
   }
 
-  async function startSession(user: UserRecord, caller: Caller): Promise<SignIn> {
+  async function startSession(
+    user: UserRecord,
+    caller: Caller,
+    deviceToken: string | null = null,
+  ): Promise<SignIn> {
     const { session, refreshToken } = await sessions.start(user, caller);
-    return signIn(user, session, refreshToken);
+    return signIn(user, session, refreshToken, deviceToken);
   }
 
   return {
-    login: (username, password, caller) =>
-      guarded(username, null, caller, async (attempt, permit) => {
+    login: async (username, password, caller, deviceToken = null) => {
+      const account = normalizeIdentifier(username);
+      const device = await devices.recognise(deviceToken, account);
+      return guarded(username, null, caller, device, async (attempt, permit) => {
         const fail = async (actorId: Types.ObjectId | null) => {
           await audit.record(caller, {
             action: 'LOGIN',
@@ -153,8 +178,12 @@ export function createAuthService(deps: {
           });
         }
         await audit.record(caller, { action: 'LOGIN', outcome: 'success', actorId: user._id });
-        return startSession(user, caller);
-      }),
+        // A device the client already holds stays its device; any other gets a new token.
+        const token =
+          device !== null && deviceToken ? deviceToken : await devices.issue(account, user._id);
+        return startSession(user, caller, token);
+      });
+    },
 
     async refresh(refreshToken, caller) {
       const rotation = await sessions.rotate(refreshToken, caller);
@@ -176,7 +205,7 @@ export function createAuthService(deps: {
       }
       const { user } = caller;
       // The current password is a password guess like any other: same throttle, same audit.
-      const outcome = await guarded(user.username, user._id, caller, (attempt, permit) =>
+      const outcome = await guarded(user.username, user._id, caller, null, (attempt, permit) =>
         // The check and the write are one step under the user's lock: of concurrent changes made
         // with the same session, the first wins and the others find its token version moved.
         users.replacePasswordHash(user._id, user.tokenVersion, async (storedHash) => {

@@ -1,6 +1,6 @@
 import { authenticate, type Identity } from '../auth/authenticate';
 import type { Caller } from '../caller';
-import type { Context, Services } from '../context';
+import type { Context, ResponseControl, Services } from '../context';
 import { isClientError } from '../errors';
 import type { Logger } from '../logger';
 
@@ -10,6 +10,7 @@ export interface IncomingRequest {
   readonly requestId: string;
   /** Makes the request's caller once its identity is known (null: anonymous). */
   callerFor(identity: Identity | null): Caller;
+  readonly response: ResponseControl;
 }
 
 /**
@@ -23,7 +24,7 @@ export function createContextFactory(
   return async (request) => {
     try {
       const identity = await authenticate(request.authorization, services);
-      return { caller: request.callerFor(identity), services };
+      return { caller: request.callerFor(identity), services, response: request.response };
     } catch (error) {
       // Apollo will mask it; the log keeps the cause (a database outage, say) with the request id.
       if (!isClientError(error)) {

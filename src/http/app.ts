@@ -24,7 +24,7 @@ import { createLimitRules, queryCostPlugin } from '../graphql/query-limits';
 import { buildSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
 import { createServices } from '../services';
-import { callerOf } from './client';
+import { callerOf, setDeviceCookie } from './client';
 import { frontDoor, graphqlGuard, handleHttpErrors, sendHttpError } from './middleware';
 import { createOAuthRouter } from './oauth';
 
@@ -122,11 +122,12 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     express.json({ limit: config.http.bodyLimitBytes }),
     graphqlGuard(config.graphql.timeoutMs),
     expressMiddleware(apollo, {
-      context: ({ req }) =>
+      context: ({ req, res }) =>
         createContext({
           authorization: req.headers.authorization,
           requestId: req.id,
           callerFor: (identity) => callerOf(req, identity),
+          response: { setDeviceCookie: (token) => setDeviceCookie(res, token) },
         }),
     }),
   );

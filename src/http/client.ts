@@ -1,6 +1,8 @@
-import type { Request } from 'express';
+import { parseCookie } from 'cookie';
+import type { CookieOptions, Request, Response } from 'express';
 import type { Identity } from '../auth/authenticate';
 import type { Caller } from '../caller';
+import { DEVICE_TTL_SECONDS } from '../throttling/devices';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -20,6 +22,11 @@ export function callerOf(req: Request, identity: Identity | null = null): Caller
     ip: req.ip ?? null,
     userAgent: userAgent ? userAgent.slice(0, 256) : null,
     requestId: req.id,
+    // Read on first use: only a sign-in looks at it.
+    get deviceCookie() {
+      const header = req.headers.cookie;
+      return header ? (parseCookie(header)[DEVICE_COOKIE] ?? null) : null;
+    },
     // Made on first use: only password work waits in a queue long enough to care.
     get gone() {
       if (!gone) {
@@ -31,4 +38,21 @@ export function callerOf(req: Request, identity: Identity | null = null): Caller
       return gone;
     },
   };
+}
+
+/** The cookie a browser keeps its device token in (see throttling/devices). */
+export const DEVICE_COOKIE = 'device';
+
+const DEVICE_COOKIE_OPTIONS: CookieOptions = {
+  // Never readable from page script; sent only to this API, only on its own requests.
+  httpOnly: true,
+  secure: true,
+  sameSite: 'strict',
+  path: '/',
+  maxAge: DEVICE_TTL_SECONDS * 1000,
+};
+
+/** Hands a browser its device token as an httpOnly cookie. */
+export function setDeviceCookie(res: Response, deviceToken: string): void {
+  res.cookie(DEVICE_COOKIE, deviceToken, DEVICE_COOKIE_OPTIONS);
 }

@@ -41,6 +41,7 @@ function tokenResponse(result: SignIn) {
     expires_in: result.expiresIn,
     refresh_token: result.refreshToken,
     refresh_expires_in: result.refreshExpiresIn,
+    ...(result.deviceToken ? { device_token: result.deviceToken } : {}),
   };
 }
 
@@ -71,7 +72,8 @@ export function createOAuthRouter(
       case 'password': {
         const { username, password } = params;
         if (username !== undefined && password !== undefined) {
-          call = () => auth.login(username, password, caller);
+          const device = params.device_token ?? caller.deviceCookie;
+          call = () => auth.login(username, password, caller, device);
         }
         break;
       }

@@ -11,6 +11,8 @@ const loginAttemptSchema = new Schema(
     /** The normalized username tried, whether or not such an account exists. */
     account: { type: String, required: true },
     ipAddress: { type: String },
+    /** The recognised device (see devices.ts) the attempt came from, if any. */
+    device: { type: String },
     at: { type: Date, required: true },
     outcome: {
       type: String,
@@ -22,6 +24,8 @@ const loginAttemptSchema = new Schema(
 );
 
 loginAttemptSchema.index({ account: 1, at: -1 });
+loginAttemptSchema.index({ account: 1, ipAddress: 1, at: -1 });
+loginAttemptSchema.index({ account: 1, device: 1, at: -1 });
 loginAttemptSchema.index({ ipAddress: 1, at: -1 });
 loginAttemptSchema.index({ at: 1 });
 

@@ -24,16 +24,23 @@ export interface LoginAttempt {
 
 export type Refusal = { readonly reason: 'address' | 'account'; readonly retryAfter: number };
 
+/** Where an attempt comes from: the client's address and, when it presented one, its device. */
+export interface AttemptSource {
+  readonly ip: string | null;
+  /** A device id from Devices.recognise: this client signed in to the account before. */
+  readonly device: string | null;
+}
+
 export interface LoginThrottle {
   ensureIndexes(): Promise<void>;
   /**
-   * Registers an attempt at `account` from `ip` before any password is checked. Throws
-   * RATE_LIMITED (with `retryAfter`) when the address or the account must wait; `onRefusal`
-   * hears of it first, for the audit trail.
+   * Registers an attempt at `account` before any password is checked. Throws RATE_LIMITED (with
+   * `retryAfter`) when the address, the account from this address, or the account as a whole
+   * must wait; `onRefusal` hears of it first, for the audit trail.
    */
   begin(
     account: string,
-    ip: string | null,
+    source: AttemptSource,
     onRefusal: (refusal: Refusal) => Promise<void>,
   ): Promise<LoginAttempt>;
   purgeOld(): Promise<void>;
@@ -42,6 +49,8 @@ export interface LoginThrottle {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const ACCOUNT_MAX_LENGTH = 256;
+/** Failures a recognised device may make in an hour before it is treated like any client. */
+export const DEVICE_FAILURES_PER_HOUR = 5;
 
 /**
  * Seconds an account must still wait, given its recent counted attempts (newest first). From the
@@ -108,12 +117,15 @@ export function createLoginThrottle(
     return Math.max(1, Math.ceil((at + MINUTE_MS - now.getTime()) / 1000));
   }
 
-  /** The account's recent counted attempts, newest first: a short page, more only for a streak. */
-  async function accountHistory(account: string, own: unknown, now: Date) {
+  /**
+   * The recent counted attempts matching `scope` (an account and an address, say), newest first:
+   * a short page, more only for a streak.
+   */
+  async function historyOf(scope: Record<string, unknown>, own: unknown, now: Date) {
     const query = (limit: number) =>
       model
         .find({
-          account,
+          ...scope,
           _id: trusted({ $ne: own }),
           at: trusted({ $gt: new Date(now.getTime() - historyMs) }),
           outcome: trusted({ $in: ['pending', 'success', 'failure'] }),
@@ -128,17 +140,62 @@ export function createLoginThrottle(
     return streakGoesOn ? query(historyLimit) : page;
   }
 
+  /** A recognised device within its own failure budget passes the account's locks. */
+  async function isTrusted(account: string, device: string | null, now: Date): Promise<boolean> {
+    if (device === null) return false;
+    const failures = await model.countDocuments({
+      account,
+      device,
+      at: trusted({ $gt: new Date(now.getTime() - HOUR_MS) }),
+      outcome: trusted({ $in: ['pending', 'failure'] }),
+    });
+    // The pending attempt being made now is one of them.
+    return failures <= DEVICE_FAILURES_PER_HOUR;
+  }
+
+  /**
+   * How long `account` must wait from this address: the back-off after consecutive failures
+   * counts this address's attempts only, so failures from elsewhere never lock out an owner
+   * signing in from their own address; the hourly ceiling counts every address, for attacks
+   * spread over many.
+   */
+  async function accountWaitFrom(account: string, ip: string | null, own: unknown, now: Date) {
+    const pair = await historyOf({ account, ipAddress: ip }, own, now);
+    const pairWait = accountWaitSeconds(pair, now.getTime(), {
+      ...settings,
+      maxFailuresPerHour: Number.MAX_SAFE_INTEGER,
+    });
+    const recentFailures = await model
+      .find({
+        account,
+        _id: trusted({ $ne: own }),
+        at: trusted({ $gt: new Date(now.getTime() - HOUR_MS) }),
+        outcome: trusted({ $in: ['pending', 'failure'] }),
+      })
+      .sort({ at: -1 })
+      .limit(settings.maxFailuresPerHour)
+      .select({ at: 1 })
+      .lean<Pick<LoginAttemptRecord, 'at'>[]>();
+    const oldestCounted = recentFailures[settings.maxFailuresPerHour - 1]?.at.getTime();
+    const ceilingWait =
+      oldestCounted === undefined
+        ? 0
+        : Math.max(1, Math.ceil((oldestCounted + HOUR_MS - now.getTime()) / 1000));
+    return Math.max(pairWait, ceilingWait);
+  }
+
   return {
     async ensureIndexes() {
       await model.createIndexes();
     },
 
-    async begin(account, ip, onRefusal) {
+    async begin(account, { ip, device }, onRefusal) {
       const now = new Date();
       const key = account.slice(0, ACCOUNT_MAX_LENGTH);
       const created = await model.create({
         account: key,
         ...(ip ? { ipAddress: ip } : {}),
+        ...(device ? { device } : {}),
         at: now,
         outcome: 'pending',
       });
@@ -153,13 +210,14 @@ export function createLoginThrottle(
       const addressWait = ip ? await addressWaitSeconds(ip, now) : 0;
       if (addressWait > 0) refusal = { reason: 'address', retryAfter: addressWait };
       else {
-        const history = await accountHistory(key, created._id, now);
-        const accountWait = accountWaitSeconds(history, now.getTime(), settings);
+        const accountWait = (await isTrusted(key, device, now))
+          ? 0
+          : await accountWaitFrom(key, ip, created._id, now);
         if (accountWait > 0) refusal = { reason: 'account', retryAfter: accountWait };
       }
       if (refusal) {
         // Refused attempts count against the address, never against the account: an attacker
-        // cannot keep a victim's account waiting longer than the longest single delay.
+        // cannot make a wait longer by knocking during it.
         await settle('refused');
         await onRefusal(refusal);
         throw rateLimited(refusal.retryAfter);

@@ -15,8 +15,8 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    createdAt\n    updatedAt\n  }\n": typeof types.UserFieldsFragmentDoc,
-    "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      ...UserFields\n    }\n  }\n": typeof types.AuthPayloadFieldsFragmentDoc,
-    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      ...AuthPayloadFields\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    deviceToken\n    user {\n      ...UserFields\n    }\n  }\n": typeof types.AuthPayloadFieldsFragmentDoc,
+    "\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n": typeof types.LoginDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": typeof types.MeDocument,
     "\n  query Health {\n    health\n  }\n": typeof types.HealthDocument,
     "\n  query AdminOnly {\n    adminOnly\n  }\n": typeof types.AdminOnlyDocument,
@@ -37,8 +37,8 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    createdAt\n    updatedAt\n  }\n": types.UserFieldsFragmentDoc,
-    "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      ...UserFields\n    }\n  }\n": types.AuthPayloadFieldsFragmentDoc,
-    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      ...AuthPayloadFields\n    }\n  }\n": types.LoginDocument,
+    "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    deviceToken\n    user {\n      ...UserFields\n    }\n  }\n": types.AuthPayloadFieldsFragmentDoc,
+    "\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n": types.LoginDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": types.MeDocument,
     "\n  query Health {\n    health\n  }\n": types.HealthDocument,
     "\n  query AdminOnly {\n    adminOnly\n  }\n": types.AdminOnlyDocument,
@@ -79,11 +79,11 @@ export function graphql(source: "\n  fragment UserFields on User {\n    id\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      ...UserFields\n    }\n  }\n"): (typeof documents)["\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      ...UserFields\n    }\n  }\n"];
+export function graphql(source: "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    deviceToken\n    user {\n      ...UserFields\n    }\n  }\n"): (typeof documents)["\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    deviceToken\n    user {\n      ...UserFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      ...AuthPayloadFields\n    }\n  }\n"): (typeof documents)["\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      ...AuthPayloadFields\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n"): (typeof documents)["\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

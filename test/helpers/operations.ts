@@ -22,6 +22,7 @@ export const AuthPayloadFieldsFragment = graphql(`
     expiresIn
     refreshToken
     refreshExpiresIn
+    deviceToken
     user {
       ...UserFields
     }
@@ -29,8 +30,8 @@ export const AuthPayloadFieldsFragment = graphql(`
 `);
 
 export const LoginMutation = graphql(`
-  mutation Login($username: String!, $password: String!) {
-    login(username: $username, password: $password) {
+  mutation Login($username: String!, $password: String!, $deviceToken: String) {
+    login(username: $username, password: $password, deviceToken: $deviceToken) {
       ...AuthPayloadFields
     }
   }

@@ -36,6 +36,8 @@ describe('POST /token', () => {
       expires_in: 900,
       refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       refresh_expires_in: expect.any(Number),
+      // An extension parameter: this client's device token (see the throttling tests).
+      device_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
     expect(await meStatus(String(reply.body.access_token))).toBe(200);
   });
