@@ -19,6 +19,7 @@ const LEAVES = [
   './src/errors.ts',
   './src/logger.ts',
   './src/cache.ts',
+  './src/text.ts',
 ];
 const layer = (target, from, message) => ({ target, from, message });
 const IMPORT_ZONES = [

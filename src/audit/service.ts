@@ -5,6 +5,7 @@ import type { Caller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
 import { pageSize, parseObjectId } from '../db/ids';
 import { badUserInput } from '../errors';
+import { storableText } from '../text';
 import type { Logger } from '../logger';
 import type { AuditEventModel, AuditEventRecord } from './model';
 
@@ -100,7 +101,7 @@ export function createAuditService(
       action: entry.action,
       outcome: entry.outcome,
       ...(actorId ? { actorId } : {}),
-      ...(entry.actorName ? { actorName: entry.actorName.slice(0, 128) } : {}),
+      ...(entry.actorName ? { actorName: storableText(entry.actorName, 128) } : {}),
       ...(entry.targetId ? { targetId: entry.targetId } : {}),
       ...(caller.ip ? { ipAddress: caller.ip } : {}),
       ...(caller.requestId ? { requestId: caller.requestId } : {}),

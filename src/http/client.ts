@@ -2,6 +2,7 @@ import { parseCookie } from 'cookie';
 import type { CookieOptions, Request, Response } from 'express';
 import type { Identity } from '../auth/authenticate';
 import type { Caller } from '../caller';
+import { storableText } from '../text';
 import { DEVICE_TTL_SECONDS } from '../throttling/devices';
 
 declare module 'express-serve-static-core' {
@@ -20,7 +21,7 @@ export function callerOf(req: Request, identity: Identity | null = null): Caller
     sessionId: identity?.sessionId ?? null,
     // Express resolves X-Forwarded-For only through the proxies TRUST_PROXY names.
     ip: req.ip ?? null,
-    userAgent: userAgent ? userAgent.slice(0, 256) : null,
+    userAgent: userAgent ? storableText(userAgent, 256) : null,
     requestId: req.id,
     // Read on first use: only a sign-in looks at it.
     get deviceCookie() {

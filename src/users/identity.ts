@@ -1,4 +1,5 @@
 import unhomoglyph from 'unhomoglyph';
+import { hasInvisibleOrControl } from '../text';
 
 /**
  * Usernames and emails are unique regardless of case and Unicode form. The normalized form
@@ -31,17 +32,6 @@ export function usernameSkeleton(username: string): string {
 const USERNAME_PATTERN = /^[\p{L}\p{N}._-]{3,64}$/u;
 // Deliberately simple (one @, a dot in the domain, no spaces): the mailbox proves the rest.
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
-/**
- * Control and format characters (NUL, ESC, bidirectional overrides, zero-width joiners and
- * spaces...), lone surrogates and line or paragraph separators: invisible, or able to reorder or
- * break what is shown around them. No stored text may hold one.
- */
-const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
-
-/** True when `text` holds a character that must never be stored (see INVISIBLE_OR_CONTROL). */
-export function hasInvisibleOrControl(text: string): boolean {
-  return INVISIBLE_OR_CONTROL.test(text);
-}
 
 export const EMAIL_MAX_LENGTH = 254;
 export const FULL_NAME_MAX_LENGTH = 200;

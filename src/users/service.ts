@@ -8,11 +8,11 @@ import type { Locks } from '../db/locks';
 import type { PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, type PasswordPolicy } from '../passwords/policy';
 import type { SessionService } from '../sessions/service';
+import { hasInvisibleOrControl } from '../text';
 import {
   findEmailProblem,
   findUsernameProblem,
   FULL_NAME_MAX_LENGTH,
-  hasInvisibleOrControl,
   normalizeIdentifier,
   usernameSkeleton,
 } from './identity';

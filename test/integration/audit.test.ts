@@ -17,7 +17,14 @@ import {
   UpdateUserMutation,
   UsersQuery,
 } from '../helpers/operations';
-import { createUser, strongPassword, tokenFor, uniqueUsername } from '../helpers/users';
+import {
+  auditEvents,
+  createUser,
+  login,
+  strongPassword,
+  tokenFor,
+  uniqueUsername,
+} from '../helpers/users';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -206,6 +213,16 @@ describe('the audit trail', () => {
       filter: { targetId: target.id, action: 'USER_CREATED' },
     });
     expect(created.edges).toHaveLength(1);
+  });
+
+  test('when a failed sign-in names control or format characters, then the trail stores them defused', async () => {
+    const marker = uniqueUsername('defused');
+    const tried = `${marker}\u202eevil\u0000\u200b\u001b[31m`;
+    expect(errorCodes(await login(api, tried, 'whatever password'))).toEqual(['UNAUTHENTICATED']);
+    const [event] = (await auditEvents(api, { action: 'LOGIN' })).filter((e) =>
+      e.actorName?.startsWith(marker),
+    );
+    expect(event?.actorName).toBe(`${marker}\ufffdevil\ufffd\ufffd\ufffd[31m`);
   });
 
   test('when filters or cursors are malformed, then BAD_USER_INPUT names them', async () => {
