@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { compile as compileProxyAddresses } from 'proxy-addr';
 import { z } from 'zod';
 import { isAsymmetricAlgorithm, JWT_ALGORITHMS, loadSigningKeys } from './auth/signing-keys';
+import { findUriProblems } from './db/connection';
 import type { AuditSettings } from './audit/service';
 import type { TokenSettings } from './auth/tokens';
 import type { QueryLimits } from './graphql/query-limits';
@@ -291,6 +292,7 @@ function findCrossFieldProblems(source: Readonly<Record<string, string | undefin
       `JWT_SECRET is required in production (at least ${JWT_SECRET_MIN_BYTES} random bytes, e.g. \`openssl rand -base64 48\`)`,
     );
   }
+  if (env.MONGODB_URI !== undefined) problems.push(...findUriProblems(env.MONGODB_URI));
   if (production && env.MONGODB_URI === undefined) {
     problems.push(
       'MONGODB_URI is required in production (the embedded database is for development)',

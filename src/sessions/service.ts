@@ -2,7 +2,7 @@ import { trusted, Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
 import { createTtlCache } from '../cache';
 import type { Caller, SignedInCaller } from '../caller';
-import { isDuplicateKeyError } from '../db/errors';
+import { isDuplicateKeyError, withOneRetry } from '../db/errors';
 import { parseObjectId, toObjectId } from '../db/ids';
 import { notFound } from '../errors';
 import type { RefreshTokenDocument, SessionDocument, SessionModels, SessionRecord } from './model';
@@ -114,15 +114,35 @@ export function createSessionService(deps: {
   const idleMs = settings.refreshTokenIdleTtlSeconds * 1000;
   const live = (now: Date) => ({ revokedAt: null, expiresAt: trusted({ $gt: now }) });
 
-  async function revokeWhere(filter: Record<string, unknown>, reason: string): Promise<number> {
-    const { _id: id, userId } = filter as { _id?: Types.ObjectId; userId?: Types.ObjectId };
-    if (id) liveSessions.delete(id.toHexString());
-    else if (userId) liveSessions.deleteWhere((session) => session?.userId.equals(userId) === true);
-    const { modifiedCount } = await sessions.updateMany(
-      { ...filter, revokedAt: null },
-      { $set: { revokedAt: new Date(), revokedReason: reason } },
+  /** Marks every live session of a user ended; the token version bump already made them unusable. */
+  async function endEverySession(userId: Types.ObjectId, reason: string): Promise<void> {
+    liveSessions.deleteWhere((session) => session?.userId.equals(userId) === true);
+    await withOneRetry(() =>
+      sessions.updateMany(
+        { userId, revokedAt: null },
+        { $set: { revokedAt: new Date(), revokedReason: reason } },
+      ),
     );
-    return modifiedCount;
+  }
+
+  /**
+   * Ends one session of `userId`: a single-document write, sent again after a transient failure
+   * (a retry that finds the session already ended by its own first try counts as done).
+   */
+  async function endOne(
+    sessionId: Types.ObjectId,
+    userId: Types.ObjectId,
+    reason: string,
+  ): Promise<boolean> {
+    liveSessions.delete(sessionId.toHexString());
+    return withOneRetry(async (retried) => {
+      const { modifiedCount } = await sessions.updateOne(
+        { _id: sessionId, userId, revokedAt: null },
+        { $set: { revokedAt: new Date(), revokedReason: reason } },
+      );
+      if (modifiedCount > 0 || !retried) return modifiedCount > 0;
+      return (await sessions.exists({ _id: sessionId, userId, revokedReason: reason })) !== null;
+    });
   }
 
   /** Ends one session of `userId` and audits it; false when there was no such live session. */
@@ -132,7 +152,7 @@ export function createSessionService(deps: {
     userId: Types.ObjectId,
     reason: string,
   ): Promise<boolean> {
-    const revoked = (await revokeWhere({ _id: sessionId, userId }, reason)) > 0;
+    const revoked = await endOne(sessionId, userId, reason);
     if (revoked) {
       await audit.record(caller, {
         action: 'SESSION_REVOKED',
@@ -155,18 +175,24 @@ export function createSessionService(deps: {
       liveSessions.deleteWhere((session) => session?.userId.equals(userId) === true);
       await Promise.all([sessions.deleteMany({ userId }), refreshTokens.deleteMany({ userId })]);
     } else {
-      await revokeWhere({ userId }, reason);
+      await endEverySession(userId, reason);
     }
     return tokenVersion;
   }
 
+  /**
+   * Stores a new refresh token (the successor of `previous`, if given). The insert is sent again
+   * after a transient failure; should the first try have landed, the second finds it under the
+   * unique `previous` and recognises it as its own by its hash, so a lost reply is never taken
+   * for reuse.
+   */
   async function issue(
     session: SessionDocument,
     client: Caller,
     previous: string | null,
   ): Promise<{ token: RefreshTokenDocument; refreshToken: string }> {
     const refreshToken = generateRefreshToken();
-    const token = await refreshTokens.create({
+    const document = {
       _id: hashRefreshToken(refreshToken),
       sessionId: session._id,
       userId: session.userId,
@@ -175,8 +201,18 @@ export function createSessionService(deps: {
       expiresAt: session.expiresAt,
       ...(client.userAgent ? { userAgent: client.userAgent } : {}),
       ...(client.ip ? { ipAddress: client.ip } : {}),
+    };
+    const token = await withOneRetry(async (retried) => {
+      try {
+        return (await refreshTokens.create(document)).toObject<RefreshTokenDocument>();
+      } catch (error) {
+        if (!retried || !isDuplicateKeyError(error)) throw error;
+        const landed = await refreshTokens.findById(document._id).lean<RefreshTokenDocument>();
+        if (landed === null) throw error;
+        return landed;
+      }
     });
-    return { token: token.toObject<RefreshTokenDocument>(), refreshToken };
+    return { token, refreshToken };
   }
 
   return {
@@ -208,7 +244,7 @@ export function createSessionService(deps: {
       const reused = async (): Promise<Rotation> => {
         // The presented token already has a successor: a replay, possibly racing the legitimate
         // client, or a double submit. RFC 9700 treats them alike and ends the family.
-        await revokeWhere({ _id: session._id }, 'refresh token reused');
+        await endOne(session._id, session.userId, 'refresh token reused');
         await audit.record(caller, {
           action: 'REFRESH_TOKEN_REUSE_DETECTED',
           outcome: 'denied',
@@ -284,7 +320,7 @@ export function createSessionService(deps: {
     },
 
     async revokeStale(session) {
-      await revokeWhere({ _id: session._id, userId: session.userId }, 'sessions revoked');
+      await endOne(session._id, session.userId, 'sessions revoked');
     },
 
     async logoutAll(caller) {

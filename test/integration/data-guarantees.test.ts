@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { OPERATION_BOUND_MS, OPERATION_DEADLINE_MS } from '../../src/db/connection';
+import { errorCodes, execute, post, startTestApi, type TestApi } from '../helpers/api';
+import { MeQuery, RefreshTokenMutation, UpdateUserMutation } from '../helpers/operations';
+import { auditEvents, createUser, signIn, tokenFor } from '../helpers/users';
+import { startWireProxy, type WireProxy } from '../helpers/wire-proxy';
+
+const READS = new Set(['find', 'aggregate', 'count', 'distinct']);
+const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
+
+let proxy: WireProxy;
+let api: TestApi;
+beforeAll(async () => {
+  proxy = await startWireProxy(process.env.TEST_MONGODB_URI ?? '');
+  api = await startTestApi({
+    MONGODB_URI: proxy.uri(`test_${randomUUID().replaceAll('-', '').slice(0, 16)}`),
+  });
+});
+afterAll(async () => {
+  await api.close();
+  await proxy.close();
+});
+
+/** The commands the API sent on behalf of its collections (not the driver's own handshakes). */
+const dataCommands = (names: ReadonlySet<string>) =>
+  proxy.commands.filter((command) => names.has(command.name));
+
+describe('the guarantees every command carries', () => {
+  test('when the API reads and writes, then reads ask for majority and writes wait for one, with deadlines', async () => {
+    const admin = await createUser(api, { roles: ['ADMIN'] });
+    const user = await createUser(api);
+    const session = await signIn(api, user);
+    await execute(api, MeQuery, undefined, { token: session.accessToken });
+    await execute(api, RefreshTokenMutation, { refreshToken: session.refreshToken });
+    await execute(
+      api,
+      UpdateUserMutation,
+      { id: user.id, input: { fullName: 'Recorded Change' } },
+      { token: await tokenFor(api, admin) },
+    );
+
+    const reads = dataCommands(READS);
+    const writes = dataCommands(WRITES);
+    expect(reads.length).toBeGreaterThan(5);
+    expect(writes.length).toBeGreaterThan(5);
+    for (const read of reads) {
+      expect({ name: read.name, readConcern: read.body.readConcern }).toEqual({
+        name: read.name,
+        readConcern: { level: 'majority' },
+      });
+      expect(read.body.maxTimeMS).toBe(OPERATION_DEADLINE_MS);
+      // No read preference other than the primary's is ever asked for.
+      const preference = read.body.$readPreference as { mode?: string } | undefined;
+      expect([undefined, 'primary']).toContain(preference?.mode);
+    }
+    for (const write of writes) {
+      expect({ name: write.name, writeConcern: write.body.writeConcern }).toEqual({
+        name: write.name,
+        writeConcern: { w: 'majority', j: true, wtimeout: OPERATION_DEADLINE_MS },
+      });
+    }
+  });
+});
+
+describe('connection strings that would weaken them', () => {
+  test.each([
+    ['w=1'],
+    ['readPreference=secondaryPreferred'],
+    ['readConcernLevel=local'],
+    ['journal=false'],
+    ['retryWrites=false'],
+    ['wtimeoutMS=60000'],
+    ['socketTimeoutMS=0'],
+  ])('when MONGODB_URI sets %s, then the API refuses to start, naming it', async (option) => {
+    const uri = `${proxy.uri('refused')}?${option}`;
+    await expect(startTestApi({ MONGODB_URI: uri })).rejects.toThrow(option);
+  });
+
+  test('when MONGODB_URI sets other options, such as the pool size, then they are honoured', async () => {
+    const other = await startTestApi({
+      MONGODB_URI: `${proxy.uri(`test_${randomUUID().slice(0, 8)}`)}?maxPoolSize=3&appName=probe`,
+    });
+    try {
+      expect(other.connection.getClient().options.maxPoolSize).toBe(3);
+      expect((await fetch(`${other.url}/health/ready`)).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('a lost reply', () => {
+  test('when the reply to a successor insert is lost, then the retry is recognised and the refresh succeeds', async () => {
+    const user = await createUser(api);
+    const session = await signIn(api, user);
+    proxy.dropReplyTo(
+      (command) =>
+        command.name === 'insert' &&
+        command.body.insert === 'refreshTokens' &&
+        Array.isArray(command.body.documents) &&
+        (command.body.documents as { previous?: string }[])[0]?.previous !== undefined,
+    );
+    const refreshed = await execute(api, RefreshTokenMutation, {
+      refreshToken: session.refreshToken,
+    });
+    expect(errorCodes(refreshed)).toEqual([]);
+    const next = refreshed.body.data?.refreshToken;
+    expect(next?.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The session lives on: the new tokens work, and no reuse was recorded.
+    expect(
+      (await execute(api, MeQuery, undefined, { token: next?.accessToken ?? '' })).status,
+    ).toBe(200);
+    const again = await execute(api, RefreshTokenMutation, {
+      refreshToken: next?.refreshToken ?? '',
+    });
+    expect(errorCodes(again)).toEqual([]);
+    const reuse = (await auditEvents(api, { action: 'REFRESH_TOKEN_REUSE_DETECTED' })).filter(
+      (event) => event.actorId === user.id,
+    );
+    expect(reuse).toEqual([]);
+  });
+});
+
+describe('a stalled database', () => {
+  test('when the database stops answering, then every path answers promptly and cleanly', async () => {
+    const stalledProxy = await startWireProxy(process.env.TEST_MONGODB_URI ?? '');
+    const stalled = await startTestApi({
+      MONGODB_URI: stalledProxy.uri(`test_${randomUUID().slice(0, 8)}`),
+      LOGIN_MAX_PER_IP_PER_MINUTE: '100000',
+    });
+    try {
+      const user = await createUser(stalled);
+      const token = await tokenFor(stalled, user);
+      // Reachable but silent: every command from now on is held, never answered.
+      stalledProxy.stall((command) => READS.has(command.name) || WRITES.has(command.name));
+      const started = performance.now();
+      const [me, login, revoke] = await Promise.all([
+        execute(stalled, MeQuery, undefined, { token }),
+        post(
+          stalled,
+          '/token',
+          new URLSearchParams({
+            grant_type: 'password',
+            username: user.username,
+            password: user.password,
+          }).toString(),
+          { 'content-type': 'application/x-www-form-urlencoded' },
+        ),
+        post(stalled, '/revoke', `token=${token}`, {
+          'content-type': 'application/x-www-form-urlencoded',
+        }),
+      ]);
+      const elapsed = performance.now() - started;
+      // Bounded by one operation's bound (two attempts on the client), inside GRAPHQL_TIMEOUT.
+      expect(elapsed).toBeLessThan(OPERATION_BOUND_MS + 1_000);
+      expect(me.status).toBeGreaterThanOrEqual(500);
+      expect(errorCodes(me)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(login.status).toBe(500);
+      expect(login.body).toEqual({
+        error: 'server_error',
+        error_description: 'Internal server error',
+      });
+      expect(revoke.status).toBe(500);
+      for (const answer of [JSON.stringify(me.body), login.text, revoke.text]) {
+        expect(answer).not.toMatch(/mongo|timed out|socket|ECONN/i);
+      }
+    } finally {
+      await stalledProxy.close();
+      await stalled.app.stop();
+      await stalled.connection.close().catch(() => undefined);
+    }
+  }, 30_000);
+});
