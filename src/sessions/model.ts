@@ -24,6 +24,8 @@ const sessionSchema = new Schema(
 
 sessionSchema.index({ userId: 1, expiresAt: 1 });
 sessionSchema.index({ expiresAt: 1 });
+// Sparse: live sessions have no revokedAt, and only ended ones are looked up by it (the purge).
+sessionSchema.index({ revokedAt: 1 }, { sparse: true });
 
 /**
  * One refresh token, stored as its SHA-256 hash in `_id`; the token itself is never stored.

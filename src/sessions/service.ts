@@ -87,6 +87,8 @@ export interface SessionService {
 
 // Ended sessions stay a day, so a late replay of a retired token is still recognised and audited.
 const RETENTION_MS = 24 * 3600 * 1000;
+/** Sessions deleted per round of the purge: small commands, whatever the backlog. */
+const PURGE_BATCH = 1000;
 
 function withUse(session: SessionDocument, token: RefreshTokenDocument): SessionRecord {
   return {
@@ -375,18 +377,26 @@ export function createSessionService(deps: {
 
     async purgeEnded() {
       const cutoff = new Date(Date.now() - RETENTION_MS);
-      const ended = await sessions
-        .find({
-          $or: [{ expiresAt: trusted({ $lt: cutoff }) }, { revokedAt: trusted({ $lt: cutoff }) }],
-        })
-        .select({ _id: 1 })
-        .lean<{ _id: Types.ObjectId }[]>();
-      const ids = ended.map((session) => session._id);
-      await refreshTokens.deleteMany({
-        $or: [{ expiresAt: trusted({ $lt: cutoff }) }, { sessionId: trusted({ $in: ids }) }],
-      });
-      const { deletedCount } = await sessions.deleteMany({ _id: trusted({ $in: ids }) });
-      return deletedCount;
+      // Tokens of sessions past their absolute expiry carry it themselves: one ranged delete.
+      await refreshTokens.deleteMany({ expiresAt: trusted({ $lt: cutoff }) });
+      // Ended sessions go in bounded batches, each found through an index (expiry or revocation
+      // time), so no command grows with the number of ended sessions.
+      let purged = 0;
+      for (const field of ['expiresAt', 'revokedAt'] as const) {
+        for (;;) {
+          const batch = await sessions
+            .find({ [field]: trusted({ $lt: cutoff }) })
+            .limit(PURGE_BATCH)
+            .select({ _id: 1 })
+            .lean<{ _id: Types.ObjectId }[]>();
+          if (batch.length === 0) break;
+          const ids = batch.map((session) => session._id);
+          await refreshTokens.deleteMany({ sessionId: trusted({ $in: ids }) });
+          purged += (await sessions.deleteMany({ _id: trusted({ $in: ids }) })).deletedCount;
+          if (batch.length < PURGE_BATCH) break;
+        }
+      }
+      return purged;
     },
   };
 }
