@@ -30,7 +30,7 @@ export async function createServices(
   const hasher = await createPasswordHasher(config.passwords.argon2, {
     concurrency: config.argon2Concurrency,
   });
-  const locks = createLocks(connection);
+  const locks = createLocks(connection, logger);
   const audit = createAuditService(createAuditEventModel(connection), config.audit, logger);
   const tokens = createTokenService(config.jwt);
   const store = createUserStore({

@@ -21,7 +21,7 @@ const SERVER_SELECTION_MS = 5_000;
 /**
  * The longest one operation can keep a request waiting once connected: two attempts (the driver
  * retries a read or a retryable write once after a network error), each bounded by the pool wait
- * and the socket timeout. Shorter than the 10 s lease of a lock (db/locks.ts), so no work under a
+ * and the socket timeout. Shorter than the 30 s lease of a lock (db/locks.ts), so no work under a
  * lock outlives it, and than GRAPHQL_TIMEOUT's default, so a stalled primary gives a prompt,
  * clean error.
  */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Schema, trusted, type Connection } from 'mongoose';
+import type { Logger } from '../logger';
+import { OPERATION_BOUND_MS } from './connection';
 import { isDuplicateKeyError } from './errors';
 
 /**
@@ -12,60 +14,119 @@ import { isDuplicateKeyError } from './errors';
  * two `$set`s of different fields lost one in 44 of 50 rounds, two `$inc`s lost one in 49 of 50),
  * and a filter is not re-checked at write time, so a conditional update is no compare-and-set.
  * Every read-modify-write of security state therefore holds the lock of the document it changes.
- * On MongoDB the lock is redundant but cheap: these writes are rare (admin changes, password
- * changes, sign-outs).
+ * On MongoDB they are needed too: a check and a write in two commands (the last administrator's,
+ * say) are not atomic there either without a transaction.
+ *
+ * Leases are judged by one clock, the database's: each instance learns its offset from the
+ * server's `hello` when it acquires, so an instance whose own clock runs ahead cannot take over a
+ * live lock. A holder checks its lease before its final write (Lease.assertHeld) and gives up
+ * rather than write once another could have taken over.
  */
 
 const lockSchema = new Schema(
   {
     _id: { type: String, required: true },
     owner: { type: String, required: true },
+    /** When the lease ends, by the database's clock. */
     expiresAt: { type: Date, required: true },
   },
   { collection: 'locks', versionKey: false },
 );
 
-// A holder that crashed frees its lock after this long; work under a lock takes milliseconds.
-const LEASE_MS = 10_000;
+// A holder that crashed frees its lock after this long. Work under a lock takes milliseconds,
+// a password change two argon2 runs; what is left after the work must cover one more operation.
+export const LEASE_MS = 30_000;
 const WAIT_MS = 5_000;
 
 export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
 }
 
-export interface Locks {
-  /** Runs `work` while holding the lock named `key`, waiting up to 5 s for it. */
-  withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
+/** The holder's lease ran too short to finish safely: nothing was written. */
+export class LockLostError extends Error {
+  override name = 'LockLostError';
 }
 
-export function createLocks(connection: Connection): Locks {
+export interface Lease {
+  /**
+   * Throws LockLostError unless the lease will outlast one more database operation, measured on
+   * this process's monotonic clock from before the lock was taken. Call it before a final write.
+   */
+  assertHeld(): void;
+}
+
+export interface Locks {
+  /** Runs `work` while holding the lock named `key`, waiting up to 5 s for it. */
+  withLock<T>(key: string, work: (lease: Lease) => Promise<T>): Promise<T>;
+}
+
+/** This process's clock: replaceable so a test can run an instance whose clock is wrong. */
+export type Clock = () => number;
+
+export function createLocks(
+  connection: Connection,
+  logger: Logger,
+  clock: Clock = () => Date.now(),
+): Locks {
   const model = connection.model('Lock', lockSchema);
 
-  async function acquire(key: string, owner: string): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
+  /** The database's time now, as this process can best tell it (within half a round trip). */
+  async function databaseClock(): Promise<() => Date> {
+    const sent = clock();
+    const hello = (await connection.db?.admin().command({ hello: 1 })) as
+      { localTime?: Date } | undefined;
+    const received = clock();
+    const serverTime = hello?.localTime?.getTime();
+    // No server time (should not happen): fall back to this clock, with its skew.
+    const offset = serverTime === undefined ? 0 : serverTime - (sent + received) / 2;
+    return () => new Date(clock() + offset);
+  }
+
+  /** Takes the lock; returns when (on the monotonic clock) the winning insert was sent. */
+  async function acquire(key: string, owner: string): Promise<number> {
+    const deadline = performance.now() + WAIT_MS;
+    const now = await databaseClock();
     for (let attempt = 0; ; attempt += 1) {
+      const sent = performance.now();
       try {
-        await model.create({ _id: key, owner, expiresAt: new Date(Date.now() + LEASE_MS) });
-        return;
+        await model.create({ _id: key, owner, expiresAt: new Date(now().getTime() + LEASE_MS) });
+        return sent;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
       // Take over a lease its holder never released (a crash), then try again.
-      await model.deleteOne({ _id: key, expiresAt: trusted({ $lt: new Date() }) });
-      if (Date.now() > deadline) throw new LockTimeoutError(`timed out waiting for lock ${key}`);
+      await model.deleteOne({ _id: key, expiresAt: trusted({ $lt: now() }) });
+      if (performance.now() > deadline) {
+        throw new LockTimeoutError(`timed out waiting for lock ${key}`);
+      }
       await delay(Math.min(50, 2 + attempt * 3) + Math.random() * 5);
     }
   }
 
   return {
-    async withLock(key, work) {
+    async withLock<T>(key: string, work: (lease: Lease) => Promise<T>): Promise<T> {
       const owner = randomUUID();
-      await acquire(key, owner);
+      // When the winning insert was sent: the lease cannot have started earlier than this.
+      const started = await acquire(key, owner);
+      const lease: Lease = {
+        assertHeld() {
+          if (performance.now() - started > LEASE_MS - OPERATION_BOUND_MS) {
+            throw new LockLostError(`the lease of lock ${key} is too short to write safely`);
+          }
+        },
+      };
+      let result: T;
       try {
-        return await work();
+        result = await work(lease);
       } finally {
-        await model.deleteOne({ _id: key, owner });
+        try {
+          await model.deleteOne({ _id: key, owner });
+        } catch (error) {
+          // The work is done (or failed) either way; the lease frees the lock in time.
+          logger.warn({ err: error, lock: key }, 'could not release a lock; its lease will end it');
+        }
       }
+      return result;
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Caller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
 import { badUserInput, notFound } from '../errors';
 import { pageSize, parseObjectId } from '../db/ids';
-import type { Locks } from '../db/locks';
+import type { Lease, Locks } from '../db/locks';
 import type { PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, type PasswordPolicy } from '../passwords/policy';
 import type { SessionService } from '../sessions/service';
@@ -270,8 +270,8 @@ export function createUserService(deps: {
       if (changes.roles != null) set.roles = uniqueRoles(changes.roles);
       if (changes.disabled != null) set.disabled = changes.disabled;
 
-      const write = () =>
-        store.withUserLock(_id, async () => {
+      const write = (adminsLease?: Lease) =>
+        store.withUserLock(_id, async (lease) => {
           const before = await model.findById(_id).lean<UserRecord>();
           if (!before) throw notFound('User');
           const roles = (set.roles as Role[] | undefined) ?? before.roles;
@@ -285,6 +285,8 @@ export function createUserService(deps: {
           // findAndModify, and the hash must stay out of the result. Roles and the flag are read
           // from the database on every request, so they apply at once; ending the sessions below
           // takes the tokens too.
+          adminsLease?.assertHeld();
+          lease.assertHeld();
           await model
             .updateOne({ _id }, { $set: set, $unset: unset })
             .catch((error: unknown) => rethrowDuplicate(error, null));
@@ -320,11 +322,13 @@ export function createUserService(deps: {
 
     async delete(id, caller) {
       const _id = parseObjectId(id, 'id');
-      const deleted = await locks.withLock(ADMINS_LOCK, () =>
-        store.withUserLock(_id, async () => {
+      const deleted = await locks.withLock(ADMINS_LOCK, (adminsLease) =>
+        store.withUserLock(_id, async (lease) => {
           const before = await model.findById(_id).lean<UserRecord>();
           if (!before) throw notFound('User');
           if (isActiveAdmin(before)) await refuseIfLastAdmin('id');
+          adminsLease.assertHeld();
+          lease.assertHeld();
           await model.deleteOne({ _id });
           return before;
         }),
@@ -339,7 +343,7 @@ export function createUserService(deps: {
     },
 
     replacePasswordHash(id, expectedTokenVersion, decide) {
-      return store.withUserLock(id, async (): Promise<PasswordReplacement> => {
+      return store.withUserLock(id, async (lease): Promise<PasswordReplacement> => {
         const stored = await model
           .findById(id)
           .select('+passwordHash')
@@ -347,19 +351,21 @@ export function createUserService(deps: {
         if (stored?.tokenVersion !== expectedTokenVersion) return { kind: 'stale' };
         const passwordHash = await decide(stored.passwordHash);
         if (passwordHash === null) return { kind: 'refused' };
+        lease.assertHeld();
         await model.updateOne({ _id: id }, { $set: { passwordHash }, $inc: { tokenVersion: 1 } });
         return { kind: 'changed', tokenVersion: expectedTokenVersion + 1 };
       });
     },
 
     async upgradePasswordHash(id, previous, next) {
-      await store.withUserLock(id, async () => {
+      await store.withUserLock(id, async (lease) => {
         const current = await model
           .findById(id)
           .select('+passwordHash')
           .lean<UserWithPasswordHash>();
         // A password changed meanwhile wins over this upgrade of the old one.
         if (current?.passwordHash === previous) {
+          lease.assertHeld();
           await model.updateOne({ _id: id }, { $set: { passwordHash: next } });
         }
       });

@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import { createTtlCache } from '../cache';
 import { toObjectId } from '../db/ids';
-import type { Locks } from '../db/locks';
+import type { Lease, Locks } from '../db/locks';
 import type { UserModel, UserRecord } from './model';
 
 /**
@@ -14,8 +14,11 @@ export interface UserStore {
   readonly model: UserModel;
   /** The user behind a token, or null when missing, disabled or not a valid id. */
   findActive(id: string): Promise<UserRecord | null>;
-  /** Runs a change of one user under its lock, and forgets the cached copy once it is written. */
-  withUserLock<T>(id: Types.ObjectId, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a change of one user under its lock, and forgets the cached copy once it is written.
+   * The work calls `lease.assertHeld()` before its final write.
+   */
+  withUserLock<T>(id: Types.ObjectId, work: (lease: Lease) => Promise<T>): Promise<T>;
   /** Moves the user's token version on; the new version, or null when there is no such user. */
   bumpTokenVersion(id: Types.ObjectId): Promise<number | null>;
 }
@@ -31,10 +34,13 @@ export function createUserStore(deps: {
   const { model, locks } = deps;
   const activeUsers = createTtlCache<UserRecord | null>(deps.cacheTtlMs);
 
-  async function withUserLock<T>(id: Types.ObjectId, work: () => Promise<T>): Promise<T> {
-    return locks.withLock(userLock(id), async () => {
+  async function withUserLock<T>(
+    id: Types.ObjectId,
+    work: (lease: Lease) => Promise<T>,
+  ): Promise<T> {
+    return locks.withLock(userLock(id), async (lease) => {
       try {
-        return await work();
+        return await work(lease);
       } finally {
         activeUsers.delete(id.toHexString());
       }
@@ -57,7 +63,8 @@ export function createUserStore(deps: {
     withUserLock,
 
     bumpTokenVersion(id) {
-      return withUserLock(id, async () => {
+      return withUserLock(id, async (lease) => {
+        lease.assertHeld();
         const { matchedCount } = await model.updateOne({ _id: id }, { $inc: { tokenVersion: 1 } });
         if (matchedCount === 0) return null;
         const user = await model.findById(id).select({ tokenVersion: 1 }).lean<UserRecord>();
