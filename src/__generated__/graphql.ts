@@ -366,7 +366,10 @@ export type UserConnection = {
   edges: Array<UserEdge>;
   /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
-  /** How many users exist in all. */
+  /**
+   * How many users exist in all, from the collection's metadata: cheap at any size, exact on a
+   * single server, possibly off by a few on a sharded cluster or after an unclean shutdown.
+   */
   totalCount: Scalars['Int']['output'];
 };
 

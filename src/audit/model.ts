@@ -22,12 +22,13 @@ const auditEventSchema = new Schema(
   { collection: 'auditEvents', versionKey: false, strict: 'throw' },
 );
 
+// Pages are sorted by (at, _id) newest first: each filter's index ends in both, so a page is an
+// index walk however many events match. { at: -1, _id: -1 } also serves the retention sweep.
 auditEventSchema.index({ at: -1, _id: -1 });
-auditEventSchema.index({ actorId: 1, at: -1 });
-auditEventSchema.index({ targetId: 1, at: -1 });
-auditEventSchema.index({ action: 1, at: -1 });
+auditEventSchema.index({ actorId: 1, at: -1, _id: -1 });
+auditEventSchema.index({ targetId: 1, at: -1, _id: -1 });
+auditEventSchema.index({ action: 1, at: -1, _id: -1 });
 auditEventSchema.index({ foldKey: 1 }, { unique: true, sparse: true });
-auditEventSchema.index({ at: 1 });
 
 export type AuditEventRecord = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId };
 

@@ -216,9 +216,11 @@ export function createLoginThrottle(
         if (accountWait > 0) refusal = { reason: 'account', retryAfter: accountWait };
       }
       if (refusal) {
-        // Refused attempts count against the address, never against the account: an attacker
-        // cannot make a wait longer by knocking during it.
-        await settle('refused');
+        // A refused attempt leaves nothing behind: it never makes a wait longer, and a flood of
+        // them cannot grow the collection (each address and account keeps at most what its
+        // limits admit).
+        settled = true;
+        await model.deleteOne({ _id: created._id });
         await onRefusal(refusal);
         throw rateLimited(refusal.retryAfter);
       }

@@ -97,6 +97,14 @@ describe('per-account throttling, from one address', () => {
     expect(wait(last)).toBeLessThanOrEqual(wait(first));
   });
 
+  test('when an address keeps knocking while refused, then the stored attempts stay bounded', async () => {
+    const user = await createUser(api);
+    const from = freshAddress();
+    for (let i = 0; i < 40; i += 1) await login(api, user.username, `guess ${i}`, from);
+    // Five failures made the account wait; the 35 refusals left nothing behind.
+    expect(await attempts().countDocuments({ ipAddress: from })).toBe(5);
+  });
+
   test('when a document holds two logins, then it is refused before anything runs', async () => {
     const user = await createUser(api);
     const before = await attempts().countDocuments();
