@@ -10,6 +10,7 @@ import { connectDatabase } from '../src/db/connection';
 import { startEmbeddedDatabase } from '../src/db/embedded';
 import { ensureFerretdbBinary } from '../src/db/ferretdb-binary';
 import { createLogger } from '../src/logger';
+import { migrate } from '../src/migrate';
 import { createServices } from '../src/services';
 import { SYSTEM_CALLER } from '../src/caller';
 import { printReport, type Measurement, type Report } from './report';
@@ -196,6 +197,7 @@ async function main() {
     const env = benchConfigEnv(uri, secret);
     const config = loadConfig(env);
     const connection = await connectDatabase(uri);
+    await migrate(connection);
     const logger = createLogger('silent');
     const { services } = await createServices(config, connection, logger);
 

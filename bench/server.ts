@@ -3,6 +3,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { connectDatabase } from '../src/db/connection';
 import { createLogger } from '../src/logger';
+import { migrate } from '../src/migrate';
 import { benchConfigEnv, type ServerStats } from './settings';
 import { startVariant, VARIANTS, type Variant } from './variants';
 
@@ -17,6 +18,7 @@ async function main() {
   const secret = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex');
   const config = loadConfig(benchConfigEnv(process.env.BENCH_MONGODB_URI ?? '', secret));
   const connection = await connectDatabase(config.mongodbUri ?? '');
+  await migrate(connection);
   const port = await startVariant(variant, {
     config,
     connection,

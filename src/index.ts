@@ -4,6 +4,7 @@ import { connectDatabase, DEFAULT_DATABASE } from './db/connection';
 import { startEmbeddedDatabase } from './db/embedded';
 import { ensureFerretdbBinary } from './db/ferretdb-binary';
 import { createLogger } from './logger';
+import { findMissingIndexes, migrate } from './migrate';
 import { ensureInitialAdmin } from './users/bootstrap';
 
 /** The only module with process I/O: environment, terminal, signals and exit codes. */
@@ -21,6 +22,10 @@ function readConfig(): Config {
 }
 
 class StartupAborted extends Error {}
+class MigrationDone extends Error {}
+
+/** `node dist/index.js migrate` (npm run db:migrate): make the indexes match, then exit. */
+const command = process.argv[2] === 'migrate' ? 'migrate' : 'serve';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -68,6 +73,25 @@ async function main(): Promise<void> {
       () => connectDatabase(databaseUri),
       (opened) => opened.close(),
     );
+    if (command === 'migrate') {
+      const report = await migrate(connection);
+      process.stdout.write(
+        `Indexes created: ${report.created.join(', ') || 'none'}\nIndexes dropped: ${report.dropped.join(', ') || 'none'}\n`,
+      );
+      throw new MigrationDone();
+    }
+    if (config.nodeEnv === 'production' && config.mongodbUri !== null) {
+      // Building or dropping indexes is the operator's step (npm run db:migrate), never a side
+      // effect of starting an instance.
+      const missing = await findMissingIndexes(connection);
+      if (missing.length > 0) {
+        throw new Error(
+          `the database lacks indexes the API needs: ${missing.join(', ')}; run \`npm run db:migrate\` against it first`,
+        );
+      }
+    } else {
+      await migrate(connection);
+    }
     const app = await acquire(
       () => createApp(config, { connection, logger }),
       (created) => created.stop(),
@@ -115,6 +139,10 @@ async function main(): Promise<void> {
     await startup;
   } catch (error) {
     if (error instanceof StartupAborted || abort.signal.aborted) return;
+    if (error instanceof MigrationDone) {
+      for (const release of releases.reverse()) await release();
+      process.exit(0);
+    }
     for (const release of releases.reverse()) await release().catch(() => undefined);
     throw error;
   }

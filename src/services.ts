@@ -18,7 +18,7 @@ import { createUserService } from './users/service';
 import { createUserStore } from './users/store';
 
 /**
- * Wires the feature services over one connection and creates the indexes they rely on. `purge`
+ * Wires the feature services over one connection (its indexes are migrate.ts's). `purge`
  * deletes ended sessions and old sign-in attempts; the caller decides how often. `close` stops
  * the hash worker.
  */
@@ -56,13 +56,6 @@ export async function createServices(
   });
   const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
   const devices = createDevices(connection);
-  await Promise.all([
-    users.ensureIndexes(),
-    sessions.ensureIndexes(),
-    audit.ensureIndexes(),
-    throttle.ensureIndexes(),
-    devices.ensureIndexes(),
-  ]);
   const auth = createAuthService({
     users,
     sessions,

@@ -37,7 +37,6 @@ export interface AuditPage {
 }
 
 export interface AuditService {
-  ensureIndexes(): Promise<void>;
   /** Writes one event for `caller`'s request. A failed write is logged, never thrown. */
   record(caller: Caller, entry: AuditEntry): Promise<void>;
   /**
@@ -122,10 +121,6 @@ export function createAuditService(
   }
 
   const service: AuditService = {
-    async ensureIndexes() {
-      await model.createIndexes();
-    },
-
     record: (caller, entry) => safely(caller, entry, () => model.create(eventOf(caller, entry))),
 
     recordFolded: (caller, entry, subject) =>

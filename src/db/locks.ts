@@ -63,12 +63,16 @@ export interface Locks {
 /** This process's clock: replaceable so a test can run an instance whose clock is wrong. */
 export type Clock = () => number;
 
+export function createLockModel(connection: Connection) {
+  return connection.model('Lock', lockSchema);
+}
+
 export function createLocks(
   connection: Connection,
   logger: Logger,
   clock: Clock = () => Date.now(),
 ): Locks {
-  const model = connection.model('Lock', lockSchema);
+  const model = createLockModel(connection);
 
   /** The database's time now, as this process can best tell it (within half a round trip). */
   async function databaseClock(): Promise<() => Date> {

@@ -44,7 +44,6 @@ export interface AccessTokenReader {
 
 /** Every session operation: start, rotate, look up, list, and every way a session ends. */
 export interface SessionService {
-  ensureIndexes(): Promise<void>;
   start(
     user: { readonly _id: Types.ObjectId; readonly tokenVersion: number },
     caller: Caller,
@@ -218,10 +217,6 @@ export function createSessionService(deps: {
   }
 
   return {
-    async ensureIndexes() {
-      await Promise.all([sessions.createIndexes(), refreshTokens.createIndexes()]);
-    },
-
     async start(user, caller) {
       const created = await sessions.create({
         userId: user._id,

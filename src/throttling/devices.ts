@@ -29,7 +29,6 @@ export const DEVICE_TTL_SECONDS = 365 * 86_400;
 const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 export interface Devices {
-  ensureIndexes(): Promise<void>;
   /** A new device token for a client that just signed in to `account`. */
   issue(account: string, userId: Types.ObjectId): Promise<string>;
   /** The device id `token` stands for, when it was issued for `account` and is still valid. */
@@ -37,13 +36,13 @@ export interface Devices {
   purgeExpired(): Promise<void>;
 }
 
-export function createDevices(connection: Connection): Devices {
-  const model = connection.model('Device', deviceSchema);
-  return {
-    async ensureIndexes() {
-      await model.createIndexes();
-    },
+export function createDeviceModel(connection: Connection) {
+  return connection.model('Device', deviceSchema);
+}
 
+export function createDevices(connection: Connection): Devices {
+  const model = createDeviceModel(connection);
+  return {
     async issue(account, userId) {
       const token = randomBytes(32).toString('base64url');
       const now = Date.now();

@@ -32,7 +32,6 @@ export interface AttemptSource {
 }
 
 export interface LoginThrottle {
-  ensureIndexes(): Promise<void>;
   /**
    * Registers an attempt at `account` before any password is checked. Throws RATE_LIMITED (with
    * `retryAfter`) when the address, the account from this address, or the account as a whole
@@ -185,10 +184,6 @@ export function createLoginThrottle(
   }
 
   return {
-    async ensureIndexes() {
-      await model.createIndexes();
-    },
-
     async begin(account, { ip, device }, onRefusal) {
       const now = new Date();
       const key = account.slice(0, ACCOUNT_MAX_LENGTH);

@@ -52,8 +52,6 @@ export interface UserConnectionSource {
 }
 
 export interface UserService {
-  /** Creates indexes the data layer relies on for uniqueness; safe to repeat. */
-  ensureIndexes(): Promise<void>;
   /** The user behind a token, or null when missing, disabled or not a valid id. */
   findActive(id: string): Promise<UserRecord | null>;
   /** Includes the password hash: for checking credentials only. */
@@ -165,26 +163,6 @@ export function createUserService(deps: {
   }
 
   return {
-    async ensureIndexes() {
-      await model.createIndexes();
-      // Accounts made before usernames had skeletons get theirs. Two older look-alikes cannot
-      // both have one: the second keeps none, and new names are still checked against the first.
-      const missing = await model
-        .find({ usernameSkeleton: null })
-        .select({ username: 1 })
-        .lean<Pick<UserRecord, '_id' | 'username'>[]>();
-      for (const user of missing) {
-        await model
-          .updateOne(
-            { _id: user._id },
-            { $set: { usernameSkeleton: usernameSkeleton(user.username) } },
-          )
-          .catch((error: unknown) => {
-            if (!isDuplicateKeyError(error)) throw error;
-          });
-      }
-    },
-
     findActive: (id) => store.findActive(id),
 
     async findForSignIn(username) {

@@ -6,6 +6,7 @@ import { createApp, type App } from '../../src/http/app';
 import { loadConfig, type Config } from '../../src/config';
 import { connectDatabase } from '../../src/db/connection';
 import { createLogger } from '../../src/logger';
+import { migrate } from '../../src/migrate';
 
 /** The cheapest argon2 parameters the configuration accepts: tests need speed, not strength. */
 export const FAST_ARGON2_ENV = {
@@ -70,6 +71,8 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     },
   });
   const connection = await connectDatabase(config.mongodbUri ?? '');
+  // As `npm start` does outside production: the indexes match the schemas before anything runs.
+  await migrate(connection);
   const app = await createApp(config, { connection, logger });
   const url = await app.listen();
   return {

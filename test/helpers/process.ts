@@ -51,3 +51,23 @@ export function spawnApi(env: Record<string, string>): RunningApi {
       }),
   };
 }
+
+/**
+ * Runs `node dist/index.js migrate` (what `npm run db:migrate` runs after building) with exactly
+ * the given environment; resolves with its exit code and output.
+ */
+export async function runMigrate(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [ENTRY, 'migrate'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FAST_ARGON2_ENV, testDatabaseUri } from '../helpers/api';
-import { spawnApi } from '../helpers/process';
+import { runMigrate, spawnApi } from '../helpers/process';
 
 /** The resident memory of a process, from the kernel's own accounting. */
 function residentMiB(pid: number): number {
@@ -24,7 +24,7 @@ function largeDocument(): string {
  * rose above what it used while serving before the flood.
  */
 async function growthUnderFlood(env: Record<string, string> = {}): Promise<number> {
-  const api = spawnApi({
+  const settings = {
     NODE_ENV: 'production',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -35,7 +35,9 @@ async function growthUnderFlood(env: Record<string, string> = {}): Promise<numbe
     ADMIN_PASSWORD: 'a long unusual operator passphrase',
     ...FAST_ARGON2_ENV,
     ...env,
-  });
+  };
+  expect((await runMigrate(settings)).code).toBe(0);
+  const api = spawnApi(settings);
   try {
     const url = (await api.ready()).replace(/\/graphql$/, '');
     const pid = api.child.pid ?? 0;

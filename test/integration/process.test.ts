@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { FAST_ARGON2_ENV, testDatabaseUri } from '../helpers/api';
-import { spawnApi } from '../helpers/process';
+import { connectDatabase } from '../../src/db/connection';
+import { runMigrate, spawnApi } from '../helpers/process';
 import { login as signIn } from '../helpers/users';
 
 /** Signs in at the GraphQL URL a spawned process reported. */
@@ -90,6 +91,54 @@ describe('the API process', () => {
     expect((await login(secondUrl, 'operator', 'a different passphrase entirely')).data).toBeNull();
     second.child.kill('SIGTERM');
     expect(await second.exited()).toBe(0);
+  });
+
+  test('when production starts on a database without its indexes, then it exits 1 naming them; after db:migrate it starts', async () => {
+    const env = {
+      ...baseEnv,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      MONGODB_URI: testDatabaseUri(),
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ADMIN_USERNAME: 'operator',
+      ADMIN_PASSWORD: 'a long unusual operator passphrase',
+    };
+    const refused = spawnApi(env);
+    expect(await refused.exited()).toBe(1);
+    expect(refused.stderr()).toContain('users.{"usernameNormalized":1}');
+    expect(refused.stderr()).toContain('npm run db:migrate');
+
+    const migrated = await runMigrate(env);
+    expect(migrated.code).toBe(0);
+    expect(migrated.stdout).toMatch(/Indexes created: .*sessions\.\{"revokedAt":1\}/);
+
+    const started = spawnApi(env);
+    await started.ready();
+    started.child.kill('SIGTERM');
+    expect(await started.exited()).toBe(0);
+  });
+
+  test('when an index changed or is no longer declared, then db:migrate rebuilds or drops it', async () => {
+    const uri = testDatabaseUri();
+    const env = { ...baseEnv, NODE_ENV: 'test', MONGODB_URI: uri };
+    expect((await runMigrate(env)).code).toBe(0);
+    const connection = await connectDatabase(uri);
+    try {
+      const users = connection.db!.collection('users');
+      // An index no schema declares, and a declared one whose options drifted (no longer unique).
+      await users.createIndex({ fullName: 1 }, { name: 'fullName_1' });
+      await users.dropIndex('usernameNormalized_1');
+      await users.createIndex({ usernameNormalized: 1 }, { name: 'usernameNormalized_1' });
+      const migrated = await runMigrate(env);
+      expect(migrated.code).toBe(0);
+      expect(migrated.stdout).toContain('users.fullName_1');
+      const indexes = await users.indexes();
+      expect(indexes.map((index) => index.name)).not.toContain('fullName_1');
+      expect(indexes.find((index) => index.name === 'usernameNormalized_1')?.unique).toBe(true);
+    } finally {
+      await connection.dropDatabase();
+      await connection.close();
+    }
   });
 
   test('when production configuration is missing, then it exits 1 listing every problem', async () => {
