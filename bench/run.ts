@@ -197,7 +197,7 @@ async function main() {
     const env = benchConfigEnv(uri, secret);
     const config = loadConfig(env);
     const connection = await connectDatabase(uri);
-    await migrate(connection);
+    await migrate(connection, config);
     const logger = createLogger('silent');
     const { services } = await createServices(config, connection, logger);
 

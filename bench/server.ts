@@ -18,7 +18,7 @@ async function main() {
   const secret = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex');
   const config = loadConfig(benchConfigEnv(process.env.BENCH_MONGODB_URI ?? '', secret));
   const connection = await connectDatabase(config.mongodbUri ?? '');
-  await migrate(connection);
+  await migrate(connection, config);
   const port = await startVariant(variant, {
     config,
     connection,

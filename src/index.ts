@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       (opened) => opened.close(),
     );
     if (command === 'migrate') {
-      const report = await migrate(connection);
+      const report = await migrate(connection, config);
       process.stdout.write(
         `Indexes created: ${report.created.join(', ') || 'none'}\nIndexes dropped: ${report.dropped.join(', ') || 'none'}\n`,
       );
@@ -83,14 +83,14 @@ async function main(): Promise<void> {
     if (config.nodeEnv === 'production' && config.mongodbUri !== null) {
       // Building or dropping indexes is the operator's step (npm run db:migrate), never a side
       // effect of starting an instance.
-      const missing = await findMissingIndexes(connection);
+      const missing = await findMissingIndexes(connection, config);
       if (missing.length > 0) {
         throw new Error(
           `the database lacks indexes the API needs: ${missing.join(', ')}; run \`npm run db:migrate\` against it first`,
         );
       }
     } else {
-      await migrate(connection);
+      await migrate(connection, config);
     }
     const app = await acquire(
       () => createApp(config, { connection, logger }),

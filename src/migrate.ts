@@ -2,9 +2,10 @@ import type { Connection, Model } from 'mongoose';
 import { createAuditEventModel } from './audit/model';
 import { isDuplicateKeyError } from './db/errors';
 import { createLockModel } from './db/locks';
-import { createSessionModels } from './sessions/model';
+import { createSessionModels, ENDED_SESSION_RETENTION_SECONDS } from './sessions/model';
 import { createDeviceModel } from './throttling/devices';
 import { createLoginAttemptModel } from './throttling/model';
+import { attemptRetentionSeconds, type ThrottleSettings } from './throttling/service';
 import { usernameSkeleton } from './users/identity';
 import { createUserModel, type UserRecord } from './users/model';
 
@@ -15,6 +16,28 @@ import { createUserModel, type UserRecord } from './users/model';
  * Production start-up only verifies: building an index on a large collection, or dropping one,
  * is an operator's decision, not a side effect of deploying an instance.
  */
+
+/** What decides how long expiring records are kept. */
+export interface ExpirySettings {
+  readonly throttling: ThrottleSettings;
+  readonly audit: { readonly retentionSeconds: number };
+}
+
+/**
+ * On MongoDB, TTL indexes delete what the hourly sweep deletes on FerretDB (which has none):
+ * `collection.field` → seconds after the field's date. A change of a setting here changes the
+ * index: run `npm run db:migrate` after it.
+ */
+export function expiryRules(settings: ExpirySettings): ReadonlyMap<string, number> {
+  return new Map([
+    ['sessions.expiresAt', ENDED_SESSION_RETENTION_SECONDS],
+    ['sessions.revokedAt', ENDED_SESSION_RETENTION_SECONDS],
+    ['refreshTokens.expiresAt', ENDED_SESSION_RETENTION_SECONDS],
+    ['loginAttempts.at', attemptRetentionSeconds(settings.throttling)],
+    ['auditEvents.at', settings.audit.retentionSeconds],
+    ['devices.expiresAt', 0],
+  ]);
+}
 
 export interface MigrationReport {
   readonly created: readonly string[];
@@ -39,12 +62,14 @@ interface IndexSpec {
   readonly key: Record<string, 1 | -1>;
   readonly unique: boolean;
   readonly sparse: boolean;
+  /** Set on TTL indexes. */
+  readonly expireAfterSeconds?: number;
 }
 
-type Engine = 'mongodb' | 'ferretdb';
+export type Engine = 'mongodb' | 'ferretdb';
 
 /** FerretDB answers buildInfo with its own version beside MongoDB's. */
-async function engineOf(connection: Connection): Promise<Engine> {
+export async function engineOf(connection: Connection): Promise<Engine> {
   const info = (await connection.db?.admin().command({ buildInfo: 1 })) ?? {};
   return 'ferretdbVersion' in info ? 'ferretdb' : 'mongodb';
 }
@@ -54,13 +79,32 @@ const defaultName = (key: Record<string, 1 | -1>) =>
     .map(([field, direction]) => `${field}_${direction}`)
     .join('_');
 
-function declared(model: Model<never>): IndexSpec[] {
-  return model.schema.indexes().map(([key, options]) => ({
-    name: options.name ?? defaultName(key as Record<string, 1 | -1>),
-    key: key as Record<string, 1 | -1>,
-    unique: options.unique === true,
-    sparse: options.sparse === true,
-  }));
+/**
+ * The indexes a collection's schema declares, as this engine is to have them: on MongoDB a
+ * single-field index with an expiry rule is a TTL index.
+ */
+export function declaredIndexes(
+  collection: string,
+  indexes: readonly (readonly [Record<string, unknown>, Record<string, unknown>])[],
+  engine: Engine,
+  rules: ReadonlyMap<string, number>,
+): IndexSpec[] {
+  return indexes.map(([rawKey, options]) => {
+    const key = rawKey as Record<string, 1 | -1>;
+    const fields = Object.keys(key);
+    const ttl = fields.length === 1 ? rules.get(`${collection}.${fields[0] ?? ''}`) : undefined;
+    return {
+      name: typeof options.name === 'string' ? options.name : defaultName(key),
+      key,
+      unique: options.unique === true,
+      sparse: options.sparse === true,
+      ...(engine === 'mongodb' && ttl !== undefined ? { expireAfterSeconds: ttl } : {}),
+    };
+  });
+}
+
+function declared(model: Model<never>, engine: Engine, rules: ReadonlyMap<string, number>) {
+  return declaredIndexes(model.collection.collectionName, model.schema.indexes(), engine, rules);
 }
 
 async function existing(model: Model<never>): Promise<IndexSpec[]> {
@@ -76,6 +120,9 @@ async function existing(model: Model<never>): Promise<IndexSpec[]> {
       key: index.key as Record<string, 1 | -1>,
       unique: index.unique === true,
       sparse: index.sparse === true,
+      ...(typeof index.expireAfterSeconds === 'number'
+        ? { expireAfterSeconds: index.expireAfterSeconds }
+        : {}),
     }));
 }
 
@@ -88,6 +135,7 @@ function sameIndex(a: IndexSpec, b: IndexSpec, engine: Engine): boolean {
   return (
     JSON.stringify(a.key) === JSON.stringify(b.key) &&
     a.unique === b.unique &&
+    a.expireAfterSeconds === b.expireAfterSeconds &&
     (engine === 'ferretdb' || a.sparse === b.sparse)
   );
 }
@@ -97,8 +145,12 @@ interface IndexDiff {
   readonly toDrop: readonly IndexSpec[];
 }
 
-async function diff(model: Model<never>, engine: Engine): Promise<IndexDiff> {
-  const wanted = declared(model);
+async function diff(
+  model: Model<never>,
+  engine: Engine,
+  rules: ReadonlyMap<string, number>,
+): Promise<IndexDiff> {
+  const wanted = declared(model, engine, rules);
   const present = await existing(model);
   return {
     toCreate: wanted.filter((w) => !present.some((p) => sameIndex(w, p, engine))),
@@ -110,11 +162,15 @@ const describe = (model: Model<never>, index: IndexSpec) =>
   `${model.collection.collectionName}.${JSON.stringify(index.key)}`;
 
 /** The indexes the schemas declare that the database lacks, as `collection.{keys}`. */
-export async function findMissingIndexes(connection: Connection): Promise<string[]> {
+export async function findMissingIndexes(
+  connection: Connection,
+  settings: ExpirySettings,
+): Promise<string[]> {
   const engine = await engineOf(connection);
+  const rules = expiryRules(settings);
   const missing: string[] = [];
   for (const model of allModels(connection)) {
-    const { toCreate } = await diff(model, engine);
+    const { toCreate } = await diff(model, engine, rules);
     missing.push(...toCreate.map((index) => describe(model, index)));
   }
   return missing;
@@ -139,15 +195,19 @@ async function backfillUsernameSkeletons(connection: Connection): Promise<void> 
 }
 
 /** Makes every collection's indexes match the schemas, then fills fields new indexes need. */
-export async function migrate(connection: Connection): Promise<MigrationReport> {
+export async function migrate(
+  connection: Connection,
+  settings: ExpirySettings,
+): Promise<MigrationReport> {
   const engine = await engineOf(connection);
+  const rules = expiryRules(settings);
   const created: string[] = [];
   const dropped: string[] = [];
   for (const model of allModels(connection)) {
     await model.createCollection().catch((error: unknown) => {
       if ((error as { codeName?: string }).codeName !== 'NamespaceExists') throw error;
     });
-    const { toCreate, toDrop } = await diff(model, engine);
+    const { toCreate, toDrop } = await diff(model, engine, rules);
     // Dropped first: an index whose options changed is rebuilt under the same name.
     for (const index of toDrop) {
       await model.collection.dropIndex(index.name);
@@ -158,6 +218,9 @@ export async function migrate(connection: Connection): Promise<MigrationReport> 
         name: index.name,
         ...(index.unique ? { unique: true } : {}),
         ...(index.sparse ? { sparse: true } : {}),
+        ...(index.expireAfterSeconds === undefined
+          ? {}
+          : { expireAfterSeconds: index.expireAfterSeconds }),
       });
       created.push(describe(model, index));
     }

@@ -5,8 +5,9 @@ import { createAuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
 import type { Config } from './config';
 import type { Services } from './context';
-import { createLocks } from './db/locks';
+import { createLocks, LockTimeoutError } from './db/locks';
 import type { Logger } from './logger';
+import { engineOf } from './migrate';
 import { createPasswordHasher } from './passwords/hasher';
 import { createSessionModels } from './sessions/model';
 import { createSessionService } from './sessions/service';
@@ -16,6 +17,8 @@ import { createLoginThrottle } from './throttling/service';
 import { createUserModel } from './users/model';
 import { createUserService } from './users/service';
 import { createUserStore } from './users/store';
+
+const SWEEP_LOCK = 'sweep';
 
 /**
  * Wires the feature services over one connection (its indexes are migrate.ts's). `purge`
@@ -68,13 +71,22 @@ export async function createServices(
   });
   return {
     services: { users, sessions, auth, tokens, audit },
-    purge: async () => {
-      await Promise.all([
-        sessions.purgeEnded(),
-        throttle.purgeOld(),
-        audit.purgeExpired(),
-        devices.purgeExpired(),
-      ]);
+    async purge() {
+      // On MongoDB, TTL indexes (migrate.ts) expire all of these; FerretDB has none.
+      if ((await engineOf(connection)) === 'mongodb') return;
+      try {
+        // One instance at a time: the others find the lock taken and leave it to that one.
+        await locks.withLock(SWEEP_LOCK, () =>
+          Promise.all([
+            sessions.purgeEnded(),
+            throttle.purgeOld(),
+            audit.purgeExpired(),
+            devices.purgeExpired(),
+          ]),
+        );
+      } catch (error) {
+        if (!(error instanceof LockTimeoutError)) throw error;
+      }
     },
     close: () => hasher.close(),
   };

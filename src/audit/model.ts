@@ -29,6 +29,8 @@ auditEventSchema.index({ actorId: 1, at: -1, _id: -1 });
 auditEventSchema.index({ targetId: 1, at: -1, _id: -1 });
 auditEventSchema.index({ action: 1, at: -1, _id: -1 });
 auditEventSchema.index({ foldKey: 1 }, { unique: true, sparse: true });
+// Expiry: a TTL index on MongoDB (AUDIT_RETENTION), the sweep's range on FerretDB.
+auditEventSchema.index({ at: 1 });
 
 export type AuditEventRecord = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId };
 

@@ -22,6 +22,9 @@ const sessionSchema = new Schema(
   },
 );
 
+/** Ended sessions (and their tokens) stay this long, so a late replay is still recognised. */
+export const ENDED_SESSION_RETENTION_SECONDS = 24 * 3600;
+
 sessionSchema.index({ userId: 1, expiresAt: 1 });
 sessionSchema.index({ expiresAt: 1 });
 // Sparse: live sessions have no revokedAt, and only ended ones are looked up by it (the purge).

@@ -5,7 +5,13 @@ import type { Caller, SignedInCaller } from '../caller';
 import { isDuplicateKeyError, withOneRetry } from '../db/errors';
 import { parseObjectId, toObjectId } from '../db/ids';
 import { notFound } from '../errors';
-import type { RefreshTokenDocument, SessionDocument, SessionModels, SessionRecord } from './model';
+import {
+  ENDED_SESSION_RETENTION_SECONDS,
+  type RefreshTokenDocument,
+  type SessionDocument,
+  type SessionModels,
+  type SessionRecord,
+} from './model';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens';
 
 export interface SessionSettings {
@@ -84,8 +90,7 @@ export interface SessionService {
   purgeEnded(): Promise<number>;
 }
 
-// Ended sessions stay a day, so a late replay of a retired token is still recognised and audited.
-const RETENTION_MS = 24 * 3600 * 1000;
+const RETENTION_MS = ENDED_SESSION_RETENTION_SECONDS * 1000;
 /** Sessions deleted per round of the purge: small commands, whatever the backlog. */
 const PURGE_BATCH = 1000;
 

@@ -92,6 +92,11 @@ export function accountWaitSeconds(
   return waitUntil > now ? Math.ceil((waitUntil - now) / 1000) : 0;
 }
 
+/** How long a sign-in attempt is kept: long enough for every window that counts it. */
+export function attemptRetentionSeconds(settings: ThrottleSettings): number {
+  return Math.max(settings.failureResetSeconds, HOUR_MS / 1000) + HOUR_MS / 1000;
+}
+
 export function createLoginThrottle(
   model: LoginAttemptModel,
   settings: ThrottleSettings,
@@ -227,7 +232,8 @@ export function createLoginThrottle(
     },
 
     async purgeOld() {
-      await model.deleteMany({ at: trusted({ $lt: new Date(Date.now() - historyMs - HOUR_MS) }) });
+      const cutoff = Date.now() - attemptRetentionSeconds(settings) * 1000;
+      await model.deleteMany({ at: trusted({ $lt: new Date(cutoff) }) });
     },
   };
 }

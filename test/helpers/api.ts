@@ -72,7 +72,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
   });
   const connection = await connectDatabase(config.mongodbUri ?? '');
   // As `npm start` does outside production: the indexes match the schemas before anything runs.
-  await migrate(connection);
+  await migrate(connection, config);
   const app = await createApp(config, { connection, logger });
   const url = await app.listen();
   return {
