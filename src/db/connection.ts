@@ -28,6 +28,17 @@ const SERVER_SELECTION_MS = 5_000;
 export const OPERATION_BOUND_MS = 2 * (POOL_WAIT_MS + SOCKET_TIMEOUT_MS);
 
 mongoose.set('maxTimeMS', OPERATION_DEADLINE_MS);
+// The global setting reaches reads only; writes get the same server-side deadline here, so a
+// write that ran out of time on a stalled primary is aborted there rather than applied after the
+// API answered (MongoDB honours maxTimeMS on update and delete).
+mongoose.plugin((schema) => {
+  schema.pre(
+    ['updateOne', 'updateMany', 'deleteOne', 'deleteMany', 'findOneAndUpdate', 'findOneAndDelete'],
+    function applyDeadline() {
+      this.setOptions({ maxTimeMS: OPERATION_DEADLINE_MS });
+    },
+  );
+});
 
 /**
  * The guarantees every security decision rests on, pinned in code: reads from the primary with

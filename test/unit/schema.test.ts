@@ -7,6 +7,7 @@ import {
   isSpecifiedScalarType,
   type GraphQLSchema,
 } from 'graphql';
+import { PAGE_SIZE } from '../../src/db/ids';
 import { buildSchema } from '../../src/graphql/schema';
 
 function undescribed(schema: GraphQLSchema): string[] {
@@ -57,5 +58,17 @@ describe('the schema', () => {
       .flatMap((type) => Object.keys(type.getFields()).map((field) => `${type.name}.${field}`))
       .filter((coordinate) => /password/i.test(coordinate));
     expect(passwordFields).toEqual([]);
+  });
+});
+
+describe('page sizes in the contract', () => {
+  test('when a paged field describes first, then it states the limits the code enforces', () => {
+    const query = buildSchema().getQueryType();
+    for (const field of ['users', 'auditEvents']) {
+      const first = query?.getFields()[field]?.args.find((arg) => arg.name === 'first');
+      expect(first?.defaultValue).toBeUndefined();
+      expect(first?.description).toContain(`from 1 to ${PAGE_SIZE.max}`);
+      expect(first?.description).toContain(`${PAGE_SIZE.default} when omitted`);
+    }
   });
 });
