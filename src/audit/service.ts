@@ -8,6 +8,7 @@ import { badUserInput } from '../errors';
 import { storableText } from '../text';
 import type { Logger } from '../logger';
 import type { AuditEventModel, AuditEventRecord } from './model';
+import { insertOne } from '../db/insert';
 
 export type { AuditAction };
 
@@ -121,7 +122,8 @@ export function createAuditService(
   }
 
   const service: AuditService = {
-    record: (caller, entry) => safely(caller, entry, () => model.create(eventOf(caller, entry))),
+    record: (caller, entry) =>
+      safely(caller, entry, () => insertOne(model, eventOf(caller, entry))),
 
     recordFolded: (caller, entry, subject) =>
       safely(caller, entry, async () => {
@@ -132,7 +134,7 @@ export function createAuditService(
           .digest('base64url');
         const event = eventOf(caller, entry);
         try {
-          await model.create({ ...event, foldKey, details: { ...entry.details, repeats: 0 } });
+          await insertOne(model, { ...event, foldKey, details: { ...entry.details, repeats: 0 } });
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
           await model.updateOne({ foldKey }, { $inc: { 'details.repeats': 1 } });

@@ -4,6 +4,7 @@ import { Schema, trusted, type Connection } from 'mongoose';
 import type { Logger } from '../logger';
 import { OPERATION_BOUND_MS } from './connection';
 import { isDuplicateKeyError } from './errors';
+import { insertOne } from './insert';
 
 /**
  * Short mutual-exclusion locks shared by every instance, built on the one write both MongoDB and
@@ -93,7 +94,11 @@ export function createLocks(
     for (let attempt = 0; ; attempt += 1) {
       const sent = performance.now();
       try {
-        await model.create({ _id: key, owner, expiresAt: new Date(now().getTime() + LEASE_MS) });
+        await insertOne(model, {
+          _id: key,
+          owner,
+          expiresAt: new Date(now().getTime() + LEASE_MS),
+        });
         return sent;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;

@@ -13,6 +13,7 @@ import {
   type SessionRecord,
 } from './model';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens';
+import { insertOne } from '../db/insert';
 
 export interface SessionSettings {
   /** Absolute lifetime of a session and its refresh tokens. */
@@ -210,7 +211,7 @@ export function createSessionService(deps: {
     };
     const token = await withOneRetry(async (retried) => {
       try {
-        return (await refreshTokens.create(document)).toObject<RefreshTokenDocument>();
+        return (await insertOne(refreshTokens, document)).toObject<RefreshTokenDocument>();
       } catch (error) {
         if (!retried || !isDuplicateKeyError(error)) throw error;
         const landed = await refreshTokens.findById(document._id).lean<RefreshTokenDocument>();
@@ -223,7 +224,7 @@ export function createSessionService(deps: {
 
   return {
     async start(user, caller) {
-      const created = await sessions.create({
+      const created = await insertOne(sessions, {
         userId: user._id,
         tokenVersion: user.tokenVersion,
         expiresAt: new Date(Date.now() + absoluteMs),

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Schema, trusted, type Connection, type Types } from 'mongoose';
+import { insertOne } from '../db/insert';
 
 /**
  * Device tokens, after OWASP's "device cookies" scheme: a client that signed in to an account
@@ -46,7 +47,7 @@ export function createDevices(connection: Connection): Devices {
     async issue(account, userId) {
       const token = randomBytes(32).toString('base64url');
       const now = Date.now();
-      await model.create({
+      await insertOne(model, {
         _id: hashOf(token),
         account,
         userId,

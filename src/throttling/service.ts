@@ -1,6 +1,7 @@
 import { trusted } from 'mongoose';
 import { rateLimited } from '../errors';
 import type { LoginAttemptModel, LoginAttemptRecord } from './model';
+import { insertOne } from '../db/insert';
 
 export interface ThrottleSettings {
   /** Consecutive failures on one account before it has to wait. */
@@ -192,7 +193,7 @@ export function createLoginThrottle(
     async begin(account, { ip, device }, onRefusal) {
       const now = new Date();
       const key = account.slice(0, ACCOUNT_MAX_LENGTH);
-      const created = await model.create({
+      const created = await insertOne(model, {
         account: key,
         ...(ip ? { ipAddress: ip } : {}),
         ...(device ? { device } : {}),

@@ -2,6 +2,7 @@ import { trusted, Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
 import type { Caller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
+import { insertOne } from '../db/insert';
 import { badUserInput, notFound } from '../errors';
 import { pageSize, parseObjectId } from '../db/ids';
 import type { Lease, Locks } from '../db/locks';
@@ -206,20 +207,18 @@ export function createUserService(deps: {
       if (input.roles?.length === 0) throw badUserInput('roles', NO_ROLES_PROBLEM);
 
       const passwordHash = await hasher.withPermit((permit) => hasher.hash(permit, input.password));
-      const created = await model
-        .create({
-          username: input.username.normalize('NFKC'),
-          usernameNormalized: normalizeIdentifier(input.username),
-          usernameSkeleton: usernameSkeleton(input.username),
-          ...(input.email
-            ? { email: input.email, emailNormalized: normalizeIdentifier(input.email) }
-            : {}),
-          ...(input.fullName ? { fullName: input.fullName } : {}),
-          roles: uniqueRoles(input.roles ?? ['USER']),
-          disabled: false,
-          passwordHash,
-        })
-        .catch((error: unknown) => rethrowDuplicate(error, input.username));
+      const created = await insertOne(model, {
+        username: input.username.normalize('NFKC'),
+        usernameNormalized: normalizeIdentifier(input.username),
+        usernameSkeleton: usernameSkeleton(input.username),
+        ...(input.email
+          ? { email: input.email, emailNormalized: normalizeIdentifier(input.email) }
+          : {}),
+        ...(input.fullName ? { fullName: input.fullName } : {}),
+        roles: uniqueRoles(input.roles ?? ['USER']),
+        disabled: false,
+        passwordHash,
+      }).catch((error: unknown) => rethrowDuplicate(error, input.username));
       const { passwordHash: _omitted, ...record } = created.toObject();
       await audit.record(caller, {
         action: 'USER_CREATED',
