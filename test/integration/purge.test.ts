@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
+import { createLocks } from '../../src/db/locks';
+import { createLogger } from '../../src/logger';
+import { createServices } from '../../src/services';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { createUser, sessionFor } from '../helpers/users';
 import { startWireProxy, type WireProxy } from '../helpers/wire-proxy';
@@ -68,4 +71,38 @@ describe('the sweep over a large backlog', () => {
     expect(await api.app.services.sessions.findLive(live.sessionId)).not.toBeNull();
     expect(largestDelete(since)).toBeLessThanOrEqual(1000);
   }, 300_000);
+});
+
+describe('who sweeps', () => {
+  test('when another instance is sweeping, then this one leaves it to that one', async () => {
+    const { purge, close } = await createServices(
+      api.config,
+      api.connection,
+      createLogger('silent'),
+    );
+    try {
+      const other = createLocks(api.connection, createLogger('silent'));
+      let release = () => undefined as void;
+      const sweeping = other.withLock(
+        'sweep',
+        () => new Promise<void>((resolve) => (release = resolve)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const since = proxy.commands.length;
+      await purge();
+      // Only its tries at the lock itself: no record was deleted.
+      const sweeps = (from: number) =>
+        proxy.commands
+          .slice(from)
+          .filter((command) => command.name === 'delete' && command.body.delete !== 'locks');
+      expect(sweeps(since)).toEqual([]);
+      release();
+      await sweeping;
+      const after = proxy.commands.length;
+      await purge();
+      expect(sweeps(after)).not.toEqual([]);
+    } finally {
+      close();
+    }
+  }, 20_000);
 });
