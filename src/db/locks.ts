@@ -38,6 +38,7 @@ const lockSchema = new Schema(
 // a password change two argon2 runs; what is left after the work must cover one more operation.
 export const LEASE_MS = 30_000;
 const WAIT_MS = 5_000;
+const OFFSET_TTL_MS = 60_000;
 
 export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
@@ -61,29 +62,44 @@ export interface Locks {
   withLock<T>(key: string, work: (lease: Lease) => Promise<T>): Promise<T>;
 }
 
-/** This process's clock: replaceable so a test can run an instance whose clock is wrong. */
+/** A clock in milliseconds since the epoch. */
 export type Clock = () => number;
 
 export function createLockModel(connection: Connection) {
   return connection.model('Lock', lockSchema);
 }
 
+export interface LockOptions {
+  /** This process's clock; a test can give an instance a wrong one. */
+  readonly clock?: Clock;
+  /** How long a lease lasts; longer than OPERATION_BOUND_MS, or no write is ever safe. */
+  readonly leaseMs?: number;
+}
+
 export function createLocks(
   connection: Connection,
   logger: Logger,
-  clock: Clock = () => Date.now(),
+  { clock = () => Date.now(), leaseMs = LEASE_MS }: LockOptions = {},
 ): Locks {
   const model = createLockModel(connection);
 
+  // The offset to the database's clock, learnt from its hello and kept for a while: clocks drift
+  // slowly, and a lock should not cost an extra round trip each time.
+  let learnt: { readonly offset: number; readonly at: number } | null = null;
+
   /** The database's time now, as this process can best tell it (within half a round trip). */
   async function databaseClock(): Promise<() => Date> {
-    const sent = clock();
-    const hello = (await connection.db?.admin().command({ hello: 1 })) as
-      { localTime?: Date } | undefined;
-    const received = clock();
-    const serverTime = hello?.localTime?.getTime();
-    // No server time (should not happen): fall back to this clock, with its skew.
-    const offset = serverTime === undefined ? 0 : serverTime - (sent + received) / 2;
+    if (learnt === null || performance.now() - learnt.at > OFFSET_TTL_MS) {
+      const sent = clock();
+      const hello = (await connection.db?.admin().command({ hello: 1 })) as
+        { localTime?: Date } | undefined;
+      const received = clock();
+      const serverTime = hello?.localTime?.getTime();
+      // No server time (should not happen): fall back to this clock, with its skew.
+      const offset = serverTime === undefined ? 0 : serverTime - (sent + received) / 2;
+      learnt = { offset, at: performance.now() };
+    }
+    const { offset } = learnt;
     return () => new Date(clock() + offset);
   }
 
@@ -97,7 +113,7 @@ export function createLocks(
         await insertOne(model, {
           _id: key,
           owner,
-          expiresAt: new Date(now().getTime() + LEASE_MS),
+          expiresAt: new Date(now().getTime() + leaseMs),
         });
         return sent;
       } catch (error) {
@@ -119,7 +135,7 @@ export function createLocks(
       const started = await acquire(key, owner);
       const lease: Lease = {
         assertHeld() {
-          if (performance.now() - started > LEASE_MS - OPERATION_BOUND_MS) {
+          if (performance.now() - started > leaseMs - OPERATION_BOUND_MS) {
             throw new LockLostError(`the lease of lock ${key} is too short to write safely`);
           }
         },

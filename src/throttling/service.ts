@@ -106,21 +106,33 @@ export function createLoginThrottle(
   // Enough history to see a full streak up to the hourly cap and its reset gap.
   const historyLimit = Math.max(settings.maxFailuresPerHour, settings.lockoutThreshold + 40) + 1;
 
-  async function addressWaitSeconds(ip: string, now: Date): Promise<number> {
-    const inWindow = { ipAddress: ip, at: trusted({ $gt: new Date(now.getTime() - MINUTE_MS) }) };
-    const max = settings.maxAttemptsPerAddressPerMinute;
+  /**
+   * Seconds until the attempts matching `scope` in the last `windowMs` are down to `allowed`
+   * (0 when they already are): the `allowed`-th newest must leave the window. One count, and a
+   * read of one record only when over, so the cost does not grow with a flood.
+   */
+  async function windowWaitSeconds(
+    scope: Record<string, unknown>,
+    windowMs: number,
+    allowed: number,
+    now: Date,
+  ): Promise<number> {
+    const inWindow = { ...scope, at: trusted({ $gt: new Date(now.getTime() - windowMs) }) };
     const count = await model.countDocuments(inWindow);
-    if (count <= max) return 0;
-    // The address may try again once all but `max` of these attempts have left the window.
+    if (count <= allowed) return 0;
     const boundary = await model
       .findOne(inWindow)
       .sort({ at: 1 })
-      .skip(count - max - 1)
+      .skip(count - allowed - 1)
       .select({ at: 1 })
       .lean<Pick<LoginAttemptRecord, 'at'>>();
     const at = boundary?.at.getTime() ?? now.getTime();
-    return Math.max(1, Math.ceil((at + MINUTE_MS - now.getTime()) / 1000));
+    return Math.max(1, Math.ceil((at + windowMs - now.getTime()) / 1000));
   }
+
+  /** This address's attempts, the one being made included, whatever the account. */
+  const addressWaitSeconds = (ip: string, now: Date) =>
+    windowWaitSeconds({ ipAddress: ip }, MINUTE_MS, settings.maxAttemptsPerAddressPerMinute, now);
 
   /**
    * The recent counted attempts matching `scope` (an account and an address, say), newest first:
@@ -170,22 +182,13 @@ export function createLoginThrottle(
       ...settings,
       maxFailuresPerHour: Number.MAX_SAFE_INTEGER,
     });
-    const recentFailures = await model
-      .find({
-        account,
-        _id: trusted({ $ne: own }),
-        at: trusted({ $gt: new Date(now.getTime() - HOUR_MS) }),
-        outcome: trusted({ $in: ['pending', 'failure'] }),
-      })
-      .sort({ at: -1 })
-      .limit(settings.maxFailuresPerHour)
-      .select({ at: 1 })
-      .lean<Pick<LoginAttemptRecord, 'at'>[]>();
-    const oldestCounted = recentFailures[settings.maxFailuresPerHour - 1]?.at.getTime();
-    const ceilingWait =
-      oldestCounted === undefined
-        ? 0
-        : Math.max(1, Math.ceil((oldestCounted + HOUR_MS - now.getTime()) / 1000));
+    // Every address's failures at the account (and pending guesses), the one being made aside.
+    const ceilingWait = await windowWaitSeconds(
+      { account, _id: trusted({ $ne: own }), outcome: trusted({ $in: ['pending', 'failure'] }) },
+      HOUR_MS,
+      settings.maxFailuresPerHour - 1,
+      now,
+    );
     return Math.max(pairWait, ceilingWait);
   }
 

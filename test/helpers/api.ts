@@ -34,10 +34,20 @@ export function withDatabase(uri: string, database: string): string {
   return `${match[1]}/${database}${match[3] ?? ''}`;
 }
 
-export function testDatabaseUri(): string {
+/** A database name no other test uses. */
+export function freshDatabaseName(): string {
+  return `test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+}
+
+/** The test server's address, as jest's global set-up started (or was given) it. */
+export function testServerUri(): string {
   const base = process.env.TEST_MONGODB_URI;
   if (!base) throw new Error('TEST_MONGODB_URI is not set: run the tests through jest');
-  return withDatabase(base, `test_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+  return base;
+}
+
+export function testDatabaseUri(): string {
+  return withDatabase(testServerUri(), freshDatabaseName());
 }
 
 /** The environment a test instance starts from; `overrides` win. */

@@ -17,9 +17,9 @@ export interface RunningApi {
  * Runs the built API (`dist/index.js`, what `npm start` runs) as a child process with exactly
  * the given environment, plus PATH and HOME.
  */
-export function spawnApi(env: Record<string, string>): RunningApi {
+export function spawnApi(env: Record<string, string>, args: readonly string[] = []): RunningApi {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [ENTRY], {
+  const child = spawn(process.execPath, [ENTRY, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -59,15 +59,7 @@ export function spawnApi(env: Record<string, string>): RunningApi {
 export async function runMigrate(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [ENTRY, 'migrate'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, stdout, stderr };
+  const run = spawnApi(env, ['migrate']);
+  const code = await run.exited();
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }

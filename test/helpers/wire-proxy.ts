@@ -1,5 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { deserialize, type Document } from 'bson';
+import { freshDatabaseName, startTestApi, testServerUri, type TestApi } from './api';
 
 /**
  * A MongoDB wire-protocol proxy between the API and the test database, on loopback. It records
@@ -120,6 +121,25 @@ export async function startWireProxy(targetUri: string): Promise<WireProxy> {
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A test API on a fresh database, its every command passing through a proxy of its own; `close`
+ * stops both.
+ */
+export async function startProxiedApi(
+  overrides: Record<string, string> = {},
+): Promise<{ proxy: WireProxy; api: TestApi; close: () => Promise<void> }> {
+  const proxy = await startWireProxy(testServerUri());
+  const api = await startTestApi({ MONGODB_URI: proxy.uri(freshDatabaseName()), ...overrides });
+  return {
+    proxy,
+    api,
+    close: async () => {
+      await api.close();
+      await proxy.close();
     },
   };
 }

@@ -1,25 +1,33 @@
-import { randomUUID } from 'node:crypto';
 import { OPERATION_BOUND_MS, OPERATION_DEADLINE_MS } from '../../src/db/connection';
-import { errorCodes, execute, post, startTestApi, type TestApi } from '../helpers/api';
-import { MeQuery, RefreshTokenMutation, UpdateUserMutation } from '../helpers/operations';
+import {
+  errorCodes,
+  execute,
+  freshDatabaseName,
+  post,
+  startTestApi,
+  testServerUri,
+  type TestApi,
+} from '../helpers/api';
+import {
+  LogoutMutation,
+  MeQuery,
+  RefreshTokenMutation,
+  UpdateUserMutation,
+  UsersQuery,
+} from '../helpers/operations';
 import { auditEvents, createUser, signIn, tokenFor } from '../helpers/users';
-import { startWireProxy, type WireProxy } from '../helpers/wire-proxy';
+import { startProxiedApi, startWireProxy, type WireProxy } from '../helpers/wire-proxy';
 
 const READS = new Set(['find', 'aggregate', 'count', 'distinct']);
 const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
 
 let proxy: WireProxy;
 let api: TestApi;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  proxy = await startWireProxy(process.env.TEST_MONGODB_URI ?? '');
-  api = await startTestApi({
-    MONGODB_URI: proxy.uri(`test_${randomUUID().replaceAll('-', '').slice(0, 16)}`),
-  });
+  ({ proxy, api, close } = await startProxiedApi());
 });
-afterAll(async () => {
-  await api.close();
-  await proxy.close();
-});
+afterAll(() => close());
 
 /** The commands the API sent on behalf of its collections (not the driver's own handshakes). */
 const dataCommands = (names: ReadonlySet<string>) =>
@@ -83,7 +91,7 @@ describe('connection strings that would weaken them', () => {
 
   test('when MONGODB_URI sets other options, such as the pool size, then they are honoured', async () => {
     const other = await startTestApi({
-      MONGODB_URI: `${proxy.uri(`test_${randomUUID().slice(0, 8)}`)}?maxPoolSize=3&appName=probe`,
+      MONGODB_URI: `${proxy.uri(freshDatabaseName())}?maxPoolSize=3&appName=probe`,
     });
     try {
       expect(other.connection.getClient().options.maxPoolSize).toBe(3);
@@ -126,11 +134,51 @@ describe('a lost reply', () => {
   });
 });
 
+describe('a lost reply to a revocation', () => {
+  test('when the reply to ending a session is lost, then the retry finds it ended and logout succeeds', async () => {
+    const user = await createUser(api);
+    const session = await signIn(api, user);
+    proxy.dropReplyTo((command) => command.name === 'update' && command.body.update === 'sessions');
+    const logout = await execute(api, LogoutMutation, undefined, { token: session.accessToken });
+    expect(errorCodes(logout)).toEqual([]);
+    expect(logout.body.data?.logout).toBe(true);
+    expect((await execute(api, MeQuery, undefined, { token: session.accessToken })).status).toBe(
+      401,
+    );
+    const revoked = (await auditEvents(api, { action: 'SESSION_REVOKED' })).filter(
+      (event) => event.actorId === user.id,
+    );
+    expect(revoked).toHaveLength(1);
+  });
+});
+
+describe('counting users', () => {
+  test('when a page asks for totalCount, then it is read from the collection metadata, not counted', async () => {
+    const admin = await createUser(api, { roles: ['ADMIN'] });
+    const since = proxy.commands.length;
+    const page = await execute(
+      api,
+      UsersQuery,
+      { first: 1 },
+      { token: await tokenFor(api, admin) },
+    );
+    expect(page.body.data?.users.totalCount).toBeGreaterThan(0);
+    const counts = proxy.commands
+      .slice(since)
+      .filter((command) => command.body.count === 'users' || command.body.aggregate === 'users');
+    // estimatedDocumentCount: a bare count command, no query, no aggregation over the users.
+    expect(counts.map((command) => [command.name, command.body.query as unknown])).toEqual([
+      ['count', undefined],
+    ]);
+  });
+});
+
 describe('a stalled database', () => {
   test('when the database stops answering, then every path answers promptly and cleanly', async () => {
-    const stalledProxy = await startWireProxy(process.env.TEST_MONGODB_URI ?? '');
+    // Its own proxy and API: a stalled database cannot be dropped afterwards.
+    const stalledProxy = await startWireProxy(testServerUri());
     const stalled = await startTestApi({
-      MONGODB_URI: stalledProxy.uri(`test_${randomUUID().slice(0, 8)}`),
+      MONGODB_URI: stalledProxy.uri(freshDatabaseName()),
       LOGIN_MAX_PER_IP_PER_MINUTE: '100000',
     });
     try {

@@ -1,5 +1,6 @@
 import { connectDatabase } from '../../src/db/connection';
-import { createLocks, LockTimeoutError } from '../../src/db/locks';
+import { OPERATION_BOUND_MS } from '../../src/db/connection';
+import { createLocks, LockLostError, LockTimeoutError } from '../../src/db/locks';
 import { createLogger } from '../../src/logger';
 import { testDatabaseUri } from '../helpers/api';
 
@@ -18,7 +19,9 @@ describe('locks shared by instances', () => {
     const [first, second] = await Promise.all([connectDatabase(uri), connectDatabase(uri)]);
     try {
       const honest = createLocks(first, capturedLogger().logger);
-      const ahead = createLocks(second, capturedLogger().logger, () => Date.now() + 60_000);
+      const ahead = createLocks(second, capturedLogger().logger, {
+        clock: () => Date.now() + 60_000,
+      });
       let release = () => undefined as void;
       const held = new Promise<void>((resolve) => (release = resolve));
       let holding = false;
@@ -56,5 +59,33 @@ describe('locks shared by instances', () => {
     });
     expect(result).toBe('committed');
     expect(lines.some((line) => line.lock === 'fragile' && line.level === 40)).toBe(true);
+  });
+
+  test('when a holder is still working as its lease runs short, then it gives up before its final write', async () => {
+    const connection = await connectDatabase(testDatabaseUri());
+    try {
+      // A lease 300 ms longer than one bounded operation: after 400 ms no write is safe.
+      const locks = createLocks(connection, capturedLogger().logger, {
+        leaseMs: OPERATION_BOUND_MS + 300,
+      });
+      let wrote = false;
+      const slow = locks.withLock('short', async (lease) => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        lease.assertHeld();
+        wrote = true;
+      });
+      await expect(slow).rejects.toBeInstanceOf(LockLostError);
+      expect(wrote).toBe(false);
+      // A holder inside its lease writes as usual.
+      await expect(
+        locks.withLock('short', (lease) => {
+          lease.assertHeld();
+          return Promise.resolve('written');
+        }),
+      ).resolves.toBe('written');
+    } finally {
+      await connection.dropDatabase();
+      await connection.close();
+    }
   });
 });

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { createLocks } from '../../src/db/locks';
 import { createLogger } from '../../src/logger';
 import { createServices } from '../../src/services';
-import { startTestApi, type TestApi } from '../helpers/api';
+import type { TestApi } from '../helpers/api';
 import { createUser, sessionFor } from '../helpers/users';
-import { startWireProxy, type WireProxy } from '../helpers/wire-proxy';
+import { startProxiedApi, type WireProxy } from '../helpers/wire-proxy';
 
 // FerretDB 1.24 deletes by scanning the collection (a single delete by _id took 0.4 s beside
 // 200,000 sessions, and one $in of 1000 ids over 3.5 s), so the backlog here is the largest that
@@ -14,16 +13,11 @@ const ENDED = 6_000;
 
 let proxy: WireProxy;
 let api: TestApi;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  proxy = await startWireProxy(process.env.TEST_MONGODB_URI ?? '');
-  api = await startTestApi({
-    MONGODB_URI: proxy.uri(`test_${randomUUID().replaceAll('-', '').slice(0, 16)}`),
-  });
+  ({ proxy, api, close } = await startProxiedApi());
 });
-afterAll(async () => {
-  await api.close();
-  await proxy.close();
-});
+afterAll(() => close());
 
 /** The most ids any one delete command sent, through `$in`. */
 function largestDelete(since: number): number {
