@@ -1,8 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ENTRY = join(__dirname, '..', '..', 'dist', 'index.js');
+const ROOT = join(__dirname, '..', '..');
+const ENTRY = join(ROOT, 'dist', 'index.js');
+
+/** The runtime flags `npm start` gives node (its `start` script: `node <flags> dist/index.js`). */
+export function startFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const match = /^node((?: --[\w-]+(?:=\S+)?)*) dist\/index\.js$/.exec(manifest.scripts.start);
+  if (!match) throw new Error(`unexpected start script: ${manifest.scripts.start}`);
+  return (match[1] ?? '').split(' ').filter(Boolean);
+}
 
 export interface RunningApi {
   readonly child: ChildProcess;
@@ -14,12 +25,12 @@ export interface RunningApi {
 }
 
 /**
- * Runs the built API (`dist/index.js`, what `npm start` runs) as a child process with exactly
- * the given environment, plus PATH and HOME.
+ * Runs the built API as `npm start` does (`node <its flags> dist/index.js`) as a child process
+ * with exactly the given environment, plus PATH and HOME.
  */
 export function spawnApi(env: Record<string, string>, args: readonly string[] = []): RunningApi {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [ENTRY, ...args], {
+  const child = spawn(process.execPath, [...startFlags(), ENTRY, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
