@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   execute,
   type GraphQLError,
@@ -20,9 +20,10 @@ import { SYSTEM_CALLER, type Caller } from '../src/caller';
 import type { Config } from '../src/config';
 import type { Context } from '../src/context';
 import { forbidden } from '../src/errors';
-import { createApp } from '../src/http/app';
+import { createApp, createHttpServer } from '../src/http/app';
 import { callerOf, setDeviceCookie } from '../src/http/client';
-import { frontDoor, graphqlGuard } from '../src/http/middleware';
+import { registerFrontDoor } from '../src/http/front-door';
+import { graphqlRoute } from '../src/http/graphql-route';
 import { createContextFactory } from '../src/graphql/create-context';
 import { formatError } from '../src/graphql/format-error';
 import { buildSchema, loadTypeDefs, resolvers } from '../src/graphql/schema';
@@ -64,23 +65,25 @@ async function project(input: VariantInput): Promise<Server> {
   return app.httpServer;
 }
 
-/** Apollo on Express the way the project serves it: its front door, guard and error masking. */
+/** Apollo on the project's edge: its front door, body checks, deadline and error masking. */
 async function serveLikeTheProject(
   input: VariantInput,
   schema: GraphQLSchema,
-  context: (req: express.Request, res: express.Response) => Promise<Context>,
+  context: (request: FastifyRequest, reply: FastifyReply) => Promise<Context>,
 ): Promise<Server> {
   const apollo = new ApolloServer<Context>({ schema, formatError });
   await apollo.start();
-  const app = express();
-  app.use(frontDoor(input.config, input.logger));
-  app.use(
-    '/graphql',
-    express.json({ limit: input.config.http.bodyLimitBytes }),
-    graphqlGuard(input.config.graphql.timeoutMs),
-    expressMiddleware(apollo, { context: ({ req, res }) => context(req, res) }),
+  const fastify = createHttpServer(input.config);
+  await registerFrontDoor(fastify, input.config, input.logger);
+  await fastify.register(
+    graphqlRoute(apollo, {
+      bodyLimitBytes: input.config.http.bodyLimitBytes,
+      timeoutMs: input.config.graphql.timeoutMs,
+      context,
+    }),
   );
-  return createServer(app);
+  await fastify.ready();
+  return fastify.server;
 }
 
 /**
@@ -126,17 +129,17 @@ async function shieldVariant(input: VariantInput): Promise<Server> {
   );
   const schema = applyMiddleware(schemaWithoutAuthorization(), permissions);
   const createContext = createContextFactory(services, input.logger);
-  return serveLikeTheProject(input, schema, (req, res) =>
+  return serveLikeTheProject(input, schema, (request, reply) =>
     createContext({
-      authorization: req.headers.authorization,
-      requestId: req.id,
-      callerFor: (identity) => callerOf(req, identity),
-      response: { setDeviceCookie: (token) => setDeviceCookie(res, token) },
+      authorization: request.headers.authorization,
+      requestId: request.id,
+      callerFor: (identity) => callerOf(request, reply, identity),
+      response: { setDeviceCookie: (token) => setDeviceCookie(reply, token) },
     }),
   );
 }
 
-/** Apollo Server on the project's HTTP integration: same schema, a fixed viewer, no auth at all. */
+/** Apollo Server on the project's HTTP framework: same schema, a fixed viewer, no auth at all. */
 async function bare(input: VariantInput): Promise<Server> {
   const { services } = await createServices(input.config, input.connection, input.logger);
   const user = await services.users.findById(input.fixedViewerId);
@@ -144,15 +147,15 @@ async function bare(input: VariantInput): Promise<Server> {
   const caller: Caller = { ...SYSTEM_CALLER, user, sessionId: 'bench' };
   const apollo = new ApolloServer<Context>({ schema: schemaWithoutAuthorization() });
   await apollo.start();
-  const app = express();
-  app.use(
+  const fastify = Fastify();
+  fastify.post(
     '/graphql',
-    express.json(),
-    expressMiddleware(apollo, {
+    fastifyApolloHandler(apollo, {
       context: () => Promise.resolve({ caller, services, response: NO_RESPONSE_CONTROL }),
     }),
   );
-  return createServer(app);
+  await fastify.ready();
+  return fastify.server;
 }
 
 /**

@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -10,8 +9,8 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Connection } from 'mongoose';
 import type { Config } from '../config';
 import type { Context, Services } from '../context';
@@ -25,8 +24,9 @@ import { buildSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
 import { createServices } from '../services';
 import { callerOf, setDeviceCookie } from './client';
-import { frontDoor, graphqlGuard, handleHttpErrors, sendHttpError } from './middleware';
-import { createOAuthRouter } from './oauth';
+import { registerFrontDoor, requestIdOf } from './front-door';
+import { graphqlRoute } from './graphql-route';
+import { oauthRoutes } from './oauth';
 
 export interface AppDependencies {
   readonly connection: Connection;
@@ -62,18 +62,8 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   const purgeTimer = setInterval(runPurge, PURGE_INTERVAL_MS);
   purgeTimer.unref();
 
-  const expressApp = express();
-  expressApp.disable('x-powered-by');
-  // Answers are never cached (no-store), so a validator would only cost a hash of every body.
-  expressApp.disable('etag');
-  // The client address is the socket's unless TRUST_PROXY names the proxies to believe.
-  expressApp.set(
-    'trust proxy',
-    config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
-  );
-  const httpServer = createServer(expressApp);
-  httpServer.headersTimeout = 10_000;
-  httpServer.requestTimeout = 30_000;
+  const fastify = createHttpServer(config);
+  await registerFrontDoor(fastify, config, logger);
 
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
@@ -93,7 +83,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     // index.ts owns the signals: Apollo's own handler would re-raise SIGTERM and skip our clean-up.
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 10_000 }),
+      fastifyApolloDrainPlugin(fastify),
       unexpectedErrorLogger<Context>(logger),
       bearerChallengePlugin<Context>(),
       queryCostPlugin<Context>(config.graphql),
@@ -109,33 +99,27 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   await apollo.start();
 
   const createContext = createContextFactory(services, logger);
-  expressApp.use(frontDoor(config, logger));
-  expressApp.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  expressApp.get('/health/ready', async (_req, res) => {
+  fastify.get('/health/live', (_request, reply) => reply.send({ status: 'ok' }));
+  fastify.get('/health/ready', async (_request, reply) => {
     const ready = await isDatabaseReady(connection);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable' });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' });
   });
-  expressApp.use(
-    '/graphql',
-    express.json({ limit: config.http.bodyLimitBytes }),
-    graphqlGuard(config.graphql.timeoutMs),
-    expressMiddleware(apollo, {
-      context: ({ req, res }) =>
+  await fastify.register(
+    graphqlRoute(apollo, {
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      timeoutMs: config.graphql.timeoutMs,
+      context: (request, reply) =>
         createContext({
-          authorization: req.headers.authorization,
-          requestId: req.id,
-          callerFor: (identity) => callerOf(req, identity),
-          response: { setDeviceCookie: (token) => setDeviceCookie(res, token) },
+          authorization: request.headers.authorization,
+          requestId: request.id,
+          callerFor: (identity) => callerOf(request, reply, identity),
+          response: { setDeviceCookie: (token) => setDeviceCookie(reply, token) },
         }),
     }),
   );
-  expressApp.use(createOAuthRouter(services, logger));
-  expressApp.use((_req, res) => {
-    sendHttpError(res, 'NOT_FOUND', 'Not found');
-  });
-  expressApp.use(handleHttpErrors(logger));
+  await fastify.register(oauthRoutes(services, logger));
+  await fastify.ready();
+  const httpServer = fastify.server;
 
   return {
     services,
@@ -153,8 +137,30 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     },
     async stop() {
       clearInterval(purgeTimer);
+      // The drain plugin closes Fastify: no new connections, requests in flight finish.
       await apollo.stop();
       close();
     },
   };
+}
+
+/**
+ * Fastify as the edge: the client address from the socket unless TRUST_PROXY names the proxies
+ * to believe, request ids from the caller when well formed, and Node's header and request
+ * timeouts.
+ */
+export function createHttpServer(config: Config): FastifyInstance {
+  const fastify = Fastify({
+    trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
+    genReqId: requestIdOf,
+    bodyLimit: config.http.bodyLimitBytes,
+    requestTimeout: 30_000,
+    // Requests in flight finish on close; idle keep-alive connections are closed at once.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // Lines about a request are ours, with its id (a child logger per request would cost).
+    logger: false,
+  });
+  fastify.server.headersTimeout = 10_000;
+  return fastify;
 }

@@ -1,26 +1,23 @@
-import { parseCookie } from 'cookie';
-import type { CookieOptions, Request, Response } from 'express';
+import { parseCookie, stringifySetCookie, type SetCookie } from 'cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity } from '../auth/authenticate';
 import type { Caller } from '../caller';
 import { storableText } from '../text';
 import { DEVICE_TTL_SECONDS } from '../throttling/devices';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** Set by the front door on every request: the caller's well-formed id, or a new one. */
-    id: string;
-  }
-}
-
 /** The request's caller: the client the edge sees, and who its token speaks for (if anyone). */
-export function callerOf(req: Request, identity: Identity | null = null): Caller {
-  const userAgent = req.get('user-agent');
+export function callerOf(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  identity: Identity | null = null,
+): Caller {
+  const userAgent = req.headers['user-agent'];
   let gone: AbortSignal | undefined;
   return {
     user: identity?.user ?? null,
     sessionId: identity?.sessionId ?? null,
-    // Express resolves X-Forwarded-For only through the proxies TRUST_PROXY names.
-    ip: req.ip ?? null,
+    // Fastify resolves X-Forwarded-For only through the proxies TRUST_PROXY names.
+    ip: req.ip || null,
     userAgent: userAgent ? storableText(userAgent, 256) : null,
     requestId: req.id,
     // Read on first use: only a sign-in looks at it.
@@ -32,8 +29,9 @@ export function callerOf(req: Request, identity: Identity | null = null): Caller
     get gone() {
       if (!gone) {
         const controller = new AbortController();
-        if (!req.res || req.res.closed) controller.abort();
-        else req.res.once('close', () => controller.abort());
+        const response = reply.raw;
+        if (response.closed) controller.abort();
+        else response.once('close', () => controller.abort());
         gone = controller.signal;
       }
       return gone;
@@ -44,16 +42,18 @@ export function callerOf(req: Request, identity: Identity | null = null): Caller
 /** The cookie a browser keeps its device token in (see throttling/devices). */
 export const DEVICE_COOKIE = 'device';
 
-const DEVICE_COOKIE_OPTIONS: CookieOptions = {
-  // Never readable from page script; sent only to this API, only on its own requests.
-  httpOnly: true,
-  secure: true,
-  sameSite: 'strict',
-  path: '/',
-  maxAge: DEVICE_TTL_SECONDS * 1000,
-};
-
 /** Hands a browser its device token as an httpOnly cookie. */
-export function setDeviceCookie(res: Response, deviceToken: string): void {
-  res.cookie(DEVICE_COOKIE, deviceToken, DEVICE_COOKIE_OPTIONS);
+export function setDeviceCookie(reply: FastifyReply, deviceToken: string): void {
+  const cookie: SetCookie = {
+    name: DEVICE_COOKIE,
+    value: deviceToken,
+    maxAge: DEVICE_TTL_SECONDS,
+    path: '/',
+    expires: new Date(Date.now() + DEVICE_TTL_SECONDS * 1000),
+    // Never readable from page script; sent only to this API, only on its own requests.
+    httpOnly: true,
+    secure: true,
+    sameSite: 'strict',
+  };
+  void reply.header('set-cookie', stringifySetCookie(cookie));
 }

@@ -1,4 +1,5 @@
-import express, { type Request, type Response, type Router } from 'express';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignIn } from '../auth/service';
 import type { Services } from '../context';
 import { clientErrorCode, isClientError, oauthErrorOf, type ErrorCode } from '../errors';
@@ -7,27 +8,36 @@ import type { TokenTypeHint } from '../sessions/service';
 import { callerOf } from './client';
 
 const FORM = 'application/x-www-form-urlencoded';
-const FORM_LIMIT = '8kb';
+const FORM_LIMIT_BYTES = 8 * 1024;
+const FORM_PARAMETER_LIMIT = 20;
 
-function noStore(res: Response): void {
-  res.set({ 'cache-control': 'no-store', pragma: 'no-cache' });
+function noStore(reply: FastifyReply): void {
+  void reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
 }
 
 /** An RFC 6749 section 5.2 error body, named and numbered from the one error table. */
-function sendError(res: Response, code: ErrorCode, description: string): void {
+function sendError(reply: FastifyReply, code: ErrorCode, description: string) {
   const { error, status } = oauthErrorOf(code);
-  noStore(res);
-  res.status(status).json({ error, error_description: description });
+  noStore(reply);
+  return reply.code(status).send({ error, error_description: description });
+}
+
+function isForm(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'];
+  return type !== undefined && type.split(';', 1)[0]?.trim().toLowerCase() === FORM;
 }
 
 /**
  * Reads form parameters; null when one is repeated (RFC 6749 section 3.2 forbids it) or the body
  * is not a form. Empty values count as omitted.
  */
-function readForm(req: Request): Record<string, string> | null {
-  if (!req.is(FORM) || typeof req.body !== 'object' || req.body === null) return null;
+function readForm(request: FastifyRequest): Record<string, string> | null {
+  const body = request.body;
+  if (!isForm(request) || typeof body !== 'object' || body === null) return null;
   const params: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.body as Record<string, unknown>)) {
+  const entries = Object.entries(body as Record<string, unknown>);
+  if (entries.length > FORM_PARAMETER_LIMIT) return null;
+  for (const [name, value] of entries) {
     if (typeof value !== 'string') return null;
     if (value !== '') params[name] = value;
   }
@@ -50,25 +60,44 @@ function tokenResponse(result: SignIn) {
  * and 6), `POST /revoke` (RFC 7009) and the JWKS. They call the same services as the GraphQL
  * mutations, so sessions, throttling and audit are shared.
  */
-export function createOAuthRouter(
+export function oauthRoutes(
   { auth, sessions, tokens }: Pick<Services, 'auth' | 'sessions' | 'tokens'>,
   logger: Logger,
-): Router {
-  const router = express.Router();
-  const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 20 });
+) {
+  return async (fastify: FastifyInstance) => {
+    fastify.removeAllContentTypeParsers();
+    await fastify.register(formbody, { bodyLimit: FORM_LIMIT_BYTES });
+    // Any other body is read within the limit and answered invalid_request, not 415.
+    fastify.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: FORM_LIMIT_BYTES },
+      (_request, _body, done) => done(null, null),
+    );
+    fastify.post('/token', { bodyLimit: FORM_LIMIT_BYTES }, tokenEndpoint);
+    fastify.post('/revoke', { bodyLimit: FORM_LIMIT_BYTES }, revocationEndpoint);
+    fastify.route({
+      method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      url: '/token',
+      handler: methodNotAllowed,
+    });
+    fastify.route({
+      method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      url: '/revoke',
+      handler: methodNotAllowed,
+    });
+    fastify.get('/.well-known/jwks.json', jwks);
+  };
 
-  router.post('/token', form, async (req, res) => {
-    const params = readForm(req);
+  async function tokenEndpoint(request: FastifyRequest, reply: FastifyReply) {
+    const params = readForm(request);
     if (params === null) {
-      sendError(res, 'BAD_REQUEST', `the body must be ${FORM} with each parameter once`);
-      return;
+      return sendError(reply, 'BAD_REQUEST', `the body must be ${FORM} with each parameter once`);
     }
-    const caller = callerOf(req);
+    const caller = callerOf(request, reply);
     let call: (() => Promise<SignIn>) | null = null;
     switch (params.grant_type) {
       case undefined:
-        sendError(res, 'BAD_REQUEST', 'grant_type is required');
-        return;
+        return sendError(reply, 'BAD_REQUEST', 'grant_type is required');
       case 'password': {
         const { username, password } = params;
         if (username !== undefined && password !== undefined) {
@@ -83,73 +112,68 @@ export function createOAuthRouter(
         break;
       }
       default:
-        sendError(res, 'UNSUPPORTED_GRANT_TYPE', 'use password or refresh_token');
-        return;
+        return sendError(reply, 'UNSUPPORTED_GRANT_TYPE', 'use password or refresh_token');
     }
     if (call === null) {
       const needs = params.grant_type === 'password' ? 'username and password' : 'refresh_token';
-      sendError(res, 'BAD_REQUEST', `${needs} required`);
-      return;
+      return sendError(reply, 'BAD_REQUEST', `${needs} required`);
     }
     try {
       const result = await call();
-      noStore(res);
-      res.json(tokenResponse(result));
+      noStore(reply);
+      return reply.send(tokenResponse(result));
     } catch (error) {
       const code = clientErrorCode(error);
       if (code === null || !isClientError(error)) {
-        logger.error({ err: error, requestId: req.id }, 'unexpected error at the token endpoint');
-        sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-        return;
+        logger.error(
+          { err: error, requestId: request.id },
+          'unexpected error at the token endpoint',
+        );
+        return sendError(reply, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       }
       const { retryAfter } = error.extensions;
-      if (typeof retryAfter === 'number') res.set('retry-after', String(retryAfter));
-      sendError(res, code, error.message);
+      if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+      return sendError(reply, code, error.message);
     }
-  });
+  }
 
-  router.post('/revoke', form, async (req, res) => {
-    const params = readForm(req);
+  async function revocationEndpoint(request: FastifyRequest, reply: FastifyReply) {
+    const params = readForm(request);
     if (params?.token === undefined) {
-      sendError(res, 'BAD_REQUEST', `token is required, as ${FORM}`);
-      return;
+      return sendError(reply, 'BAD_REQUEST', `token is required, as ${FORM}`);
     }
     const hint = params.token_type_hint;
     try {
       await sessions.revokeToken(
         params.token,
         hint === 'access_token' || hint === 'refresh_token' ? (hint satisfies TokenTypeHint) : null,
-        callerOf(req),
+        callerOf(request, reply),
       );
     } catch (error) {
       logger.error(
-        { err: error, requestId: req.id },
+        { err: error, requestId: request.id },
         'unexpected error at the revocation endpoint',
       );
-      sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      return;
+      return sendError(reply, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     }
     // RFC 7009 section 2.2: 200 whether or not the token was known.
-    noStore(res);
-    res.status(200).json({});
-  });
+    noStore(reply);
+    return reply.code(200).send({});
+  }
 
-  router.all(['/token', '/revoke'], (_req, res) => {
-    res.set('allow', 'POST');
-    sendError(res, 'METHOD_NOT_ALLOWED', 'use POST');
-  });
+  function methodNotAllowed(_request: FastifyRequest, reply: FastifyReply) {
+    void reply.header('allow', 'POST');
+    return sendError(reply, 'METHOD_NOT_ALLOWED', 'use POST');
+  }
 
-  router.get('/.well-known/jwks.json', (_req, res) => {
-    const jwks = tokens.jwks();
-    if (jwks === null) {
+  function jwks(_request: FastifyRequest, reply: FastifyReply) {
+    const keys = tokens.jwks();
+    if (keys === null) {
       // HS256: the key is a shared secret and is never published.
-      res
-        .status(404)
-        .json({ error: 'not_found', error_description: 'no public keys: tokens use HS256' });
-      return;
+      return reply
+        .code(404)
+        .send({ error: 'not_found', error_description: 'no public keys: tokens use HS256' });
     }
-    res.set('cache-control', 'public, max-age=300').json(jwks);
-  });
-
-  return router;
+    return reply.header('cache-control', 'public, max-age=300').send(keys);
+  }
 }

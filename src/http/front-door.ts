@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import cors, {
+  type FastifyCorsOptions,
+  type FastifyCorsOptionsDelegateCallback,
+} from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { Config } from '../config';
+import { httpErrorBody, httpStatusOf, type ErrorCode } from '../errors';
+import type { Logger } from '../logger';
+
+/** What every request passes first: request ids, one log line, security headers and CORS. */
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The caller's request id when well formed (for tracing across services), or a new one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const inbound = req.headers[REQUEST_ID_HEADER];
+  return typeof inbound === 'string' && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
+}
+
+export function sendHttpError(reply: FastifyReply, code: ErrorCode, message: string) {
+  return reply.code(httpStatusOf(code)).send(httpErrorBody(code, message));
+}
+
+export async function registerFrontDoor(
+  fastify: FastifyInstance,
+  config: Config,
+  logger: Logger,
+): Promise<void> {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  if (logger.isLevelEnabled('info')) {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      // The path only: a query string may carry a GraphQL document and its variables.
+      logger.info(
+        {
+          requestId: request.id,
+          method: request.method,
+          path: request.url.split('?', 1)[0],
+          status: reply.statusCode,
+          durationMs: reply.elapsedTime,
+        },
+        'request completed',
+      );
+      done();
+    });
+  }
+  // helmet's defaults: HSTS, nosniff, frame denial, no referrer... An API serves no pages, so its
+  // CSP forbids everything, except in development, where /graphql serves the Apollo Sandbox page
+  // and its scripts from Apollo's CDN.
+  await fastify.register(helmet, {
+    contentSecurityPolicy: config.graphql.landingPage
+      ? false
+      : { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  const policy = corsPolicy(config);
+  // Without an Origin header there is nothing for CORS to decide (nor a Vary header to add).
+  const delegate: FastifyCorsOptionsDelegateCallback = (req, callback) => {
+    callback(null, req.headers.origin === undefined ? { origin: false } : policy);
+  };
+  await fastify.register(cors, () => delegate);
+  fastify.setNotFoundHandler((_request, reply) => sendHttpError(reply, 'NOT_FOUND', 'Not found'));
+  fastify.setErrorHandler(httpErrorHandler(logger));
+}
+
+/** CORS from CORS_ORIGINS: closed by default in production; bearer tokens, never cookies. */
+function corsPolicy(config: Config): FastifyCorsOptions {
+  const origins = config.corsOrigins;
+  return {
+    origin: origins.includes('*') ? true : origins.length > 0 ? [...origins] : false,
+    credentials: false,
+    methods: ['GET', 'POST'],
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'apollo-require-preflight',
+      'x-apollo-operation-name',
+      REQUEST_ID_HEADER,
+    ],
+    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'www-authenticate'],
+    maxAge: 600,
+  };
+}
+
+/** Turns body parsing and routing failures into JSON errors with stable codes, never a stack. */
+function httpErrorHandler(logger: Logger) {
+  return (error: FastifyError, request: { id: string }, reply: FastifyReply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413)
+      return sendHttpError(reply, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+    if (status === 415) {
+      return sendHttpError(reply, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding');
+    }
+    if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      return sendHttpError(reply, 'BAD_REQUEST', 'Request body is not valid JSON');
+    }
+    if (status >= 400 && status < 500) {
+      // Another client error the framework names: its own status, our one code.
+      return reply.code(status).send(httpErrorBody('BAD_REQUEST', 'Bad request'));
+    }
+    logger.error({ err: error, requestId: request.id }, 'unexpected error while serving HTTP');
+    return sendHttpError(reply, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  };
+}
