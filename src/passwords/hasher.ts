@@ -57,7 +57,7 @@ export interface HashLimits {
 
 // The PHC string argon2 writes, e.g. $argon2id$v=19$m=65536,t=3,p=4$salt$hash (any order of m, t, p).
 const PHC_PARAMETERS =
-  /^\$argon2id\$v=19\$(?=[^$]*\bm=(?<m>\d+))(?=[^$]*\bt=(?<t>\d+))(?=[^$]*\bp=\d+)[mtp=\d,]+\$/;
+  /^\$argon2id\$v=19\$(?=[^$]*\bm=(?<m>\d+))(?=[^$]*\bt=(?<t>\d+))(?=[^$]*\bp=(?<p>\d+))[mtp=\d,]+\$/;
 
 /** A counting semaphore with a short, bounded queue: excess work is refused, not stacked up. */
 function createLimiter(limits: HashLimits) {
@@ -201,9 +201,14 @@ export async function createPasswordHasher(
     needsRehash(stored) {
       const match = PHC_PARAMETERS.exec(stored);
       if (!match) return true;
-      const [memory, time] = [Number(match.groups?.m), Number(match.groups?.t)];
-      // Lower memory or time is weaker; a different parallelism alone is not.
-      return memory < settings.memoryCost || time < settings.timeCost;
+      // Any change counts: raising the cost strengthens stored hashes, and lowering it (within
+      // OWASP's floor, which config enforces) is how an operator buys back sign-in capacity,
+      // which hashes made at the old cost would otherwise keep paying for.
+      return (
+        Number(match.groups?.m) !== settings.memoryCost ||
+        Number(match.groups?.t) !== settings.timeCost ||
+        Number(match.groups?.p) !== settings.parallelism
+      );
     },
     close: () => worker.close(),
   };

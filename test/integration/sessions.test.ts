@@ -374,4 +374,27 @@ describe('argon2 parameters', () => {
       await stronger.connection.close();
     }
   });
+
+  test('when a hash was made at a higher cost than configured, then the next login brings it to the configured cost', async () => {
+    const heavier = await startTestApi({
+      MONGODB_URI: api.config.mongodbUri ?? '',
+      ARGON2_MEMORY_KIB: '65536',
+      ARGON2_TIME_COST: '3',
+      ARGON2_PARALLELISM: '4',
+    });
+    try {
+      // The account was made under the old defaults (the argon2 package's: 64 MiB, t=3, p=4).
+      const user = await createUser(heavier);
+      const hashOf = async () =>
+        (await api.connection.db!.collection('users').findOne({ username: user.username }))
+          ?.passwordHash as string;
+      expect(await hashOf()).toMatch(/m=65536,p=4,t=3\$/);
+      await expect(login(user)).resolves.toBeDefined();
+      expect(await hashOf()).toMatch(/m=19456,p=1,t=2\$/);
+      await expect(login(user)).resolves.toBeDefined();
+    } finally {
+      await heavier.app.stop();
+      await heavier.connection.close();
+    }
+  });
 });

@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(config.jwt.secret?.symmetricKeySize).toBeGreaterThanOrEqual(32);
     expect(config.jwt.accessTokenTtlSeconds).toBe(900);
     expect(config.passwords).toMatchObject({ minLength: 15, maxLength: 128 });
-    expect(config.passwords.argon2).toEqual({ memoryCost: 65_536, timeCost: 3, parallelism: 4 });
+    expect(config.passwords.argon2).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
     expect(config.generateInitialAdmin).toBe(true);
     expect(config.throttling).toEqual({
       lockoutThreshold: 5,
