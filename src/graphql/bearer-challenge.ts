@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { bearerChallenge, challengeOf, type BearerChallengeKind } from '../errors';
 
 /**
@@ -8,25 +8,23 @@ import { bearerChallenge, challengeOf, type BearerChallengeKind } from '../error
  * Partial results keep 200, as GraphQL over HTTP requires whenever `data` is not null.
  */
 export function bearerChallengePlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
-  return {
-    requestDidStart() {
-      return Promise.resolve({
-        willSendResponse({ response, errors }) {
-          if (response.body.kind !== 'single' || response.body.singleResult.data != null) {
-            return Promise.resolve();
-          }
-          const kinds = (errors ?? []).map((error) => challengeOf(error.originalError ?? error));
-          if (kinds.length === 0 || kinds.includes(null)) return Promise.resolve();
-          // Anonymous refusals win: signing in is the first thing the client must do.
-          const kind: BearerChallengeKind = kinds.includes('missing')
-            ? 'missing'
-            : 'insufficient_scope';
-          const { status, header } = bearerChallenge(kind);
-          response.http.status = status;
-          response.http.headers.set('www-authenticate', header);
-          return Promise.resolve();
-        },
-      });
+  // The same hooks for every request: nothing per request is allocated to hold them.
+  const hooks = Promise.resolve<GraphQLRequestListener<TContext>>({
+    willSendResponse({ response, errors }) {
+      if (response.body.kind !== 'single' || response.body.singleResult.data != null) {
+        return Promise.resolve();
+      }
+      const kinds = (errors ?? []).map((error) => challengeOf(error.originalError ?? error));
+      if (kinds.length === 0 || kinds.includes(null)) return Promise.resolve();
+      // Anonymous refusals win: signing in is the first thing the client must do.
+      const kind: BearerChallengeKind = kinds.includes('missing')
+        ? 'missing'
+        : 'insufficient_scope';
+      const { status, header } = bearerChallenge(kind);
+      response.http.status = status;
+      response.http.headers.set('www-authenticate', header);
+      return Promise.resolve();
     },
-  };
+  });
+  return { requestDidStart: () => hooks };
 }

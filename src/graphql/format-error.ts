@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { INTERNAL_ERROR_MESSAGE, isClientError, isRequestError } from '../errors';
@@ -46,23 +46,20 @@ export function formatError(
 export function unexpectedErrorLogger<TContext extends { caller: { requestId: string | null } }>(
   logger: Logger,
 ): ApolloServerPlugin<TContext> {
-  return {
-    requestDidStart() {
-      return Promise.resolve({
-        didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            if (isExpected(error, error.extensions.code, error.path)) continue;
-            const original = unwrapResolverError(error);
-            const cause =
-              original instanceof GraphQLError ? (original.originalError ?? original) : original;
-            logger.error(
-              { err: cause, path: error.path, requestId: contextValue.caller.requestId },
-              'unexpected error while serving GraphQL',
-            );
-          }
-          return Promise.resolve();
-        },
-      });
+  const hooks = Promise.resolve<GraphQLRequestListener<TContext>>({
+    didEncounterErrors({ errors, contextValue }) {
+      for (const error of errors) {
+        if (isExpected(error, error.extensions.code, error.path)) continue;
+        const original = unwrapResolverError(error);
+        const cause =
+          original instanceof GraphQLError ? (original.originalError ?? original) : original;
+        logger.error(
+          { err: cause, path: error.path, requestId: contextValue.caller.requestId },
+          'unexpected error while serving GraphQL',
+        );
+      }
+      return Promise.resolve();
     },
-  };
+  });
+  return { requestDidStart: () => hooks };
 }

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   getNamedType,
   getNullableType,
@@ -277,39 +277,37 @@ export function queryCostPlugin<TContext extends object>(
   // Apollo reuses one DocumentNode per query string: an operation without variables is checked
   // once, not on every request.
   const checked = new WeakMap<DocumentNode, Set<OperationDefinitionNode>>();
-  return {
-    requestDidStart() {
-      return Promise.resolve({
-        didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) return Promise.resolve();
-          const constant = (operation.variableDefinitions ?? []).length === 0;
-          if (constant && checked.get(document)?.has(operation)) return Promise.resolve();
-          const root = schema.getRootType(operation.operation);
-          const fragments = new Map(
-            document.definitions
-              .filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION)
-              .map((definition) => [definition.name.value, definition]),
-          );
-          const cost = root
-            ? costOf(
-                root,
-                operation.selectionSet,
-                {
-                  fragments: (name) => fragments.get(name),
-                  variables: request.variables ?? {},
-                  limits,
-                  measured: new Map(),
-                },
-                null,
-              )
-            : 0;
-          if (cost > limits.maxCost) {
-            throw invalidDocument(`Query cost ${cost} exceeds the limit of ${limits.maxCost}`);
-          }
-          if (constant) checked.set(document, (checked.get(document) ?? new Set()).add(operation));
-          return Promise.resolve();
-        },
-      });
+  // The same hooks for every request: nothing per request is allocated to hold them.
+  const hooks = Promise.resolve<GraphQLRequestListener<TContext>>({
+    didResolveOperation({ schema, document, operation, request }) {
+      if (!operation) return Promise.resolve();
+      const constant = (operation.variableDefinitions ?? []).length === 0;
+      if (constant && checked.get(document)?.has(operation)) return Promise.resolve();
+      const root = schema.getRootType(operation.operation);
+      const fragments = new Map(
+        document.definitions
+          .filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION)
+          .map((definition) => [definition.name.value, definition]),
+      );
+      const cost = root
+        ? costOf(
+            root,
+            operation.selectionSet,
+            {
+              fragments: (name) => fragments.get(name),
+              variables: request.variables ?? {},
+              limits,
+              measured: new Map(),
+            },
+            null,
+          )
+        : 0;
+      if (cost > limits.maxCost) {
+        throw invalidDocument(`Query cost ${cost} exceeds the limit of ${limits.maxCost}`);
+      }
+      if (constant) checked.set(document, (checked.get(document) ?? new Set()).add(operation));
+      return Promise.resolve();
     },
-  };
+  });
+  return { requestDidStart: () => hooks };
 }
