@@ -49,7 +49,7 @@ const IMPORT_ZONES = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '**/__generated__/', 'bench/results/'] },
+  { ignores: ['dist/', 'coverage/', '**/__generated__/', 'bench/results/', 'bench/.venv/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -14,9 +14,17 @@ import { migrate } from '../src/migrate';
 import { createServices } from '../src/services';
 import { SYSTEM_CALLER } from '../src/caller';
 import { printReport, type Measurement, type Report } from './report';
-import { SCENARIOS, type Scenario, type Tokens } from './scenarios';
+import { ensureVenv, startFastapi } from './fastapi';
+import {
+  exchangeFor,
+  SCENARIOS,
+  type Exchange,
+  type Request,
+  type Scenario,
+  type Tokens,
+} from './scenarios';
 import { benchConfigEnv, type ServerStats } from './settings';
-import { VARIANTS, type Variant } from './variants';
+import { VARIANTS, type NodeVariant, type Variant } from './variants';
 
 /**
  * `npm run bench`: starts the embedded database and one server per variant, runs every scenario
@@ -39,7 +47,8 @@ const RESULTS_DIR = join(__dirname, 'results');
 interface RunningServer {
   readonly variant: Variant;
   readonly child: ChildProcess;
-  readonly url: string;
+  /** `http://127.0.0.1:port`; each request names its path. */
+  readonly origin: string;
   stats(): Promise<ServerStats>;
 }
 
@@ -59,7 +68,7 @@ function pinning(): { server: string[]; pinned: boolean } {
 }
 
 function startServer(
-  variant: Variant,
+  variant: NodeVariant,
   prefix: string[],
   env: Record<string, string>,
 ): Promise<RunningServer> {
@@ -77,26 +86,37 @@ function startServer(
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
     child.once('message', (message) => {
       const { port } = message as { port: number };
-      resolve({ variant, child, url: `http://127.0.0.1:${port}/graphql`, stats });
+      resolve({ variant, child, origin: `http://127.0.0.1:${port}`, stats });
     });
   });
 }
 
+/** Headers and body as sent: a JSON content type only where there is a body. */
+function sent(request: Request) {
+  return {
+    method: request.method,
+    headers: {
+      ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...request.headers,
+    },
+    body: request.body,
+  };
+}
+
 function load(
   server: RunningServer,
-  scenario: Pick<Scenario, 'connections' | 'expect'>,
-  request: { body: string; headers: Record<string, string> },
+  connections: number,
+  exchange: Pick<Exchange, 'expect'>,
+  request: Request,
   durationS: number,
 ): Promise<autocannon.Result> {
   return autocannon({
-    url: server.url,
-    method: 'POST',
-    connections: scenario.connections,
+    url: server.origin + request.path,
+    connections,
     duration: durationS,
-    headers: { 'content-type': 'application/json', ...request.headers },
-    body: request.body,
+    ...sent(request),
     // Answers that are not the expected one (a shed login, say) are mismatches, not throughput.
-    verifyBody: (body) => typeof body === 'string' && body.includes(scenario.expect),
+    verifyBody: (body) => typeof body === 'string' && body.includes(exchange.expect),
   });
 }
 
@@ -126,10 +146,11 @@ async function measure(
   tokens: Tokens,
   round: number,
 ): Promise<Measurement> {
-  const request = scenario.request(tokens);
-  await load(server, scenario, request, WARMUP_S);
+  const exchange = exchangeFor(scenario, server.variant);
+  const request = exchange.request(tokens);
+  await load(server, scenario.connections, exchange, request, WARMUP_S);
   const before = await server.stats();
-  const result = await load(server, scenario, request, DURATION_S);
+  const result = await load(server, scenario.connections, exchange, request, DURATION_S);
   const after = await server.stats();
   return {
     ...summarize(server, scenario.id, round, result),
@@ -139,14 +160,14 @@ async function measure(
 
 /** One request per variant and scenario, checked, so a fast error never counts as a fast answer. */
 async function validate(server: RunningServer, scenario: Scenario, tokens: Tokens): Promise<void> {
-  const request = scenario.request(tokens);
-  const response = await fetch(server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...request.headers },
-    body: request.body,
-  });
-  const body = (await response.json()) as Record<string, unknown>;
-  const problem = scenario.check(response.status, body, server.variant);
+  const exchange = exchangeFor(scenario, server.variant);
+  const request = exchange.request(tokens);
+  const response = await fetch(server.origin + request.path, sent(request));
+  const text = await response.text();
+  const body = JSON.parse(text) as Record<string, unknown>;
+  const problem =
+    exchange.check(response.status, body, server.variant) ??
+    (text.includes(exchange.expect) ? null : `expected the body to contain ${exchange.expect}`);
   if (problem) {
     throw new Error(`${server.variant} / ${scenario.id}: ${problem}: ${JSON.stringify(body)}`);
   }
@@ -161,11 +182,16 @@ async function measureStorm(server: RunningServer, tokens: Tokens, round: number
   const login = SCENARIOS.find((scenario) => scenario.id === 'login-c16');
   const me = SCENARIOS.find((scenario) => scenario.id === 'me');
   if (!login || !me) throw new Error('missing scenarios');
-  const light = { ...me, connections: 2 };
-  const idle = await load(server, light, me.request(tokens), DURATION_S);
-  const storm = load(server, login, login.request(tokens), DURATION_S + WARMUP_S + 1);
+  const idle = await load(server, 2, me, me.request(tokens), DURATION_S);
+  const storm = load(
+    server,
+    login.connections,
+    login,
+    login.request(tokens),
+    DURATION_S + WARMUP_S + 1,
+  );
   await new Promise((resolve) => setTimeout(resolve, WARMUP_S * 1000));
-  const during = await load(server, light, me.request(tokens), DURATION_S);
+  const during = await load(server, 2, me, me.request(tokens), DURATION_S);
   const logins = await storm;
   return [
     { ...summarize(server, 'me-c2-idle', round, idle), cpuMicrosPerRequest: NaN },
@@ -178,6 +204,11 @@ async function main() {
   // Counted before pinning narrows what this process may see.
   const cores = availableParallelism();
   const pin = pinning();
+  const selected = VARIANTS.filter((v) => !ONLY || ONLY.includes(v));
+  // Before anything else starts: without Python the run fails here, saying what is missing.
+  const python = selected.includes('fastapi')
+    ? ensureVenv((line) => process.stderr.write(line))
+    : null;
   const binary = await ensureFerretdbBinary(process.env.FERRETDB_BIN || null, console.error);
   const database = await startEmbeddedDatabase(binary);
   // The database shares the load generator's core, so the server under test has its own.
@@ -244,7 +275,19 @@ async function main() {
     const serverCores = pin.pinned ? 1 : cores;
 
     process.stderr.write('starting servers...\n');
-    for (const variant of VARIANTS.filter((v) => !ONLY || ONLY.includes(v))) {
+    for (const variant of selected) {
+      if (variant === 'fastapi') {
+        if (python === null) throw new Error('no virtual environment for fastapi');
+        const users = [admin, user].map((record) => ({
+          id: record._id.toHexString(),
+          username: record.username,
+          roles: record.roles,
+          disabled: record.disabled,
+        }));
+        const fastapi = await startFastapi(python, pin.server, secret, users);
+        servers.push({ ...fastapi, variant, origin: `http://127.0.0.1:${fastapi.port}` });
+        continue;
+      }
       servers.push(
         await startServer(variant, pin.server, {
           BENCH_MONGODB_URI: uri,

@@ -1,4 +1,4 @@
-import type { Variant } from './variants';
+import { REST_VARIANTS, type Variant } from './variants';
 
 export interface Tokens {
   readonly admin: string;
@@ -7,23 +7,61 @@ export interface Tokens {
   readonly password: string;
 }
 
-export interface Scenario {
-  readonly id: string;
-  readonly title: string;
-  readonly connections: number;
-  readonly variants: readonly Variant[];
-  request(tokens: Tokens): { body: string; headers: Record<string, string> };
+export interface Request {
+  readonly method: 'GET' | 'POST';
+  /** Under the server's origin: `/graphql` for GraphQL variants. */
+  readonly path: string;
+  readonly body?: string;
+  readonly headers: Record<string, string>;
+}
+
+/** One way of asking a scenario's question and recognizing the right answer. */
+export interface Exchange {
+  request(tokens: Tokens): Request;
   /** Why the answer is wrong for this variant, or null when it is the expected one. */
   check(status: number, body: Record<string, unknown>, variant: Variant): string | null;
   /** A cheap check of every body under load: only matching answers count as throughput. */
   readonly expect: string;
 }
 
-const ALL: readonly Variant[] = ['floor', 'bare', 'project', 'shield'];
-const AUTHORIZING: readonly Variant[] = ['floor', 'project', 'shield'];
+/** The GraphQL exchange, plus a REST one for variants that do not speak GraphQL. */
+export interface Scenario extends Exchange {
+  readonly id: string;
+  readonly title: string;
+  readonly connections: number;
+  readonly variants: readonly Variant[];
+  /** The same question as REST endpoints put it (FastAPI); variants listed must have it. */
+  readonly rest?: Exchange;
+}
 
-const graphql = (query: string, variables?: Record<string, unknown>) =>
-  JSON.stringify({ query, ...(variables ? { variables } : {}) });
+/** How `variant` is asked `scenario`'s question. */
+export function exchangeFor(scenario: Scenario, variant: Variant): Exchange {
+  if (!REST_VARIANTS.includes(variant)) return scenario;
+  if (!scenario.rest) throw new Error(`${scenario.id} has no REST form for ${variant}`);
+  return scenario.rest;
+}
+
+/** Answer fixed viewers instead of authenticating: their `me` is the admin. */
+const NO_AUTH: readonly Variant[] = ['bare', 'apollo-standalone'];
+const GRAPHQL_PEERS: readonly Variant[] = ['yoga', 'mercurius'];
+const ALL: readonly Variant[] = ['floor', 'bare', 'project', 'shield', ...GRAPHQL_PEERS];
+const AUTHORIZING: readonly Variant[] = ['floor', 'project', 'shield', ...GRAPHQL_PEERS];
+
+const graphql = (
+  query: string,
+  headers: Record<string, string> = {},
+  variables?: Record<string, unknown>,
+): Request => ({
+  method: 'POST',
+  path: '/graphql',
+  body: JSON.stringify({ query, ...(variables ? { variables } : {}) }),
+  headers,
+});
+const get = (path: string, headers: Record<string, string> = {}): Request => ({
+  method: 'GET',
+  path,
+  headers,
+});
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 function dataOf(body: Record<string, unknown>): Record<string, unknown> | null {
@@ -45,10 +83,7 @@ function loginScenario(connections: number): Scenario {
     title: `login, ${connections} at once`,
     connections,
     variants: ['project'],
-    request: (tokens) => ({
-      body: graphql(LOGIN, { u: tokens.username, p: tokens.password }),
-      headers: {},
-    }),
+    request: (tokens) => graphql(LOGIN, {}, { u: tokens.username, p: tokens.password }),
     check: (status, body) => {
       const login = dataOf(body)?.login as { accessToken?: unknown } | undefined;
       return status === 200 && typeof login?.accessToken === 'string' ? null : 'no access token';
@@ -57,40 +92,84 @@ function loginScenario(connections: number): Scenario {
   };
 }
 
+/** The REST answer's JSON member, as FastAPI returns it. */
+const restField =
+  (name: string, value: unknown, status = 200) =>
+  (actual: number, body: Record<string, unknown>) =>
+    actual === status && body[name] === value
+      ? null
+      : `expected ${status} and ${name}: ${String(value)}`;
+
+const restStatus = (status: number) => (actual: number) =>
+  actual === status ? null : `expected ${status}`;
+
 export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'typename',
+    title: '`{ __typename }`, no token: the engine alone',
+    connections: 10,
+    variants: ['floor', 'bare', 'project', 'apollo-standalone', ...GRAPHQL_PEERS],
+    request: () => graphql('{ __typename }'),
+    check: (status, body) =>
+      status === 200 && dataOf(body)?.__typename === 'Query' ? null : 'expected Query',
+    expect: '"__typename":"Query"',
+  },
   {
     id: 'public',
     title: 'public field, no token',
     connections: 10,
-    variants: ALL,
-    request: () => ({ body: graphql('{ health }'), headers: {} }),
+    variants: [...ALL, 'apollo-standalone', 'fastapi'],
+    request: () => graphql('{ health }'),
     check: (status, body) =>
       status === 200 && dataOf(body)?.health === true ? null : 'expected health: true',
     expect: '"health":true',
+    rest: {
+      request: () => get('/health'),
+      check: restField('health', true),
+      expect: '"health":true',
+    },
   },
   {
     id: 'me',
     title: '`me`, USER token',
     connections: 10,
-    variants: ALL,
-    request: (tokens) => ({
-      body: graphql('{ me { id username roles } }'),
-      headers: bearer(tokens.user),
-    }),
+    variants: [...ALL, 'apollo-standalone', 'fastapi'],
+    request: (tokens) => graphql('{ me { id username roles } }', bearer(tokens.user)),
     check: (status, body, variant) => {
       const me = dataOf(body)?.me as { username?: unknown } | undefined;
       if (status !== 200 || typeof me?.username !== 'string') return 'expected a user';
-      // Bare Apollo has no authentication: its fixed viewer is the admin.
-      return variant === 'bare' || me.username === 'bench-user' ? null : 'expected bench-user';
+      return NO_AUTH.includes(variant) || me.username === 'bench-user'
+        ? null
+        : 'expected bench-user';
     },
     expect: '"username":"bench-',
+    rest: {
+      request: (tokens) => get('/me', bearer(tokens.user)),
+      check: restField('username', 'bench-user'),
+      expect: '"username":"bench-user"',
+    },
+  },
+  {
+    id: 'user-only',
+    title: '`userOnly`, USER token',
+    connections: 10,
+    variants: [...AUTHORIZING, 'fastapi'],
+    request: (tokens) => graphql('{ userOnly }', bearer(tokens.user)),
+    check: (status, body) =>
+      status === 200 && dataOf(body)?.userOnly === 'Hello, User!' ? null : 'expected the greeting',
+    expect: 'Hello, User!',
+    rest: {
+      request: (tokens) => get('/user-only', bearer(tokens.user)),
+      check: restField('userOnly', 'Hello, User!'),
+      expect: 'Hello, User!',
+    },
   },
   {
     id: 'admin-refused',
     title: 'admin field refused to USER',
     connections: 10,
-    variants: AUTHORIZING,
-    request: (tokens) => ({ body: graphql('{ adminOnly }'), headers: bearer(tokens.user) }),
+    variants: [...AUTHORIZING, 'fastapi'],
+    request: (tokens) => graphql('{ adminOnly }', bearer(tokens.user)),
     check: (_status, body, variant) => {
       const code = firstCode(body);
       // graphql-shield reports its own refusal; everyone else says FORBIDDEN.
@@ -99,30 +178,39 @@ export const SCENARIOS: readonly Scenario[] = [
         : 'expected FORBIDDEN';
     },
     expect: '"errors":',
+    rest: {
+      request: (tokens) => get('/admin-only', bearer(tokens.user)),
+      check: restField('detail', 'Forbidden', 403),
+      expect: '"detail":"Forbidden"',
+    },
   },
   {
     id: 'admin-allowed',
     title: 'admin field allowed to ADMIN',
     connections: 10,
-    variants: ALL,
-    request: (tokens) => ({ body: graphql('{ adminOnly }'), headers: bearer(tokens.admin) }),
+    variants: [...ALL, 'fastapi'],
+    request: (tokens) => graphql('{ adminOnly }', bearer(tokens.admin)),
     check: (status, body) =>
       status === 200 && dataOf(body)?.adminOnly === 'Hello, Admin!'
         ? null
         : 'expected the greeting',
     expect: 'Hello, Admin!',
+    rest: {
+      request: (tokens) => get('/admin-only', bearer(tokens.admin)),
+      check: restField('adminOnly', 'Hello, Admin!'),
+      expect: 'Hello, Admin!',
+    },
   },
   {
     id: 'list-50',
     title: '50-row `users` list, ADMIN token',
     connections: 10,
     variants: ALL,
-    request: (tokens) => ({
-      body: graphql(
+    request: (tokens) =>
+      graphql(
         '{ users(first: 50) { edges { node { id username email fullName roles disabled createdAt updatedAt } } } }',
+        bearer(tokens.admin),
       ),
-      headers: bearer(tokens.admin),
-    }),
     check: (status, body) => {
       const users = dataOf(body)?.users as { edges?: unknown[] } | undefined;
       return status === 200 && users?.edges?.length === 50 ? null : 'expected 50 edges';
@@ -133,10 +221,16 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'bad-token',
     title: 'bad token',
     connections: 10,
-    variants: AUTHORIZING,
-    request: () => ({ body: graphql('{ health }'), headers: bearer('not.a.token') }),
+    variants: [...AUTHORIZING, 'fastapi'],
+    request: () => graphql('{ health }', bearer('not.a.token')),
     check: (status) => (status === 401 ? null : 'expected 401'),
     expect: 'UNAUTHENTICATED',
+    // FastAPI's public route takes no token, so the bad token goes where one is read.
+    rest: {
+      request: () => get('/me', bearer('not.a.token')),
+      check: restStatus(401),
+      expect: 'Could not validate credentials',
+    },
   },
   loginScenario(1),
   loginScenario(2),

@@ -5,7 +5,7 @@ import { connectDatabase } from '../src/db/connection';
 import { createLogger } from '../src/logger';
 import { migrate } from '../src/migrate';
 import { benchConfigEnv, type ServerStats } from './settings';
-import { startVariant, VARIANTS, type Variant } from './variants';
+import { NODE_VARIANTS, startVariant, type NodeVariant } from './variants';
 
 /**
  * One benchmark server in a process of its own (so its CPU time and peak RSS are its own, and it
@@ -13,8 +13,8 @@ import { startVariant, VARIANTS, type Variant } from './variants';
  */
 
 async function main() {
-  const variant = process.env.BENCH_VARIANT as Variant;
-  if (!VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}`);
+  const variant = process.env.BENCH_VARIANT as NodeVariant;
+  if (!NODE_VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}`);
   const secret = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex');
   const config = loadConfig(benchConfigEnv(process.env.BENCH_MONGODB_URI ?? '', secret));
   const connection = await connectDatabase(config.mongodbUri ?? '');

@@ -29,10 +29,24 @@ import { formatError } from '../src/graphql/format-error';
 import { buildSchema, loadTypeDefs, resolvers } from '../src/graphql/schema';
 import type { Logger } from '../src/logger';
 import { createServices } from '../src/services';
+import { apolloStandalone, mercuriusPeer, yoga } from './peers';
 
 /** The peers the benchmark compares, each built from the same SDL, resolvers and data. */
-export const VARIANTS = ['floor', 'bare', 'project', 'shield'] as const;
+export const NODE_VARIANTS = [
+  'floor',
+  'bare',
+  'project',
+  'shield',
+  'apollo-standalone',
+  'yoga',
+  'mercurius',
+] as const;
+export type NodeVariant = (typeof NODE_VARIANTS)[number];
+/** FastAPI runs in Python (see fastapi.ts), so it has no builder here. */
+export const VARIANTS = [...NODE_VARIANTS, 'fastapi'] as const;
 export type Variant = (typeof VARIANTS)[number];
+/** Variants that answer REST requests rather than GraphQL ones. */
+export const REST_VARIANTS: readonly Variant[] = ['fastapi'];
 
 export interface VariantInput {
   readonly config: Config;
@@ -214,13 +228,21 @@ async function floor(input: VariantInput): Promise<Server> {
   });
 }
 
-const BUILDERS: Record<Variant, (input: VariantInput) => Promise<Server>> = {
-  floor,
-  bare,
-  project,
-  shield: shieldVariant,
+const listening =
+  (build: (input: VariantInput) => Promise<Server>) => async (input: VariantInput) =>
+    listen(await build(input));
+
+/** Each builder listens and resolves to its port. */
+const BUILDERS: Record<NodeVariant, (input: VariantInput) => Promise<number>> = {
+  floor: listening(floor),
+  bare: listening(bare),
+  project: listening(project),
+  shield: listening(shieldVariant),
+  'apollo-standalone': apolloStandalone,
+  yoga,
+  mercurius: mercuriusPeer,
 };
 
-export async function startVariant(variant: Variant, input: VariantInput): Promise<number> {
-  return listen(await BUILDERS[variant](input));
+export function startVariant(variant: NodeVariant, input: VariantInput): Promise<number> {
+  return BUILDERS[variant](input);
 }
