@@ -4,6 +4,8 @@ export interface Tokens {
   readonly admin: string;
   readonly user: string;
   readonly username: string;
+  /** Accounts that sign in during the login scenarios, one after another (same password). */
+  readonly signInUsernames: readonly string[];
   readonly password: string;
 }
 
@@ -12,6 +14,8 @@ export interface Request {
   /** Under the server's origin: `/graphql` for GraphQL variants. */
   readonly path: string;
   readonly body?: string;
+  /** Bodies sent in turn instead of `body`, when the requests must differ. */
+  readonly bodies?: readonly string[];
   readonly headers: Record<string, string>;
 }
 
@@ -83,7 +87,13 @@ function loginScenario(connections: number): Scenario {
     title: `login, ${connections} at once`,
     connections,
     variants: ['project'],
-    request: (tokens) => graphql(LOGIN, {}, { u: tokens.username, p: tokens.password }),
+    // A rush signs many people in, not one: each request signs in the next of 50 accounts.
+    request: (tokens) => ({
+      ...graphql(LOGIN, {}, { u: tokens.username, p: tokens.password }),
+      bodies: tokens.signInUsernames.map(
+        (u) => graphql(LOGIN, {}, { u, p: tokens.password }).body ?? '',
+      ),
+    }),
     check: (status, body) => {
       const login = dataOf(body)?.login as { accessToken?: unknown } | undefined;
       return status === 200 && typeof login?.accessToken === 'string' ? null : 'no access token';

@@ -16,7 +16,13 @@ async function main() {
   const variant = process.env.BENCH_VARIANT as NodeVariant;
   if (!NODE_VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}`);
   const secret = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex');
-  const config = loadConfig(benchConfigEnv(process.env.BENCH_MONGODB_URI ?? '', secret));
+  const config = loadConfig({
+    ...benchConfigEnv(process.env.BENCH_MONGODB_URI ?? '', secret),
+    // Pinned to one core, the server would allow one hash at a time; its worker may use them all.
+    ...(process.env.BENCH_HASH_CONCURRENCY
+      ? { ARGON2_MAX_CONCURRENCY: process.env.BENCH_HASH_CONCURRENCY }
+      : {}),
+  });
   const connection = await connectDatabase(config.mongodbUri ?? '');
   await migrate(connection, config);
   const port = await startVariant(variant, {
