@@ -1,8 +1,28 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import { bearerChallenge, challengeOf, type BearerChallengeKind } from '../errors';
+import type { GraphQLError } from 'graphql';
+import { bearerChallenge, challengeOf, httpStatusOf, type BearerChallengeKind } from '../errors';
 
 /**
- * RFC 6750 at the HTTP layer, for requests the directive refused as a whole: when no data came
+ * A request refused as a whole for going too fast answers HTTP 429 with `Retry-After` (the
+ * longest wait asked), as `/token` does; `extensions.retryAfter` stays in the body. True when it
+ * applied.
+ */
+function rateLimitedOnly(
+  http: { status?: number; headers: Map<string, string> },
+  errors: readonly GraphQLError[],
+): boolean {
+  if (errors.length === 0 || errors.some((error) => error.extensions.code !== 'RATE_LIMITED')) {
+    return false;
+  }
+  const waits = errors.map((error) => Number(error.extensions.retryAfter) || 1);
+  http.status = httpStatusOf('RATE_LIMITED');
+  http.headers.set('retry-after', String(Math.max(...waits)));
+  return true;
+}
+
+/**
+ * The HTTP status of a request refused as a whole. Rate limits: see above. RFC 6750, for requests
+ * the directive refused: when no data came
  * back and every error is an access refusal, answer 401 with a `Bearer` challenge (no token was
  * sent; an unusable one never reaches execution) or 403 `insufficient_scope` (a role is missing).
  * Partial results keep 200, as GraphQL over HTTP requires whenever `data` is not null.
@@ -14,6 +34,7 @@ export function bearerChallengePlugin<TContext extends object>(): ApolloServerPl
       if (response.body.kind !== 'single' || response.body.singleResult.data != null) {
         return Promise.resolve();
       }
+      if (rateLimitedOnly(response.http, errors ?? [])) return Promise.resolve();
       const kinds = (errors ?? []).map((error) => challengeOf(error.originalError ?? error));
       if (kinds.length === 0 || kinds.includes(null)) return Promise.resolve();
       // Anonymous refusals win: signing in is the first thing the client must do.

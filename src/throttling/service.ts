@@ -130,9 +130,18 @@ export function createLoginThrottle(
     return Math.max(1, Math.ceil((at + windowMs - now.getTime()) / 1000));
   }
 
-  /** This address's attempts, the one being made included, whatever the account. */
+  /**
+   * This address's attempts, the one being made included, whatever the account, except the ones
+   * that succeeded: an office behind one NAT or a test suite signs in as often as it likes, and
+   * the hash limiter protects hashing capacity.
+   */
   const addressWaitSeconds = (ip: string, now: Date) =>
-    windowWaitSeconds({ ipAddress: ip }, MINUTE_MS, settings.maxAttemptsPerAddressPerMinute, now);
+    windowWaitSeconds(
+      { ipAddress: ip, outcome: trusted({ $ne: 'success' }) },
+      MINUTE_MS,
+      settings.maxAttemptsPerAddressPerMinute,
+      now,
+    );
 
   /**
    * The recent counted attempts matching `scope` (an account and an address, say), newest first:
@@ -229,7 +238,19 @@ export function createLoginThrottle(
         throw rateLimited(refusal.retryAfter);
       }
       return {
-        succeed: () => settle('success'),
+        async succeed() {
+          if (settled) return;
+          await settle('success');
+          // Only the newest success of an account and address matters (it ends the streak
+          // before it), so the older ones go: the collection holds failures, pending attempts
+          // and one success per account and address, not one record per sign-in ever made.
+          await model.deleteMany({
+            account: key,
+            ipAddress: ip ?? trusted({ $exists: false }),
+            outcome: 'success',
+            _id: trusted({ $ne: created._id }),
+          });
+        },
         fail: () => settle('failure'),
         abandon: () => settle('refused'),
       };

@@ -246,9 +246,43 @@ describe('per-address throttling', () => {
     }
     const refused = await login(api, user.username, user.password, address);
     expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
-    expect(refused.body.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
+    const retryAfter = refused.body.errors?.[0]?.extensions?.retryAfter;
+    expect(retryAfter).toBeGreaterThan(0);
+    // Refused as a whole: HTTP 429 with Retry-After, as /token answers.
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe(String(retryAfter));
     // Another address is not affected, nor is the account itself.
     expect((await login(api, user.username, user.password)).body.data?.login).toBeDefined();
+  });
+
+  test('when one address signs in successfully more than 10 times a minute, then every sign-in succeeds and failures still count', async () => {
+    const address = `203.0.113.${randomBytes(1)[0]}`;
+    const users = await Promise.all(Array.from({ length: 3 }, () => createUser(api)));
+    // An office behind one NAT: fifteen good sign-ins in a row, from three people.
+    for (let i = 0; i < 15; i += 1) {
+      const user = users[i % users.length];
+      const response = await login(api, user.username, user.password, address);
+      expect(response.body.data?.login).toBeDefined();
+    }
+    // Failures from that address still use up its limit.
+    for (let i = 0; i < 10; i += 1) {
+      const response = await login(api, uniqueUsername('typo'), 'a mistyped password', address);
+      expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+    }
+    const refused = await login(api, users[0].username, users[0].password, address);
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+  });
+
+  test('when an account signs in again and again from one address, then one success is kept for them', async () => {
+    const user = await createUser(api);
+    const from = freshAddress();
+    for (let i = 0; i < 6; i += 1) {
+      expect((await login(api, user.username, user.password, from)).body.data?.login).toBeDefined();
+    }
+    expect(await attempts().countDocuments({ account: user.username, ipAddress: from })).toBe(1);
+    // A failure after it starts a new streak on top of the kept success.
+    await login(api, user.username, 'not the password', from);
+    expect(await attempts().countDocuments({ account: user.username, ipAddress: from })).toBe(2);
   });
 
   test('when TRUST_PROXY is not set, then a spoofed X-Forwarded-For changes nothing', async () => {
