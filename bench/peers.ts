@@ -45,19 +45,30 @@ function requiredRoles(directive: DirectiveNode): Role[] | null {
   );
 }
 
+/** For the peers with no authentication: every request is the fixed viewer's. */
+export async function fixedViewerContext(input: VariantInput): Promise<() => Promise<Context>> {
+  const { services } = await createServices(input.config, input.connection, input.logger);
+  const user = await services.users.findById(input.fixedViewerId);
+  if (!user) throw new Error('the fixed viewer does not exist');
+  const caller: Caller = { ...SYSTEM_CALLER, user, sessionId: 'bench' };
+  const context: Context = {
+    caller,
+    services,
+    response: NO_RESPONSE_CONTROL,
+    unusableCredential: null,
+  };
+  return () => Promise.resolve(context);
+}
+
 /**
  * Apollo Server 5's own HTTP server, no authentication at all: the engine's fastest setup, the
  * reference for what Apollo itself costs. Like `bare`, a fixed viewer stands in for the caller.
  */
 export async function apolloStandalone(input: VariantInput): Promise<number> {
-  const { services } = await createServices(input.config, input.connection, input.logger);
-  const user = await services.users.findById(input.fixedViewerId);
-  if (!user) throw new Error('the fixed viewer does not exist');
-  const caller: Caller = { ...SYSTEM_CALLER, user, sessionId: 'bench' };
   const apollo = new ApolloServer<Context>({ schema: schemaWithoutAuthorization() });
   const { url } = await startStandaloneServer(apollo, {
     listen: { port: 0, host: '127.0.0.1' },
-    context: () => Promise.resolve({ caller, services, response: NO_RESPONSE_CONTROL }),
+    context: await fixedViewerContext(input),
   });
   return Number(new URL(url).port);
 }
@@ -91,7 +102,7 @@ export async function yoga(input: VariantInput): Promise<number> {
   };
   const server = createYoga<{ services: Services; response: Context['response'] }>({
     schema: schemaWithoutAuthorization(),
-    context: () => ({ services, response: NO_RESPONSE_CONTROL }),
+    context: () => ({ services, response: NO_RESPONSE_CONTROL, unusableCredential: null }),
     graphiql: false,
     landingPage: false,
     plugins: [
@@ -122,7 +133,12 @@ export async function mercuriusPeer(input: VariantInput): Promise<number> {
     context: async (request) => {
       try {
         const identity = await authenticate(request.headers.authorization, services);
-        return { caller: callerOf(identity), services, response: NO_RESPONSE_CONTROL };
+        return {
+          caller: callerOf(identity),
+          services,
+          response: NO_RESPONSE_CONTROL,
+          unusableCredential: null,
+        };
       } catch {
         // Fastify answers with the error's status and code: a 401 before anything executes.
         throw Object.assign(new Error('The access token is invalid or has expired'), {

@@ -229,10 +229,11 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'bad-token',
-    title: 'bad token',
+    title: 'bad token on a guarded field',
     connections: 10,
     variants: [...AUTHORIZING, 'fastapi'],
-    request: () => graphql('{ health }', bearer('not.a.token')),
+    // A public field with a stale token runs anonymous in the project; a guarded one is refused.
+    request: () => graphql('{ userOnly }', bearer('not.a.token')),
     check: (status) => (status === 401 ? null : 'expected 401'),
     expect: 'UNAUTHENTICATED',
     // FastAPI's public route takes no token, so the bad token goes where one is read.

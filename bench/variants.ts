@@ -25,11 +25,12 @@ import { callerOf, setDeviceCookie } from '../src/http/client';
 import { registerFrontDoor } from '../src/http/front-door';
 import { graphqlRoute } from '../src/http/graphql-route';
 import { createContextFactory } from '../src/graphql/create-context';
+import { credentialGatePlugin } from '../src/graphql/credential-gate';
 import { formatError } from '../src/graphql/format-error';
 import { buildSchema, loadTypeDefs, resolvers } from '../src/graphql/schema';
 import type { Logger } from '../src/logger';
 import { createServices } from '../src/services';
-import { apolloStandalone, mercuriusPeer, yoga } from './peers';
+import { apolloStandalone, fixedViewerContext, mercuriusPeer, yoga } from './peers';
 
 /** The peers the benchmark compares, each built from the same SDL, resolvers and data. */
 export const NODE_VARIANTS = [
@@ -85,7 +86,12 @@ async function serveLikeTheProject(
   schema: GraphQLSchema,
   context: (request: FastifyRequest, reply: FastifyReply) => Promise<Context>,
 ): Promise<Server> {
-  const apollo = new ApolloServer<Context>({ schema, formatError });
+  // As the project: a request with an unusable token runs only if it asks for public fields.
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    plugins: [credentialGatePlugin(schema)],
+  });
   await apollo.start();
   const fastify = createHttpServer(input.config);
   await registerFrontDoor(fastify, input.config, input.logger);
@@ -155,19 +161,11 @@ async function shieldVariant(input: VariantInput): Promise<Server> {
 
 /** Apollo Server on the project's HTTP framework: same schema, a fixed viewer, no auth at all. */
 async function bare(input: VariantInput): Promise<Server> {
-  const { services } = await createServices(input.config, input.connection, input.logger);
-  const user = await services.users.findById(input.fixedViewerId);
-  if (!user) throw new Error('the fixed viewer does not exist');
-  const caller: Caller = { ...SYSTEM_CALLER, user, sessionId: 'bench' };
+  const context = await fixedViewerContext(input);
   const apollo = new ApolloServer<Context>({ schema: schemaWithoutAuthorization() });
   await apollo.start();
   const fastify = Fastify();
-  fastify.post(
-    '/graphql',
-    fastifyApolloHandler(apollo, {
-      context: () => Promise.resolve({ caller, services, response: NO_RESPONSE_CONTROL }),
-    }),
-  );
+  fastify.post('/graphql', fastifyApolloHandler(apollo, { context }));
   await fastify.ready();
   return fastify.server;
 }
@@ -217,7 +215,12 @@ async function floor(input: VariantInput): Promise<Server> {
       schema,
       document: prepared,
       variableValues: variables,
-      contextValue: { caller, services, response: NO_RESPONSE_CONTROL } satisfies Context,
+      contextValue: {
+        caller,
+        services,
+        response: NO_RESPONSE_CONTROL,
+        unusableCredential: null,
+      } satisfies Context,
     });
     return send(res, 200, result);
   };

@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import type { AuditService } from './audit/service';
 import type { AuthService } from './auth/service';
 import type { TokenService } from './auth/tokens';
@@ -28,6 +29,13 @@ export interface Context {
   readonly caller: Caller;
   readonly services: Services;
   readonly response: ResponseControl;
+  /**
+   * The refusal of the bearer token the request sent, when it was unusable (expired, revoked,
+   * malformed); null otherwise. The caller is then anonymous, and the request runs only if every
+   * root field it asks for is `@public` (a stale header must not block signing in again);
+   * anything else is answered with this refusal before it executes.
+   */
+  readonly unusableCredential: GraphQLError | null;
 }
 
 /**

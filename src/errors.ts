@@ -99,14 +99,27 @@ class ClientError extends GraphQLError {
   }
 }
 
+/**
+ * What a client should do about an `UNAUTHENTICATED` error, in `extensions.reason`:
+ * - NOT_SIGNED_IN: no token was sent; sign in;
+ * - TOKEN_EXPIRED: the access token's lifetime is over; refresh and retry;
+ * - TOKEN_INVALID: the token is not one of ours (malformed, forged, wrong audience); sign in again;
+ * - SESSION_ENDED: the session or refresh token is gone (signed out, revoked, rotated away);
+ * - BAD_CREDENTIALS: a failed sign-in, with one message for every cause (an unknown user and a
+ *   wrong password are never told apart).
+ */
+export type UnauthenticatedReason =
+  'NOT_SIGNED_IN' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'SESSION_ENDED' | 'BAD_CREDENTIALS';
+
 /** A refusal by `@auth`: it answers with a bearer challenge when it refuses a whole request. */
 class AccessRefusal extends ClientError {
   constructor(
     code: 'UNAUTHENTICATED' | 'FORBIDDEN',
     message: string,
     readonly challenge: BearerChallengeKind,
+    extensions: Record<string, unknown> = {},
   ) {
-    super(code, message);
+    super(code, message, extensions);
   }
 }
 
@@ -116,7 +129,9 @@ const UNAUTHENTICATED_MESSAGE = 'You must be signed in to do this';
 const FORBIDDEN_MESSAGE = 'You do not have permission to do this';
 
 export function unauthenticated(): GraphQLError {
-  return new ClientError('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE);
+  return new ClientError('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, {
+    reason: 'NOT_SIGNED_IN' satisfies UnauthenticatedReason,
+  });
 }
 
 export function forbidden(): GraphQLError {
@@ -126,7 +141,9 @@ export function forbidden(): GraphQLError {
 /** The `@auth` directive's refusals, which the bearer-challenge plugin turns into 401 or 403. */
 export function accessRefusal(kind: 'unauthenticated' | 'forbidden'): GraphQLError {
   return kind === 'unauthenticated'
-    ? new AccessRefusal('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, 'missing')
+    ? new AccessRefusal('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, 'missing', {
+        reason: 'NOT_SIGNED_IN' satisfies UnauthenticatedReason,
+      })
     : new AccessRefusal('FORBIDDEN', FORBIDDEN_MESSAGE, 'insufficient_scope');
 }
 
@@ -136,22 +153,30 @@ export function challengeOf(error: unknown): BearerChallengeKind | null {
 }
 
 /**
- * The single answer to every unusable bearer token (RFC 6750 section 3.1): one message whatever
- * the cause, HTTP 401 and a `WWW-Authenticate` challenge, so a caller learns nothing about why.
+ * The answer to every unusable bearer token (RFC 6750 section 3.1): HTTP 401 and a
+ * `WWW-Authenticate` challenge, one message, and the reason a client acts on (refresh, or sign in
+ * again). The token's holder learns only what its own token's state is.
  */
-export function invalidToken(): GraphQLError {
+export function invalidToken(
+  reason: Extract<UnauthenticatedReason, 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'SESSION_ENDED'>,
+): GraphQLError {
   const { status, header } = bearerChallenge('invalid_token');
   return new ClientError('UNAUTHENTICATED', 'The access token is invalid or has expired', {
+    reason,
     http: { status, headers: new Map([['www-authenticate', header]]) },
   });
 }
 
 export function incorrectCredentials(): GraphQLError {
-  return new ClientError('UNAUTHENTICATED', INCORRECT_CREDENTIALS_MESSAGE);
+  return new ClientError('UNAUTHENTICATED', INCORRECT_CREDENTIALS_MESSAGE, {
+    reason: 'BAD_CREDENTIALS' satisfies UnauthenticatedReason,
+  });
 }
 
 export function invalidRefreshToken(): GraphQLError {
-  return new ClientError('UNAUTHENTICATED', 'The refresh token is invalid or has expired');
+  return new ClientError('UNAUTHENTICATED', 'The refresh token is invalid or has expired', {
+    reason: 'SESSION_ENDED' satisfies UnauthenticatedReason,
+  });
 }
 
 /**

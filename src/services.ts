@@ -45,7 +45,13 @@ export async function createServices(
     models: createSessionModels(connection),
     settings: config.sessions,
     tokenVersions: store,
-    accessTokens: tokens,
+    // An expired access token is still revocable at /revoke: it names its session.
+    accessTokens: {
+      verifyAccessToken(token) {
+        const claims = tokens.verifyAccessToken(token);
+        return typeof claims === 'object' ? claims : null;
+      },
+    },
     audit,
     cacheTtlMs: config.authCacheTtlMs,
   });

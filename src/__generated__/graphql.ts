@@ -267,7 +267,10 @@ export type Query = {
   auditEvents: AuditEventConnection;
   /** A liveness probe for GraphQL clients: always `true`, open to everyone. */
   health: Scalars['Boolean']['output'];
-  /** The signed-in user. */
+  /**
+   * The signed-in user, or null when the request carries no `Authorization` header, so "am I
+   * signed in?" is a plain query. An unusable token is refused with 401, as on every guarded field.
+   */
   me: Maybe<User>;
   /** The caller's sessions that can still be refreshed, most recently used first. */
   sessions: Array<Session>;
@@ -504,6 +507,7 @@ export type ResolversParentTypes = ResolversObject<{
 }>;
 
 export type AuthDirectiveArgs = {
+  nullForAnonymous?: Maybe<Scalars['Boolean']['input']>;
   requires?: Maybe<Array<Role>>;
 };
 

@@ -2,7 +2,7 @@ import { invalidToken } from '../errors';
 import type { SessionService } from '../sessions/service';
 import type { UserRecord } from '../users/model';
 import type { UserService } from '../users/service';
-import type { TokenService } from './tokens';
+import { EXPIRED, type TokenService } from './tokens';
 
 /** Who a valid bearer token speaks for. */
 export interface Identity {
@@ -30,7 +30,8 @@ export async function authenticate(
   if (authorization === undefined) return null;
   const token = BEARER_PATTERN.exec(authorization.trim())?.[1];
   const claims = token === undefined ? null : services.tokens.verifyAccessToken(token);
-  if (claims === null) throw invalidToken();
+  if (claims === null) throw invalidToken('TOKEN_INVALID');
+  if (claims === EXPIRED) throw invalidToken('TOKEN_EXPIRED');
   const [user, session] = await Promise.all([
     services.users.findActive(claims.sub),
     services.sessions.findLive(claims.sid),
@@ -41,7 +42,8 @@ export async function authenticate(
     !session.userId.equals(user._id) ||
     user.tokenVersion !== claims.ver
   ) {
-    throw invalidToken();
+    // Signed out, revoked, every session ended, or the account disabled or deleted.
+    throw invalidToken('SESSION_ENDED');
   }
   return { user, sessionId: claims.sid };
 }

@@ -1,5 +1,6 @@
 import {
   defaultFieldResolver,
+  isNonNullType,
   type GraphQLFieldConfig,
   type GraphQLFieldResolver,
   type GraphQLSchema,
@@ -20,6 +21,13 @@ export interface AuthDirectiveOptions<TContext> {
   ) => void;
   readonly authDirective?: string;
   readonly publicDirective?: string;
+}
+
+/** A field's access rule, read once from its directive. */
+interface Rule {
+  readonly requires: readonly Role[] | null;
+  /** Anonymous callers get null rather than UNAUTHENTICATED. */
+  readonly nullForAnonymous: boolean;
 }
 
 /** Thrown at build time for schema mistakes: a programmer's error, never a client's. */
@@ -58,12 +66,13 @@ export function authDirectiveTransformer<TContext>(
 
   function guard<TSource, TArgs>(
     coordinate: string,
-    requires: readonly Role[] | null,
+    { requires, nullForAnonymous }: Rule,
     resolver: GraphQLFieldResolver<TSource, TContext, TArgs>,
   ): GraphQLFieldResolver<TSource, TContext, TArgs> {
     return (source, args, context, info) => {
       const decision = decideAccess(getRoles(context), requires);
       if (decision === 'allow') return resolver(source, args, context, info);
+      if (decision === 'unauthenticated' && nullForAnonymous) return null;
       onRefusal?.(context, coordinate, decision);
       throw decision === 'unauthenticated' ? unauthenticatedError : forbiddenError;
     };
@@ -98,12 +107,20 @@ export function authDirectiveTransformer<TContext>(
           if (!isPublic && rootTypeNames.has(typeName)) undeclared.push(coordinate);
           return fieldConfig;
         }
-        const requires = readRequires(rule, coordinate);
+        const access: Rule = {
+          requires: readRequires(rule, coordinate),
+          nullForAnonymous: rule.nullForAnonymous === true,
+        };
+        if (access.nullForAnonymous && isNonNullType(fieldConfig.type)) {
+          throw new SchemaAccessError(
+            `${coordinate}: @${authDirective}(nullForAnonymous: true) needs a nullable field`,
+          );
+        }
         return {
           ...fieldConfig,
-          resolve: guard(coordinate, requires, fieldConfig.resolve ?? defaultFieldResolver),
+          resolve: guard(coordinate, access, fieldConfig.resolve ?? defaultFieldResolver),
           ...(fieldConfig.subscribe
-            ? { subscribe: guard(coordinate, requires, fieldConfig.subscribe) }
+            ? { subscribe: guard(coordinate, access, fieldConfig.subscribe) }
             : {}),
         };
       },

@@ -59,10 +59,16 @@ export interface IssuedToken {
   readonly expiresIn: number;
 }
 
+/** A token that is ours in every respect but its lifetime: its holder should refresh. */
+export const EXPIRED = 'expired';
+
 export interface TokenService {
   issueAccessToken(subject: AccessTokenSubject): IssuedToken;
-  /** The claims of a valid access token, or null: every failure looks the same to the caller. */
-  verifyAccessToken(token: string): AccessTokenClaims | null;
+  /**
+   * The claims of a valid access token; EXPIRED for one of ours whose lifetime is over; null for
+   * anything else (malformed, forged, another issuer or audience, issued in the future).
+   */
+  verifyAccessToken(token: string): AccessTokenClaims | typeof EXPIRED | null;
   /** The published verification keys, or null with HS256 (a shared secret is never published). */
   jwks(): { keys: readonly PublicJwk[] } | null;
 }
@@ -90,7 +96,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function createClaimsValidator(issuer: string, audience: string) {
-  return (payload: unknown): AccessTokenClaims | null => {
+  return (payload: unknown): AccessTokenClaims | typeof EXPIRED | null => {
     if (!isRecord(payload)) return null;
     const { sub, sid, ver, jti, iat, exp, nbf, iss, aud } = payload;
     const now = Math.floor(Date.now() / 1000);
@@ -103,7 +109,6 @@ function createClaimsValidator(issuer: string, audience: string) {
       typeof iat !== 'number' ||
       // `exp` is required: jsonwebtoken alone would accept a token that never expires.
       typeof exp !== 'number' ||
-      exp + CLOCK_TOLERANCE_SECONDS <= now ||
       // Issued in the future: a clock far ahead, or a token minted to outlive its lifetime.
       iat - CLOCK_TOLERANCE_SECONDS > now ||
       (nbf !== undefined && (typeof nbf !== 'number' || nbf - CLOCK_TOLERANCE_SECONDS > now)) ||
@@ -112,6 +117,8 @@ function createClaimsValidator(issuer: string, audience: string) {
     ) {
       return null;
     }
+    // Checked last, on a token that is ours in every other respect: its holder may refresh.
+    if (exp + CLOCK_TOLERANCE_SECONDS <= now) return EXPIRED;
     return { sub, sid, ver: ver as number, jti, iat, exp };
   };
 }
@@ -194,6 +201,8 @@ export function createTokenService(settings: TokenSettings): TokenService {
         issuer,
         audience,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        // The claims validator checks `exp` once the rest is known good, to tell expiry apart.
+        ignoreExpiration: true,
       });
     } catch {
       return null;

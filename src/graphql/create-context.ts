@@ -24,15 +24,27 @@ export function createContextFactory(
   return async (request) => {
     try {
       const identity = await authenticate(request.authorization, services);
-      return { caller: request.callerFor(identity), services, response: request.response };
+      return {
+        caller: request.callerFor(identity),
+        services,
+        response: request.response,
+        unusableCredential: null,
+      };
     } catch (error) {
-      // Apollo will mask it; the log keeps the cause (a database outage, say) with the request id.
-      if (!isClientError(error)) {
-        logger.error(
-          { err: error, requestId: request.requestId },
-          'could not build the request context',
-        );
+      // An unusable token: anonymous, and the credential gate decides once the operation is known.
+      if (isClientError(error)) {
+        return {
+          caller: request.callerFor(null),
+          services,
+          response: request.response,
+          unusableCredential: error,
+        };
       }
+      // Apollo will mask it; the log keeps the cause (a database outage, say) with the request id.
+      logger.error(
+        { err: error, requestId: request.requestId },
+        'could not build the request context',
+      );
       throw error;
     }
   };

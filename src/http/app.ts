@@ -17,6 +17,7 @@ import type { Context, Services } from '../context';
 import { isDatabaseReady } from '../db/connection';
 import { bearerChallengePlugin } from '../graphql/bearer-challenge';
 import { createContextFactory } from '../graphql/create-context';
+import { credentialGatePlugin } from '../graphql/credential-gate';
 import { createDocumentStore } from '../graphql/document-store';
 import { formatError, unexpectedErrorLogger } from '../graphql/format-error';
 import { createLimitRules, queryCostPlugin } from '../graphql/query-limits';
@@ -65,8 +66,9 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   const fastify = createHttpServer(config);
   await registerFrontDoor(fastify, config, logger);
 
+  const schema = buildSchema();
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(),
+    schema,
     logger,
     introspection: config.graphql.introspection,
     includeStacktraceInErrorResponses: config.graphql.stackTraces,
@@ -85,6 +87,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       unexpectedErrorLogger<Context>(logger),
+      credentialGatePlugin(schema),
       bearerChallengePlugin<Context>(),
       queryCostPlugin<Context>(config.graphql),
       config.graphql.landingPage

@@ -19,6 +19,7 @@ type Documents = {
     "\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n": typeof types.LoginDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": typeof types.MeDocument,
     "\n  query Health {\n    health\n  }\n": typeof types.HealthDocument,
+    "\n  query HealthAndUserOnly {\n    health\n    userOnly\n  }\n": typeof types.HealthAndUserOnlyDocument,
     "\n  query AdminOnly {\n    adminOnly\n  }\n": typeof types.AdminOnlyDocument,
     "\n  query UserOnly {\n    userOnly\n  }\n": typeof types.UserOnlyDocument,
     "\n  query Users($first: Int, $after: String) {\n    users(first: $first, after: $after) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          username\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.UsersDocument,
@@ -41,6 +42,7 @@ const documents: Documents = {
     "\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n": types.LoginDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": types.MeDocument,
     "\n  query Health {\n    health\n  }\n": types.HealthDocument,
+    "\n  query HealthAndUserOnly {\n    health\n    userOnly\n  }\n": types.HealthAndUserOnlyDocument,
     "\n  query AdminOnly {\n    adminOnly\n  }\n": types.AdminOnlyDocument,
     "\n  query UserOnly {\n    userOnly\n  }\n": types.UserOnlyDocument,
     "\n  query Users($first: Int, $after: String) {\n    users(first: $first, after: $after) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          username\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.UsersDocument,
@@ -92,6 +94,10 @@ export function graphql(source: "\n  query Me {\n    me {\n      ...UserFields\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Health {\n    health\n  }\n"): (typeof documents)["\n  query Health {\n    health\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query HealthAndUserOnly {\n    health\n    userOnly\n  }\n"): (typeof documents)["\n  query HealthAndUserOnly {\n    health\n    userOnly\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

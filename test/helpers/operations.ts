@@ -51,6 +51,14 @@ export const HealthQuery = graphql(`
   }
 `);
 
+/** A public and a guarded field in one operation. */
+export const HealthAndUserOnlyQuery = graphql(`
+  query HealthAndUserOnly {
+    health
+    userOnly
+  }
+`);
+
 export const AdminOnlyQuery = graphql(`
   query AdminOnly {
     adminOnly

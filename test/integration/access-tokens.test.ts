@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
-import { CreateUserMutation, HealthQuery } from '../helpers/operations';
+import {
+  CreateUserMutation,
+  HealthAndUserOnlyQuery,
+  HealthQuery,
+  LoginMutation,
+  MeQuery,
+  RefreshTokenMutation,
+  UserOnlyQuery,
+} from '../helpers/operations';
 import {
   createUser,
   deleteUser,
@@ -50,10 +58,31 @@ const sign = (payload: object, options: jwt.SignOptions = {}) =>
     ...options,
   });
 
+describe('which 401 is which', () => {
+  test('when a guarded field is asked without a token, then the reason is NOT_SIGNED_IN', async () => {
+    const response = await execute(api, UserOnlyQuery);
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]?.extensions?.reason).toBe('NOT_SIGNED_IN');
+  });
+
+  test('when a refresh token was already used or never existed, then the reason is SESSION_ENDED', async () => {
+    const session = await sessionFor(api, await createUser(api));
+    for (const refreshToken of [session.refreshToken, session.refreshToken, 'x'.repeat(43)]) {
+      const response = await execute(api, RefreshTokenMutation, { refreshToken });
+      if (refreshToken === session.refreshToken && response.body.data) continue;
+      expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+      expect(response.body.errors?.[0]?.extensions?.reason).toBe('SESSION_ENDED');
+    }
+  });
+});
+
 describe('bearer tokens in the request context', () => {
   test('when a token is signed correctly with the right claims, then it is accepted', async () => {
-    const response = await execute(api, HealthQuery, undefined, { token: sign(claimsFor(admin)) });
+    const response = await execute(api, UserOnlyQuery, undefined, {
+      token: sign(claimsFor(admin)),
+    });
     expect(response.status).toBe(200);
+    expect(response.body.data?.userOnly).toBeDefined();
   });
 
   const forgeries: [string, () => Promise<string> | string][] = [
@@ -129,9 +158,20 @@ describe('bearer tokens in the request context', () => {
     ],
   ];
 
+  /** What the client is told to do: refresh (expired), or sign in again (anything else). */
+  const reasons: Record<string, string> = {
+    'an expired token': 'TOKEN_EXPIRED',
+    'a deleted user': 'SESSION_ENDED',
+    'a disabled user': 'SESSION_ENDED',
+    'a user id that never existed': 'SESSION_ENDED',
+    'a session that does not exist': 'SESSION_ENDED',
+    'an older token version': 'SESSION_ENDED',
+    "another user's session": 'SESSION_ENDED',
+  };
+
   test.each(forgeries)(
-    'when the token is %s, then 401 with a Bearer challenge and nothing executes',
-    async (_name, makeToken) => {
+    'when the token is %s, then 401 with a Bearer challenge, a reason, and nothing executes',
+    async (name, makeToken) => {
       const username = `forged-${Math.random().toString(36).slice(2, 10)}`;
       const response = await execute(
         api,
@@ -143,6 +183,7 @@ describe('bearer tokens in the request context', () => {
       expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
       expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
       expect(response.body.errors?.[0]?.message).toBe('The access token is invalid or has expired');
+      expect(response.body.errors?.[0]?.extensions?.reason).toBe(reasons[name] ?? 'TOKEN_INVALID');
       expect(response.body.data).toBeUndefined();
       await expect(userExists(api, username)).resolves.toBe(false);
     },
@@ -155,11 +196,14 @@ describe('bearer tokens in the request context', () => {
     ['Bearer a b'],
     ['Bearer tok\u00e9n'],
     [''],
-  ])('when the Authorization header is %j, then 401', async (authorization) => {
-    const response = await execute(api, HealthQuery, undefined, { headers: { authorization } });
-    expect(response.status).toBe(401);
-    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
-  });
+  ])(
+    'when the Authorization header is %j, then a guarded field answers 401',
+    async (authorization) => {
+      const response = await execute(api, UserOnlyQuery, undefined, { headers: { authorization } });
+      expect(response.status).toBe(401);
+      expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+    },
+  );
 
   test('when there is no Authorization header, then the request is anonymous', async () => {
     const response = await execute(api, HealthQuery);
@@ -168,9 +212,44 @@ describe('bearer tokens in the request context', () => {
   });
 
   test('when the scheme is written in lower case, then the token is still accepted', async () => {
-    const response = await execute(api, HealthQuery, undefined, {
+    const response = await execute(api, UserOnlyQuery, undefined, {
       headers: { authorization: `bearer ${await tokenFor(api, admin)}` },
     });
     expect(response.status).toBe(200);
+    expect(response.body.data?.userOnly).toBeDefined();
+  });
+});
+
+describe('a stale Authorization header', () => {
+  const expired = () => sign(claimsFor(admin, { iat: now() - 100, exp: now() - 30 }));
+
+  test('when an expired token comes with login, refreshToken or health, then they run as anonymous', async () => {
+    const user = await createUser(api);
+    const signIn = await execute(
+      api,
+      LoginMutation,
+      { username: user.username, password: user.password },
+      { token: expired() },
+    );
+    expect(signIn.status).toBe(200);
+    const refreshToken = signIn.body.data?.login.refreshToken ?? '';
+    expect(refreshToken).not.toBe('');
+    const refreshed = await execute(api, RefreshTokenMutation, { refreshToken }, { token: 'junk' });
+    expect(refreshed.body.data?.refreshToken.accessToken).toBeDefined();
+    const health = await execute(api, HealthQuery, undefined, { token: expired() });
+    expect(health.body).toEqual({ data: { health: true } });
+  });
+
+  test('when an expired token comes with me, or with a public and a guarded field, then 401 TOKEN_EXPIRED and nothing runs', async () => {
+    const responses = [
+      await execute(api, MeQuery, undefined, { token: expired() }),
+      await execute(api, HealthAndUserOnlyQuery, undefined, { token: expired() }),
+    ];
+    for (const response of responses) {
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(response.body.errors?.[0]?.extensions?.reason).toBe('TOKEN_EXPIRED');
+      expect(response.body.data).toBeUndefined();
+    }
   });
 });

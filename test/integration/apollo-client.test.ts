@@ -70,7 +70,11 @@ describe('@apollo/client end to end', () => {
         variables: { username: user.username, password: 'not the password at all' },
       }),
     ).rejects.toMatchObject({
-      errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })],
+      errors: [
+        expect.objectContaining({
+          extensions: { code: 'UNAUTHENTICATED', reason: 'BAD_CREDENTIALS' },
+        }),
+      ],
     });
   });
 });

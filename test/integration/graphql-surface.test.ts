@@ -1,5 +1,5 @@
 import { errorCodes, execute, startTestApi, withTestApi, type TestApi } from '../helpers/api';
-import { CreateUserMutation, LoginMutation, UsersQuery } from '../helpers/operations';
+import { CreateUserMutation, LoginMutation, MeQuery, UsersQuery } from '../helpers/operations';
 import { createUser, strongPassword, tokenFor, userExists } from '../helpers/users';
 
 let api: TestApi;
@@ -14,6 +14,26 @@ const raw = (body: unknown, headers: Record<string, string> = {}) =>
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+
+describe('am I signed in?', () => {
+  test('when `me` is asked without an Authorization header, then it is null with no error', async () => {
+    const response = await execute(api, MeQuery);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ data: { me: null } });
+  });
+
+  test('when `me` is asked with an unusable token, then 401 as on any field', async () => {
+    const response = await execute(api, MeQuery, undefined, { token: 'not.a.token' });
+    expect(response.status).toBe(401);
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  test('when `me` is asked with a valid token, then it is that user', async () => {
+    const user = await createUser(api);
+    const response = await execute(api, MeQuery, undefined, { token: await tokenFor(api, user) });
+    expect(response.body.data?.me?.username).toBe(user.username);
+  });
+});
 
 describe('document limits', () => {
   test('when a document uses more than 15 aliases, then it is refused; 15 pass', async () => {

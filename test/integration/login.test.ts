@@ -59,6 +59,7 @@ describe('login', () => {
     }
     expect(errorCodes(responses[0])).toEqual(['UNAUTHENTICATED']);
     expect(responses[0]?.body.errors?.[0]?.message).toBe(INCORRECT_CREDENTIALS_MESSAGE);
+    expect(responses[0]?.body.errors?.[0]?.extensions?.reason).toBe('BAD_CREDENTIALS');
     expect(responses[0]?.body.data).toBeNull();
   });
 

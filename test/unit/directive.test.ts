@@ -5,7 +5,7 @@ import { authDirectiveTransformer, SchemaAccessError } from '../../src/auth/dire
 import type { Role } from '../../src/users/roles';
 
 const DIRECTIVES = /* GraphQL */ `
-  directive @auth(requires: [Role!]) on OBJECT | FIELD_DEFINITION
+  directive @auth(requires: [Role!], nullForAnonymous: Boolean = false) on OBJECT | FIELD_DEFINITION
   directive @public on FIELD_DEFINITION
   enum Role {
     ADMIN
@@ -159,5 +159,21 @@ describe('@auth directive', () => {
   test('when @auth(requires: []) or both @auth and @public appear, then the schema refuses to build', () => {
     expect(() => build('type Query { a: String @auth(requires: []) }')).toThrow(SchemaAccessError);
     expect(() => build('type Query { a: String @auth @public }')).toThrow(SchemaAccessError);
+  });
+
+  test('when a field is @auth(nullForAnonymous: true), then anonymous callers get null and roles still apply', async () => {
+    const optional = build(
+      `type Query { whoami: String @auth(nullForAnonymous: true), boss: String @auth(requires: [ADMIN], nullForAnonymous: true) }`,
+      { Query: { whoami: () => 'me', boss: () => 'boss' } },
+    );
+    const run = (roles: readonly Role[] | null) =>
+      graphql({ schema: optional, source: '{ whoami boss }', contextValue: { roles } });
+    expect(await run(null)).toEqual({ data: { whoami: null, boss: null } });
+    const user = await run(['USER']);
+    expect(user.data).toEqual({ whoami: 'me', boss: null });
+    expect(user.errors?.map((error) => error.extensions.code)).toEqual(['FORBIDDEN']);
+    expect(() => build('type Query { a: String! @auth(nullForAnonymous: true) }')).toThrow(
+      SchemaAccessError,
+    );
   });
 });
