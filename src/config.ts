@@ -5,6 +5,7 @@ import { compile as compileProxyAddresses } from 'proxy-addr';
 import { z } from 'zod';
 import { isAsymmetricAlgorithm, JWT_ALGORITHMS, loadSigningKeys } from './auth/signing-keys';
 import { findUriProblems } from './db/connection';
+import { findOriginProblem } from './http/origins';
 import type { AuditSettings } from './audit/service';
 import type { TokenSettings } from './auth/tokens';
 import type { QueryLimits } from './graphql/query-limits';
@@ -70,8 +71,10 @@ export interface Config {
    * through this instance apply at once; changes made through another one within this bound.
    */
   readonly authCacheTtlMs: number;
-  /** Origins allowed by CORS; `['*']` allows any, `[]` none. */
+  /** Origins allowed by CORS (exact, or `*.` subdomain patterns); `['*']` allows any, `[]` none. */
   readonly corsOrigins: readonly string[];
+  /** Request headers a cross-origin request may send (lower case). */
+  readonly corsAllowedHeaders: readonly string[];
   readonly logLevel: LogLevel;
 }
 
@@ -89,6 +92,24 @@ const JWT_SECRET_MIN_BYTES = 32;
 // any random 32-byte hex or base64 string passes easily.
 const JWT_SECRET_MIN_ESTIMATED_BITS = 128;
 const PASSWORD_MIN_LENGTH_DEFAULT = 15;
+/**
+ * What browsers may send cross-origin by default: credentials and JSON, Apollo's CSRF and
+ * operation headers, Apollo Client's clientAwareness headers, our request id, and the W3C trace
+ * context, baggage and Sentry tracing headers that instrumented frontends add.
+ */
+const DEFAULT_CORS_ALLOWED_HEADERS: readonly string[] = [
+  'authorization',
+  'content-type',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'sentry-trace',
+];
 
 /** A crude upper bound on a string's entropy in bits, enough to refuse obviously weak secrets. */
 export function estimateSecretBits(secret: string): number {
@@ -248,15 +269,34 @@ const envSchema = z.object({
       .split(',')
       .map((origin) => origin.trim())
       .filter((origin) => origin.length > 0);
-    const bad = origins.filter((origin) => origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin));
+    const bad = origins.flatMap((origin) => {
+      const problem = findOriginProblem(origin);
+      return problem ? [`${origin} ${problem}`] : [];
+    });
     if (bad.length > 0) {
       ctx.addIssue({
         code: 'custom',
-        message: `CORS_ORIGINS must list origins like https://app.example.com (or *); not ${bad.join(', ')}`,
+        message: `CORS_ORIGINS must list origins like https://app.example.com, patterns like https://*.example.com, or *: ${bad.join('; ')}`,
       });
       return z.NEVER;
     }
     return value === undefined ? undefined : origins;
+  }),
+  CORS_ALLOWED_HEADERS: optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const headers = value
+      .split(',')
+      .map((header) => header.trim().toLowerCase())
+      .filter((header) => header.length > 0);
+    const bad = headers.filter((header) => !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(header));
+    if (headers.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `CORS_ALLOWED_HEADERS must list header names separated by commas; not ${bad.join(', ') || 'an empty list'}`,
+      });
+      return z.NEVER;
+    }
+    return headers;
   }),
   LOG_LEVEL: optionalString.pipe(
     z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
@@ -307,14 +347,14 @@ function findCrossFieldProblems(source: Readonly<Record<string, string | undefin
   }
   if (env.ADMIN_USERNAME !== undefined) {
     const problem = findUsernameProblem(env.ADMIN_USERNAME);
-    if (problem) problems.push(`ADMIN_USERNAME ${problem}`);
+    if (problem) problems.push(`ADMIN_USERNAME ${problem.message}`);
   }
   if (env.ADMIN_PASSWORD !== undefined && production) {
     const problem = findPasswordProblem(env.ADMIN_PASSWORD, {
       minLength: Number.isSafeInteger(minLength) ? minLength : PASSWORD_MIN_LENGTH_DEFAULT,
       maxLength: PASSWORD_MAX_LENGTH,
     });
-    if (problem) problems.push(`ADMIN_PASSWORD ${problem}`);
+    if (problem) problems.push(`ADMIN_PASSWORD ${problem.message}`);
   }
   return problems;
 }
@@ -442,6 +482,7 @@ export function loadConfig(
     authCacheTtlMs: env.AUTH_CACHE_TTL * 1000,
     // Closed by default in production; a developer's local frontend may call from anywhere.
     corsOrigins: Object.freeze(env.CORS_ORIGINS ?? (production ? [] : ['*'])),
+    corsAllowedHeaders: Object.freeze(env.CORS_ALLOWED_HEADERS ?? DEFAULT_CORS_ALLOWED_HEADERS),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
   });
 }

@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config';
 import { httpErrorBody, httpStatusOf, type ErrorCode } from '../errors';
 import type { Logger } from '../logger';
+import { originMatcher } from './origins';
 
 /** What every request passes first: request ids, one log line, security headers and CORS. */
 
@@ -49,6 +50,19 @@ export async function registerFrontDoor(
     });
   }
   await fastify.register(cors, corsPolicy(config));
+  // A preflight CORS declined (an origin not allowed) gets an empty 204 with no CORS headers, so
+  // the browser refuses the request; it must not reach Apollo, whose CSRF check would answer 400.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (
+      request.method === 'OPTIONS' &&
+      request.headers.origin !== undefined &&
+      request.headers['access-control-request-method'] !== undefined
+    ) {
+      void reply.code(204).header('content-length', '0').send();
+      return;
+    }
+    done();
+  });
   fastify.setNotFoundHandler((_request, reply) => sendHttpError(reply, 'NOT_FOUND', 'Not found'));
   fastify.setErrorHandler(httpErrorHandler(logger));
 }
@@ -82,20 +96,21 @@ export function securityHeaders(config: Config): Readonly<Record<string, string>
   return Object.freeze(headers);
 }
 
-/** CORS from CORS_ORIGINS: closed by default in production; bearer tokens, never cookies. */
+/**
+ * CORS from CORS_ORIGINS (exact origins and `*.` subdomain patterns; closed by default in
+ * production) and CORS_ALLOWED_HEADERS; bearer tokens, never cookies.
+ */
 function corsPolicy(config: Config): FastifyCorsOptions {
   const origins = config.corsOrigins;
+  const allowed = originMatcher(origins);
   return {
-    origin: origins.includes('*') ? true : origins.length > 0 ? [...origins] : false,
+    origin:
+      origins.length === 0
+        ? false
+        : (origin, callback) => callback(null, origin !== undefined && allowed(origin)),
     credentials: false,
     methods: ['GET', 'POST'],
-    allowedHeaders: [
-      'authorization',
-      'content-type',
-      'apollo-require-preflight',
-      'x-apollo-operation-name',
-      REQUEST_ID_HEADER,
-    ],
+    allowedHeaders: [...config.corsAllowedHeaders],
     exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'www-authenticate'],
     maxAge: 600,
   };

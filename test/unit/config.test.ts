@@ -20,6 +20,40 @@ function problemsOf(env: Record<string, string>): readonly string[] {
   throw new Error('expected a ConfigError');
 }
 
+describe('CORS settings', () => {
+  test('when CORS_ORIGINS holds something that is not an origin or a subdomain pattern, then start-up is refused', () => {
+    for (const entry of [
+      'https://app.example.com/',
+      'app.example.com',
+      'https://*.com',
+      '*.example.com',
+      'https://*.example.com/path',
+      'https://a.*.example.com',
+      'ftp://files.example.com',
+      'https://App.Example.com',
+    ]) {
+      expect(problemsOf({ CORS_ORIGINS: entry }).join('\n')).toContain('CORS_ORIGINS');
+    }
+  });
+
+  test('when CORS_ORIGINS holds origins and patterns, then they are accepted as written', () => {
+    const origins = 'https://app.example.com, http://localhost:5173, https://*.vercel.app';
+    expect(loadConfig({ CORS_ORIGINS: origins }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+      'https://*.vercel.app',
+    ]);
+  });
+
+  test('when CORS_ALLOWED_HEADERS is not a list of header names, then start-up is refused', () => {
+    for (const value of [' , ', 'x-ok, bad header']) {
+      expect(problemsOf({ CORS_ALLOWED_HEADERS: value }).join('\n')).toContain(
+        'CORS_ALLOWED_HEADERS',
+      );
+    }
+  });
+});
+
 describe('loadConfig', () => {
   test('when the environment is empty, then development defaults apply', () => {
     const config = loadConfig({});
