@@ -180,18 +180,57 @@ export function invalidRefreshToken(): GraphQLError {
 }
 
 /**
- * Bad input from the client: `problem` follows the field's name ("password" + "must be ...").
- * `extensions.field` repeats the name for programs.
+ * Why an input field was refused, in `extensions.fields[].reason` (the SDL's InputErrorReason
+ * lists them for clients).
  */
-export function badUserInput(
-  field: string,
-  problem: string,
+export type InputReason =
+  | 'REQUIRED'
+  | 'TOO_SHORT'
+  | 'TOO_LONG'
+  | 'TOO_COMMON'
+  | 'TAKEN'
+  | 'INVALID_FORMAT'
+  | 'INVALID_CHARACTERS'
+  | 'NOT_ALLOWED'
+  | 'UNCHANGED'
+  | 'INCORRECT';
+
+/** What is wrong with a value: a reason for programs, a phrase to follow the field's name. */
+export interface Problem {
+  readonly reason: InputReason;
+  readonly message: string;
+}
+
+/** A refused input field. */
+export interface FieldProblem extends Problem {
+  readonly field: string;
+}
+
+/**
+ * Bad input from the client, every problem at once: the message names the first ("password
+ * must be ..."), `extensions.fields` lists each `{ field, reason }`, and `extensions.field`
+ * repeats the first field's name.
+ */
+export function invalidInput(
+  problems: readonly [FieldProblem, ...FieldProblem[]],
   options: { readonly refusesRequest?: boolean } = {},
 ): GraphQLError {
-  return new ClientError('BAD_USER_INPUT', `${field} ${problem}`, {
-    field,
+  const [first] = problems;
+  const message = problems.map((problem) => `${problem.field} ${problem.message}`).join('; ');
+  return new ClientError('BAD_USER_INPUT', message, {
+    field: first.field,
+    fields: problems.map(({ field, reason }) => ({ field, reason })),
     ...(options.refusesRequest ? { http: { status: ERROR_CODES.BAD_USER_INPUT.status } } : {}),
   });
+}
+
+/** One bad input field: `problem` follows the field's name ("password" + "must be ..."). */
+export function badUserInput(
+  field: string,
+  problem: Problem,
+  options: { readonly refusesRequest?: boolean } = {},
+): GraphQLError {
+  return invalidInput([{ field, ...problem }], options);
 }
 
 /** Too many attempts, or too much work queued: try again after `retryAfter` seconds. */

@@ -156,6 +156,33 @@ export type CreateUserInput = {
   username: Scalars['String']['input'];
 };
 
+/**
+ * Why an input field was refused. Not used by any field: a `BAD_USER_INPUT` error lists every
+ * refused input field in `extensions.fields` as `{ field, reason }`, with a reason from this set
+ * (and `extensions.field` repeats the first field's name).
+ */
+export type InputErrorReason =
+  /** A value that must match a stored one does not (the current password). */
+  | 'INCORRECT'
+  /** Holds characters the field does not allow (control or invisible characters, symbols in a username). */
+  | 'INVALID_CHARACTERS'
+  /** Not in the expected form: an email address, an ID, a cursor, a date-time. */
+  | 'INVALID_FORMAT'
+  /** Refused by a rule of the system, such as leaving no active administrator. */
+  | 'NOT_ALLOWED'
+  /** The field is required, or a list must not be empty. */
+  | 'REQUIRED'
+  /** A username (or a look-alike of one) or an email address someone already has. */
+  | 'TAKEN'
+  /** A password on the list of common passwords. */
+  | 'TOO_COMMON'
+  /** Longer than allowed, or a number above its range. */
+  | 'TOO_LONG'
+  /** Shorter than allowed (a password, a username), or a number below its range. */
+  | 'TOO_SHORT'
+  /** The new value must differ from the current one (a new password). */
+  | 'UNCHANGED';
+
 /** Write operations. */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -258,6 +285,17 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** What every new password must meet, so a form can check it before it submits. */
+export type PasswordPolicy = {
+  __typename?: 'PasswordPolicy';
+  /** The most characters (Unicode code points) a password may have. */
+  maxLength: Scalars['Int']['output'];
+  /** The fewest characters (Unicode code points) a password may have. */
+  minLength: Scalars['Int']['output'];
+  /** Whether passwords on a list of about 49,000 common ones (compared case-insensitively) are refused. */
+  refusesCommonPasswords: Scalars['Boolean']['output'];
+};
+
 /** Read operations. */
 export type Query = {
   __typename?: 'Query';
@@ -272,6 +310,8 @@ export type Query = {
    * signed in?" is a plain query. An unusable token is refused with 401, as on every guarded field.
    */
   me: Maybe<User>;
+  /** The password policy that `createUser` and `changePassword` apply, open to everyone. */
+  passwordPolicy: PasswordPolicy;
   /** The caller's sessions that can still be refreshed, most recently used first. */
   sessions: Array<Session>;
   /** Finds one user by id; `null` when no such user exists. */
@@ -470,9 +510,11 @@ export type ResolversTypes = ResolversObject<{
   CreateUserInput: CreateUserInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  InputErrorReason: InputErrorReason;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PasswordPolicy: ResolverTypeWrapper<PasswordPolicy>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   Session: ResolverTypeWrapper<SessionRecord>;
@@ -497,6 +539,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  PasswordPolicy: PasswordPolicy;
   Query: Record<PropertyKey, never>;
   Session: SessionRecord;
   String: Scalars['String']['output'];
@@ -572,11 +615,18 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
+export type PasswordPolicyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PasswordPolicy'] = ResolversParentTypes['PasswordPolicy']> = ResolversObject<{
+  maxLength?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minLength?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refusesCommonPasswords?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   adminOnly?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, Partial<QueryAuditEventsArgs>>;
   health?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  passwordPolicy?: Resolver<ResolversTypes['PasswordPolicy'], ParentType, ContextType>;
   sessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userOnly?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -623,6 +673,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PasswordPolicy?: PasswordPolicyResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -74,7 +74,8 @@ export function encodeAuditCursor(event: Pick<AuditEventRecord, 'at' | '_id'>): 
 
 function decodeCursor(cursor: string): { at: Date; id: Types.ObjectId } {
   const match = CURSOR_PATTERN.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
-  if (!match?.[1] || !match[2]) throw badUserInput('after', 'is not a valid cursor');
+  if (!match?.[1] || !match[2])
+    throw badUserInput('after', { reason: 'INVALID_FORMAT', message: 'is not a valid cursor' });
   return { at: new Date(Number(match[1])), id: new Types.ObjectId(match[2]) };
 }
 

@@ -30,6 +30,21 @@ interface Rule {
   readonly nullForAnonymous: boolean;
 }
 
+/**
+ * The field's description with its access rule appended, so Sandbox, introspection and the types
+ * generated from them say who may call it; written from the directive, so it cannot drift.
+ */
+function withRule(description: string | null | undefined, rule: Rule): string {
+  const who =
+    rule.requires === null
+      ? 'Requires sign-in.'
+      : rule.requires.length === 1
+        ? `Requires role: ${rule.requires[0]}.`
+        : `Requires one of the roles: ${rule.requires.join(', ')}.`;
+  const text = rule.nullForAnonymous ? `${who} Anonymous callers get null.` : who;
+  return description ? `${description}\n\n${text}` : text;
+}
+
 /** Thrown at build time for schema mistakes: a programmer's error, never a client's. */
 export class SchemaAccessError extends Error {
   override name = 'SchemaAccessError';
@@ -118,6 +133,7 @@ export function authDirectiveTransformer<TContext>(
         }
         return {
           ...fieldConfig,
+          description: withRule(fieldConfig.description, access),
           resolve: guard(coordinate, access, fieldConfig.resolve ?? defaultFieldResolver),
           ...(fieldConfig.subscribe
             ? { subscribe: guard(coordinate, access, fieldConfig.subscribe) }

@@ -6,6 +6,11 @@ export const authResolvers: Resolvers = {
     me: (_source, _args, { caller }) => caller.user,
     adminOnly: () => 'Hello, Admin!',
     userOnly: () => 'Hello, User!',
+    passwordPolicy: (_source, _args, { services }) => ({
+      minLength: services.users.passwordPolicy.minLength,
+      maxLength: services.users.passwordPolicy.maxLength,
+      refusesCommonPasswords: true,
+    }),
   },
   Mutation: {
     login: async (_source, { username, password, deviceToken }, context) => {

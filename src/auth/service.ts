@@ -201,7 +201,10 @@ export function createAuthService(deps: {
       const problem = findPasswordProblem(newPassword, policy);
       if (problem) throw badUserInput('newPassword', problem);
       if (newPassword === currentPassword) {
-        throw badUserInput('newPassword', 'must differ from the current password');
+        throw badUserInput('newPassword', {
+          reason: 'UNCHANGED',
+          message: 'must differ from the current password',
+        });
       }
       const { user } = caller;
       // The current password is a password guess like any other: same throttle, same audit.
@@ -225,7 +228,7 @@ export function createAuthService(deps: {
           actorId: user._id,
           details: { reason: 'current password incorrect' },
         });
-        throw badUserInput('currentPassword', 'is incorrect');
+        throw badUserInput('currentPassword', { reason: 'INCORRECT', message: 'is incorrect' });
       }
       await sessions.endAll(user._id, 'password changed', { tokenVersion: outcome.tokenVersion });
       await audit.record(caller, {

@@ -19,7 +19,8 @@ export function toObjectId(value: string): Types.ObjectId | null {
 /** Like toObjectId, but bad input is a BAD_USER_INPUT naming `field`. */
 export function parseObjectId(value: string, field: string): Types.ObjectId {
   const id = toObjectId(value);
-  if (id === null) throw badUserInput(field, 'is not a valid ID');
+  if (id === null)
+    throw badUserInput(field, { reason: 'INVALID_FORMAT', message: 'is not a valid ID' });
   return id;
 }
 
@@ -33,7 +34,14 @@ export function pageSize(
 ): number {
   const size = first ?? PAGE_SIZE.default;
   if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE.max) {
-    throw badUserInput('first', `must be between 1 and ${PAGE_SIZE.max}`, options);
+    throw badUserInput(
+      'first',
+      {
+        reason: size > PAGE_SIZE.max ? 'TOO_LONG' : 'TOO_SHORT',
+        message: `must be between 1 and ${PAGE_SIZE.max}`,
+      },
+      options,
+    );
   }
   return size;
 }

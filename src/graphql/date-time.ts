@@ -11,7 +11,11 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d
 
 function parseDateTime(value: unknown): Date {
   const date = typeof value === 'string' && ISO_DATE_TIME.test(value) ? toDate(value) : null;
-  if (date === null) throw badUserInput('DateTime', 'must be an ISO-8601 date-time');
+  if (date === null)
+    throw badUserInput('DateTime', {
+      reason: 'INVALID_FORMAT',
+      message: 'must be an ISO-8601 date-time',
+    });
   return date;
 }
 

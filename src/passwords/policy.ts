@@ -1,4 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
+import type { Problem } from '../errors';
 
 /** The longest password accepted anywhere, in Unicode code points (ASVS 5: at least 64 allowed). */
 export const PASSWORD_MAX_LENGTH = 128;
@@ -30,16 +31,19 @@ export function passwordLength(password: string): number {
  * Returns why `password` breaks the policy (a phrase to follow the field's name), or null when it is acceptable. There are no
  * composition rules (ASVS 5 V6.2.5); length and the common-password list are what count.
  */
-export function findPasswordProblem(password: string, policy: PasswordPolicy): string | null {
+export function findPasswordProblem(password: string, policy: PasswordPolicy): Problem | null {
   const length = passwordLength(password);
   if (length < policy.minLength) {
-    return `must be at least ${policy.minLength} characters long`;
+    return { reason: 'TOO_SHORT', message: `must be at least ${policy.minLength} characters long` };
   }
   if (length > policy.maxLength) {
-    return `must be at most ${policy.maxLength} characters long`;
+    return { reason: 'TOO_LONG', message: `must be at most ${policy.maxLength} characters long` };
   }
   if (isCommonPassword(password)) {
-    return 'is too common; choose a longer, less predictable one';
+    return {
+      reason: 'TOO_COMMON',
+      message: 'is too common; choose a longer, less predictable one',
+    };
   }
   return null;
 }

@@ -1,4 +1,5 @@
 import unhomoglyph from 'unhomoglyph';
+import type { Problem } from '../errors';
 import { hasInvisibleOrControl } from '../text';
 
 /**
@@ -37,17 +38,20 @@ export const EMAIL_MAX_LENGTH = 254;
 export const FULL_NAME_MAX_LENGTH = 200;
 
 /** Returns why `username` is unacceptable, or null. */
-export function findUsernameProblem(username: string): string | null {
-  return USERNAME_PATTERN.test(username.normalize('NFKC'))
-    ? null
-    : 'must be 3 to 64 letters, digits, ".", "_" or "-"';
+export function findUsernameProblem(username: string): Problem | null {
+  const normalized = username.normalize('NFKC');
+  if (USERNAME_PATTERN.test(normalized)) return null;
+  const length = [...normalized].length;
+  return {
+    reason: length < 3 ? 'TOO_SHORT' : length > 64 ? 'TOO_LONG' : 'INVALID_CHARACTERS',
+    message: 'must be 3 to 64 letters, digits, ".", "_" or "-"',
+  };
 }
 
 /** Returns why `email` is unacceptable, or null. */
-export function findEmailProblem(email: string): string | null {
-  return email.length <= EMAIL_MAX_LENGTH &&
-    EMAIL_PATTERN.test(email) &&
-    !hasInvisibleOrControl(email)
-    ? null
-    : 'must be a valid email address';
+export function findEmailProblem(email: string): Problem | null {
+  const message = 'must be a valid email address';
+  if (email.length > EMAIL_MAX_LENGTH) return { reason: 'TOO_LONG', message };
+  if (hasInvisibleOrControl(email)) return { reason: 'INVALID_CHARACTERS', message };
+  return EMAIL_PATTERN.test(email) ? null : { reason: 'INVALID_FORMAT', message };
 }

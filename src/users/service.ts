@@ -3,7 +3,7 @@ import type { AuditService } from '../audit/service';
 import type { Caller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
 import { insertOne } from '../db/insert';
-import { badUserInput, notFound } from '../errors';
+import { badUserInput, invalidInput, notFound, type FieldProblem, type Problem } from '../errors';
 import { pageSize, parseObjectId } from '../db/ids';
 import type { Lease, Locks } from '../db/locks';
 import type { PasswordHasher } from '../passwords/hasher';
@@ -53,6 +53,8 @@ export interface UserConnectionSource {
 }
 
 export interface UserService {
+  /** What every new password must meet, for forms to check before they submit. */
+  readonly passwordPolicy: PasswordPolicy;
   /** The user behind a token, or null when missing, disabled or not a valid id. */
   findActive(id: string): Promise<UserRecord | null>;
   /** Includes the password hash: for checking credentials only. */
@@ -86,8 +88,11 @@ export interface UserService {
   upgradePasswordHash(id: Types.ObjectId, previous: string, next: string): Promise<void>;
 }
 
-const LAST_ADMIN_PROBLEM = 'would leave no active administrator';
-const NO_ROLES_PROBLEM = 'must list at least one role';
+const LAST_ADMIN_PROBLEM: Problem = {
+  reason: 'NOT_ALLOWED',
+  message: 'would leave no active administrator',
+};
+const NO_ROLES_PROBLEM: Problem = { reason: 'REQUIRED', message: 'must list at least one role' };
 // Every change that could remove an administrator holds this lock while it counts and writes.
 const ADMINS_LOCK = 'users:admins';
 
@@ -97,7 +102,8 @@ export function encodeCursor(user: UserRecord): string {
 
 function decodeCursor(cursor: string): Types.ObjectId {
   const bytes = /^[A-Za-z0-9_-]{16}$/.test(cursor) ? Buffer.from(cursor, 'base64url') : null;
-  if (bytes?.length !== 12) throw badUserInput('after', 'is not a valid cursor');
+  if (bytes?.length !== 12)
+    throw badUserInput('after', { reason: 'INVALID_FORMAT', message: 'is not a valid cursor' });
   return new Types.ObjectId(bytes);
 }
 
@@ -105,22 +111,35 @@ function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'disabled'>): boolean {
   return !user.disabled && user.roles.includes('ADMIN');
 }
 
-function checkOptionalText(
+/** The problem with an optional field, as a list (empty when it is absent or fine). */
+function optionalText(
   field: string,
   value: string | null | undefined,
-  findProblem: (value: string) => string | null,
-): void {
-  if (value === null || value === undefined) return;
+  findProblem: (value: string) => Problem | null,
+): FieldProblem[] {
+  if (value === null || value === undefined) return [];
   const problem = findProblem(value);
-  if (problem) throw badUserInput(field, problem);
+  return problem ? [{ field, ...problem }] : [];
 }
 
-function findFullNameProblem(fullName: string): string | null {
+/** Refuses the input with every problem found, if any. */
+function refuseAll(problems: readonly FieldProblem[]): void {
+  const [first, ...rest] = problems;
+  if (first) throw invalidInput([first, ...rest]);
+}
+
+function findFullNameProblem(fullName: string): Problem | null {
   if (fullName.length > FULL_NAME_MAX_LENGTH) {
-    return `must be at most ${FULL_NAME_MAX_LENGTH} characters long`;
+    return {
+      reason: 'TOO_LONG',
+      message: `must be at most ${FULL_NAME_MAX_LENGTH} characters long`,
+    };
   }
   return hasInvisibleOrControl(fullName)
-    ? 'must not contain control, format or invisible characters'
+    ? {
+        reason: 'INVALID_CHARACTERS',
+        message: 'must not contain control, format or invisible characters',
+      }
     : null;
 }
 
@@ -156,7 +175,10 @@ export function createUserService(deps: {
         ? key === 'usernameNormalized' || key === 'usernameSkeleton'
         : username !== null &&
           (await model.exists({ usernameSkeleton: usernameSkeleton(username) })) !== null;
-    throw badUserInput(usernameTaken ? 'username' : 'email', 'is already taken');
+    throw badUserInput(usernameTaken ? 'username' : 'email', {
+      reason: 'TAKEN',
+      message: 'is already taken',
+    });
   }
 
   async function refuseIfLastAdmin(field: string): Promise<void> {
@@ -164,6 +186,7 @@ export function createUserService(deps: {
   }
 
   return {
+    passwordPolicy: policy,
     findActive: (id) => store.findActive(id),
 
     async findForSignIn(username) {
@@ -197,14 +220,16 @@ export function createUserService(deps: {
 
     async create(input, caller, options = {}) {
       const usernameProblem = findUsernameProblem(input.username);
-      if (usernameProblem) throw badUserInput('username', usernameProblem);
-      if (!options.skipPasswordPolicy) {
-        const passwordProblem = findPasswordProblem(input.password, policy);
-        if (passwordProblem) throw badUserInput('password', passwordProblem);
-      }
-      checkOptionalText('email', input.email, findEmailProblem);
-      checkOptionalText('fullName', input.fullName, findFullNameProblem);
-      if (input.roles?.length === 0) throw badUserInput('roles', NO_ROLES_PROBLEM);
+      const passwordProblem = options.skipPasswordPolicy
+        ? null
+        : findPasswordProblem(input.password, policy);
+      refuseAll([
+        ...(usernameProblem ? [{ field: 'username', ...usernameProblem }] : []),
+        ...(passwordProblem ? [{ field: 'password', ...passwordProblem }] : []),
+        ...optionalText('email', input.email, findEmailProblem),
+        ...optionalText('fullName', input.fullName, findFullNameProblem),
+        ...(input.roles?.length === 0 ? [{ field: 'roles', ...NO_ROLES_PROBLEM }] : []),
+      ]);
 
       const passwordHash = await hasher.withPermit((permit) => hasher.hash(permit, input.password));
       const created = await insertOne(model, {
@@ -231,9 +256,11 @@ export function createUserService(deps: {
 
     async update(id, changes, caller) {
       const _id = parseObjectId(id, 'id');
-      checkOptionalText('email', changes.email, findEmailProblem);
-      checkOptionalText('fullName', changes.fullName, findFullNameProblem);
-      if (changes.roles?.length === 0) throw badUserInput('roles', NO_ROLES_PROBLEM);
+      refuseAll([
+        ...optionalText('email', changes.email, findEmailProblem),
+        ...optionalText('fullName', changes.fullName, findFullNameProblem),
+        ...(changes.roles?.length === 0 ? [{ field: 'roles', ...NO_ROLES_PROBLEM }] : []),
+      ]);
       const set: Record<string, unknown> = {};
       const unset: Record<string, 1> = {};
       if (changes.email === null) Object.assign(unset, { email: 1, emailNormalized: 1 });

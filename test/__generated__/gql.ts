@@ -19,6 +19,7 @@ type Documents = {
     "\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n": typeof types.LoginDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": typeof types.MeDocument,
     "\n  query Health {\n    health\n  }\n": typeof types.HealthDocument,
+    "\n  query PasswordPolicy {\n    passwordPolicy {\n      minLength\n      maxLength\n      refusesCommonPasswords\n    }\n  }\n": typeof types.PasswordPolicyDocument,
     "\n  query HealthAndUserOnly {\n    health\n    userOnly\n  }\n": typeof types.HealthAndUserOnlyDocument,
     "\n  query AdminOnly {\n    adminOnly\n  }\n": typeof types.AdminOnlyDocument,
     "\n  query UserOnly {\n    userOnly\n  }\n": typeof types.UserOnlyDocument,
@@ -42,6 +43,7 @@ const documents: Documents = {
     "\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n": types.LoginDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": types.MeDocument,
     "\n  query Health {\n    health\n  }\n": types.HealthDocument,
+    "\n  query PasswordPolicy {\n    passwordPolicy {\n      minLength\n      maxLength\n      refusesCommonPasswords\n    }\n  }\n": types.PasswordPolicyDocument,
     "\n  query HealthAndUserOnly {\n    health\n    userOnly\n  }\n": types.HealthAndUserOnlyDocument,
     "\n  query AdminOnly {\n    adminOnly\n  }\n": types.AdminOnlyDocument,
     "\n  query UserOnly {\n    userOnly\n  }\n": types.UserOnlyDocument,
@@ -94,6 +96,10 @@ export function graphql(source: "\n  query Me {\n    me {\n      ...UserFields\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Health {\n    health\n  }\n"): (typeof documents)["\n  query Health {\n    health\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PasswordPolicy {\n    passwordPolicy {\n      minLength\n      maxLength\n      refusesCommonPasswords\n    }\n  }\n"): (typeof documents)["\n  query PasswordPolicy {\n    passwordPolicy {\n      minLength\n      maxLength\n      refusesCommonPasswords\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -51,6 +51,16 @@ export const HealthQuery = graphql(`
   }
 `);
 
+export const PasswordPolicyQuery = graphql(`
+  query PasswordPolicy {
+    passwordPolicy {
+      minLength
+      maxLength
+      refusesCommonPasswords
+    }
+  }
+`);
+
 /** A public and a guarded field in one operation. */
 export const HealthAndUserOnlyQuery = graphql(`
   query HealthAndUserOnly {

@@ -35,6 +35,38 @@ describe('am I signed in?', () => {
   });
 });
 
+describe('the schema says who may call what', () => {
+  test('when a client introspects, then guarded fields carry their rule in their description', async () => {
+    const response = await execute(
+      api,
+      '{ __type(name: "Query") { fields { name description } } }',
+    );
+    const fields = (
+      response.body.data as { __type: { fields: { name: string; description: string }[] } }
+    ).__type.fields;
+    const descriptionOf = (name: string) =>
+      fields.find((field) => field.name === name)?.description;
+    expect(descriptionOf('users')).toMatch(/\n\nRequires role: ADMIN\.$/);
+    expect(descriptionOf('sessions')).toMatch(/\n\nRequires sign-in\.$/);
+    expect(descriptionOf('me')).toMatch(/Requires sign-in\. Anonymous callers get null\.$/);
+    expect(descriptionOf('health')).not.toMatch(/Requires/);
+  });
+});
+
+describe('the password policy', () => {
+  test('when anyone asks for passwordPolicy, then it is the configured one', async () => {
+    await withTestApi({ PASSWORD_MIN_LENGTH: '20' }, async (configured) => {
+      const response = await execute(
+        configured,
+        '{ passwordPolicy { minLength maxLength refusesCommonPasswords } }',
+      );
+      expect(response.body).toEqual({
+        data: { passwordPolicy: { minLength: 20, maxLength: 128, refusesCommonPasswords: true } },
+      });
+    });
+  });
+});
+
 describe('document limits', () => {
   test('when a document uses more than 15 aliases, then it is refused; 15 pass', async () => {
     const aliases = (count: number) =>
@@ -194,6 +226,74 @@ describe('CORS', () => {
       expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
       const other = await preflight(configured, 'https://evil.example');
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  test('when a preflight comes from an origin not allowed, then an empty 204 with no CORS headers and no CSRF text', async () => {
+    await withTestApi({ CORS_ORIGINS: 'https://app.example.com' }, async (configured) => {
+      const response = await preflight(configured, 'https://evil.example');
+      expect(response.status).toBe(204);
+      expect(await response.text()).toBe('');
+      for (const name of ['access-control-allow-origin', 'access-control-allow-headers']) {
+        expect(response.headers.get(name)).toBeNull();
+      }
+    });
+  });
+
+  test('when Apollo Client and tracing headers are preflighted, then they are allowed by default', async () => {
+    await withTestApi({ CORS_ORIGINS: 'https://app.example.com' }, async (configured) => {
+      const response = await fetch(`${configured.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example.com',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers':
+            'apollographql-client-name,apollographql-client-version,traceparent,baggage,sentry-trace',
+        },
+      });
+      const allowed = (response.headers.get('access-control-allow-headers') ?? '').split(', ');
+      for (const header of [
+        'authorization',
+        'content-type',
+        'apollographql-client-name',
+        'apollographql-client-version',
+        'traceparent',
+        'baggage',
+        'sentry-trace',
+      ]) {
+        expect(allowed).toContain(header);
+      }
+    });
+  });
+
+  test('when CORS_ALLOWED_HEADERS is set, then it is the list', async () => {
+    const settings = {
+      CORS_ORIGINS: 'https://app.example.com',
+      CORS_ALLOWED_HEADERS: 'Authorization, Content-Type, X-Tenant',
+    };
+    await withTestApi(settings, async (configured) => {
+      const response = await preflight(configured, 'https://app.example.com');
+      expect(response.headers.get('access-control-allow-headers')).toBe(
+        'authorization, content-type, x-tenant',
+      );
+    });
+  });
+
+  test('when CORS_ORIGINS holds a subdomain pattern, then exactly one label matches it', async () => {
+    await withTestApi({ CORS_ORIGINS: 'https://*.vercel.app' }, async (configured) => {
+      const allowedOrigin = async (origin: string) =>
+        (await preflight(configured, origin)).headers.get('access-control-allow-origin');
+      expect(await allowedOrigin('https://my-app.vercel.app')).toBe('https://my-app.vercel.app');
+      for (const origin of [
+        'https://vercel.app',
+        'https://a.b.vercel.app',
+        'http://my-app.vercel.app',
+        'https://my-app.vercel.app:8443',
+        'https://my-app.vercel.app.evil.example',
+        'https://my-appxvercel.app',
+      ]) {
+        expect(await allowedOrigin(origin)).toBeNull();
+      }
     });
   });
 });

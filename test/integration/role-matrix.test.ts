@@ -8,6 +8,7 @@ import {
   CreateUserMutation,
   DeleteUserMutation,
   HealthQuery,
+  PasswordPolicyQuery,
   LoginMutation,
   LogoutAllMutation,
   LogoutMutation,
@@ -93,6 +94,7 @@ function query<TData, TVariables>(
 
 const matrix: Record<string, Case> = {
   'Query.health': { run: query(HealthQuery, () => ({})), expected: PUBLIC },
+  'Query.passwordPolicy': { run: query(PasswordPolicyQuery, () => ({})), expected: PUBLIC },
   // Anonymous: null, no error (asserted in graphql-surface.test.ts).
   'Query.me': { run: query(MeQuery, () => ({})), expected: ANONYMOUS_OR_SIGNED_IN },
   'Query.adminOnly': { run: query(AdminOnlyQuery, () => ({})), expected: ADMIN_ONLY },

@@ -93,6 +93,35 @@ describe('creating users', () => {
     });
   });
 
+  test('when several fields are wrong, then extensions.fields lists every one with its reason', async () => {
+    const response = await execute(
+      api,
+      CreateUserMutation,
+      {
+        input: {
+          username: 'a',
+          password: 'short',
+          email: 'not an address',
+          fullName: 'x'.repeat(201),
+          roles: [],
+        },
+      },
+      asAdmin,
+    );
+    expect(response.status).toBe(200);
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    const extensions = response.body.errors?.[0]?.extensions;
+    expect(extensions?.field).toBe('username');
+    expect(extensions?.fields).toEqual([
+      { field: 'username', reason: 'TOO_SHORT' },
+      { field: 'password', reason: 'TOO_SHORT' },
+      { field: 'email', reason: 'INVALID_FORMAT' },
+      { field: 'fullName', reason: 'TOO_LONG' },
+      { field: 'roles', reason: 'REQUIRED' },
+    ]);
+    expect(response.body.errors?.[0]?.message).toMatch(/^username must be .*; password must be /);
+  });
+
   test('when the username exists in another case, then BAD_USER_INPUT names username', async () => {
     const existing = await createUser(api);
     const response = await execute(
@@ -102,6 +131,9 @@ describe('creating users', () => {
       asAdmin,
     );
     expect(badInputField(response)).toBe('username');
+    expect(response.body.errors?.[0]?.extensions?.fields).toEqual([
+      { field: 'username', reason: 'TAKEN' },
+    ]);
   });
 
   test.each([

@@ -176,4 +176,25 @@ describe('@auth directive', () => {
       SchemaAccessError,
     );
   });
+
+  test('when the schema is built, then each guarded field says its rule in its description', () => {
+    const described = build(`
+      type Query {
+        "Anyone."
+        open: String @public
+        "Mine."
+        signedIn: String @auth
+        admins: String @auth(requires: [ADMIN])
+        "Either."
+        either: String @auth(requires: [USER, ADMIN])
+        maybe: String @auth(nullForAnonymous: true)
+      }
+    `);
+    const fields = (described.getType('Query') as GraphQLObjectType).getFields();
+    expect(fields.open?.description).toBe('Anyone.');
+    expect(fields.signedIn?.description).toBe('Mine.\n\nRequires sign-in.');
+    expect(fields.admins?.description).toBe('Requires role: ADMIN.');
+    expect(fields.either?.description).toBe('Either.\n\nRequires one of the roles: USER, ADMIN.');
+    expect(fields.maybe?.description).toBe('Requires sign-in. Anonymous callers get null.');
+  });
 });
