@@ -194,6 +194,7 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL', '15m', 30, 86_400, '30s to 24h'),
   REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL', '7d', 300, 90 * 86_400, '5m to 90d'),
   REFRESH_TOKEN_IDLE_TTL: duration('REFRESH_TOKEN_IDLE_TTL', '24h', 60, 90 * 86_400, '1m to 90d'),
+  REFRESH_TOKEN_REUSE_GRACE: duration('REFRESH_TOKEN_REUSE_GRACE', '10s', 0, 60, '0s to 60s'),
   JWT_ALGORITHM: optionalString.pipe(
     z
       .enum(JWT_ALGORITHMS, { error: `JWT_ALGORITHM must be one of ${JWT_ALGORITHMS.join(', ')}` })
@@ -441,6 +442,7 @@ export function loadConfig(
     sessions: Object.freeze({
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL,
       refreshTokenIdleTtlSeconds: env.REFRESH_TOKEN_IDLE_TTL,
+      reuseGraceSeconds: env.REFRESH_TOKEN_REUSE_GRACE,
     }),
     passwords: Object.freeze({
       minLength: env.PASSWORD_MIN_LENGTH,

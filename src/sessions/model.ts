@@ -43,6 +43,8 @@ const refreshTokenSchema = new Schema(
     sessionId: { type: Schema.Types.ObjectId, required: true },
     userId: { type: Schema.Types.ObjectId, required: true },
     previous: { type: String },
+    /** Issued within the reuse grace for this retired token, beside its successor. */
+    graceOf: { type: String },
     issuedAt: { type: Date, required: true },
     /** The session's absolute expiry, so old tokens can be purged without reading sessions. */
     expiresAt: { type: Date, required: true },

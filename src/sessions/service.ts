@@ -20,6 +20,12 @@ export interface SessionSettings {
   readonly refreshTokenTtlSeconds: number;
   /** A refresh token unused for this long is refused. */
   readonly refreshTokenIdleTtlSeconds: number;
+  /**
+   * For this long after a rotation, presenting the just-retired token again (a second tab, a
+   * retry after a lost response) gets working tokens of the same session instead of revoking it.
+   * 0: every reuse revokes the session.
+   */
+  readonly reuseGraceSeconds: number;
 }
 
 export type Rotation =
@@ -119,6 +125,7 @@ export function createSessionService(deps: {
   const liveSessions = createTtlCache<SessionDocument | null>(cacheTtlMs);
   const absoluteMs = settings.refreshTokenTtlSeconds * 1000;
   const idleMs = settings.refreshTokenIdleTtlSeconds * 1000;
+  const graceMs = settings.reuseGraceSeconds * 1000;
   const live = (now: Date) => ({ revokedAt: null, expiresAt: trusted({ $gt: now }) });
 
   /** Marks every live session of a user ended; the token version bump already made them unusable. */
@@ -197,6 +204,7 @@ export function createSessionService(deps: {
     session: SessionDocument,
     client: Caller,
     previous: string | null,
+    graceOf: string | null = null,
   ): Promise<{ token: RefreshTokenDocument; refreshToken: string }> {
     const refreshToken = generateRefreshToken();
     const document = {
@@ -204,6 +212,7 @@ export function createSessionService(deps: {
       sessionId: session._id,
       userId: session.userId,
       ...(previous ? { previous } : {}),
+      ...(graceOf ? { graceOf } : {}),
       issuedAt: new Date(),
       expiresAt: session.expiresAt,
       ...(client.userAgent ? { userAgent: client.userAgent } : {}),
@@ -271,8 +280,23 @@ export function createSessionService(deps: {
           refreshToken: next.refreshToken,
         };
       } catch (error) {
-        if (isDuplicateKeyError(error)) return reused();
-        throw error;
+        if (!isDuplicateKeyError(error)) throw error;
+        // Retired a moment ago: a second tab or a retry after a lost answer gets a sibling token
+        // of the same session (RFC 9700 section 4.14.2 leaves the window to the server).
+        const successor =
+          graceMs > 0
+            ? await refreshTokens
+                .findOne({ previous: presented })
+                .select({ issuedAt: 1 })
+                .lean<Pick<RefreshTokenDocument, 'issuedAt'>>()
+            : null;
+        if (!successor || successor.issuedAt.getTime() < now.getTime() - graceMs) return reused();
+        const sibling = await issue(session, caller, null, presented);
+        return {
+          kind: 'rotated',
+          session: withUse(session, sibling.token),
+          refreshToken: sibling.refreshToken,
+        };
       }
     },
 

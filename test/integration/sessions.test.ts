@@ -348,6 +348,63 @@ describe('changing a password', () => {
   });
 });
 
+describe('refresh-token reuse grace', () => {
+  /** An instance on the same database with the given grace (the tests' default is strict). */
+  async function withGrace<T>(grace: string, work: (graced: TestApi) => Promise<T>): Promise<T> {
+    const graced = await startTestApi({
+      MONGODB_URI: api.config.mongodbUri ?? '',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      REFRESH_TOKEN_REUSE_GRACE: grace,
+    });
+    try {
+      return await work(graced);
+    } finally {
+      await graced.app.stop();
+      await graced.connection.close();
+    }
+  }
+
+  test('when two tabs refresh the same token at once, then both stay signed in (default 10s)', async () => {
+    await withGrace('10s', async (graced) => {
+      const user = await createUser(graced);
+      const first = await signIn(graced, user);
+      const refreshOn = (token: string) =>
+        execute(graced, RefreshTokenMutation, { refreshToken: token });
+      const tabs = await Promise.all([
+        refreshOn(first.refreshToken),
+        refreshOn(first.refreshToken),
+      ]);
+      for (const tab of tabs) {
+        const payload = tab.body.data?.refreshToken;
+        expect(payload?.user.id).toBe(user.id);
+        const me = await execute(graced, MeQuery, undefined, { token: payload?.accessToken ?? '' });
+        expect(me.body.data?.me?.id).toBe(user.id);
+        // Each tab's new refresh token keeps working.
+        const next = await refreshOn(payload?.refreshToken ?? '');
+        expect(next.body.data?.refreshToken.user.id).toBe(user.id);
+      }
+      const reuse = (await auditEvents(graced, { action: 'REFRESH_TOKEN_REUSE_DETECTED' })).filter(
+        (event) => event.actorId === user.id,
+      );
+      expect(reuse).toEqual([]);
+    });
+  });
+
+  test('when a retired token comes back after the grace, then the session is revoked as before', async () => {
+    await withGrace('1s', async (graced) => {
+      const user = await createUser(graced);
+      const first = await signIn(graced, user);
+      const refreshOn = (token: string) =>
+        execute(graced, RefreshTokenMutation, { refreshToken: token });
+      const second = (await refreshOn(first.refreshToken)).body.data?.refreshToken;
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const replay = await refreshOn(first.refreshToken);
+      expect(replay.body.errors?.[0]?.extensions?.reason).toBe('SESSION_ENDED');
+      expect(errorCodes(await refreshOn(second?.refreshToken ?? ''))).toEqual(['UNAUTHENTICATED']);
+    });
+  });
+});
+
 describe('argon2 parameters', () => {
   test('when a hash is weaker than the configured parameters, then the next login upgrades it', async () => {
     const stronger = await startTestApi({
