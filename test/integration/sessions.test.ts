@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { AuditAction, AuthPayloadFieldsFragment } from '../__generated__/graphql';
-import { errorCodes, execute, FAST_ARGON2_ENV, startTestApi, type TestApi } from '../helpers/api';
+import type {
+  AuditAction,
+  AuthPayloadFieldsFragment,
+  RefreshTokenMutation as RefreshTokenMutationType,
+} from '../__generated__/graphql';
+import {
+  errorCodes,
+  execute,
+  FAST_ARGON2_ENV,
+  startTestApi,
+  type GraphQLResponse,
+  type TestApi,
+} from '../helpers/api';
 import {
   ChangePasswordMutation,
   LoginMutation,
@@ -349,15 +360,30 @@ describe('changing a password', () => {
 });
 
 describe('refresh-token reuse grace', () => {
-  /** An instance on the same database with the given grace (the tests' default is strict). */
-  async function withGrace<T>(grace: string, work: (graced: TestApi) => Promise<T>): Promise<T> {
+  interface GracedSession {
+    readonly graced: TestApi;
+    readonly user: TestUser;
+    readonly first: AuthPayloadFieldsFragment;
+    readonly refreshOn: (
+      refreshToken: string,
+    ) => Promise<GraphQLResponse<RefreshTokenMutationType>>;
+  }
+
+  /** A signed-in user on an instance with the given grace (the tests' default is strict). */
+  async function withGrace(grace: string, work: (session: GracedSession) => Promise<void>) {
     const graced = await startTestApi({
       MONGODB_URI: api.config.mongodbUri ?? '',
       JWT_SECRET: randomBytes(32).toString('hex'),
       REFRESH_TOKEN_REUSE_GRACE: grace,
     });
     try {
-      return await work(graced);
+      const user = await createUser(graced);
+      await work({
+        graced,
+        user,
+        first: await signIn(graced, user),
+        refreshOn: (refreshToken) => execute(graced, RefreshTokenMutation, { refreshToken }),
+      });
     } finally {
       await graced.app.stop();
       await graced.connection.close();
@@ -365,11 +391,7 @@ describe('refresh-token reuse grace', () => {
   }
 
   test('when two tabs refresh the same token at once, then both stay signed in (default 10s)', async () => {
-    await withGrace('10s', async (graced) => {
-      const user = await createUser(graced);
-      const first = await signIn(graced, user);
-      const refreshOn = (token: string) =>
-        execute(graced, RefreshTokenMutation, { refreshToken: token });
+    await withGrace('10s', async ({ graced, user, first, refreshOn }) => {
       const tabs = await Promise.all([
         refreshOn(first.refreshToken),
         refreshOn(first.refreshToken),
@@ -391,11 +413,7 @@ describe('refresh-token reuse grace', () => {
   });
 
   test('when a retired token comes back after the grace, then the session is revoked as before', async () => {
-    await withGrace('1s', async (graced) => {
-      const user = await createUser(graced);
-      const first = await signIn(graced, user);
-      const refreshOn = (token: string) =>
-        execute(graced, RefreshTokenMutation, { refreshToken: token });
+    await withGrace('1s', async ({ first, refreshOn }) => {
       const second = (await refreshOn(first.refreshToken)).body.data?.refreshToken;
       await new Promise((resolve) => setTimeout(resolve, 1_200));
       const replay = await refreshOn(first.refreshToken);
