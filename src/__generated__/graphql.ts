@@ -190,11 +190,11 @@ export type Mutation = {
    * Changes the caller's password. A wrong current password is refused like a failed sign-in.
    * Every session ends, this one included, and fresh tokens for a new session are returned.
    */
-  changePassword: AuthPayload;
+  changePassword: Maybe<AuthPayload>;
   /** Creates a user. */
-  createUser: User;
+  createUser: Maybe<User>;
   /** Deletes a user. The last active administrator cannot be deleted. Returns `true` once deleted. */
-  deleteUser: Scalars['Boolean']['output'];
+  deleteUser: Maybe<Scalars['Boolean']['output']>;
   /**
    * Exchanges a username and password for an access token. Every failure, whether the user
    * is unknown, the password is wrong or the account is disabled, is the same
@@ -202,9 +202,9 @@ export type Mutation = {
    */
   login: AuthPayload;
   /** Ends the current session: its access and refresh tokens stop working. Other sessions live on. */
-  logout: Scalars['Boolean']['output'];
+  logout: Maybe<Scalars['Boolean']['output']>;
   /** Ends every session of the caller, this one included. */
-  logoutAll: Scalars['Boolean']['output'];
+  logoutAll: Maybe<Scalars['Boolean']['output']>;
   /**
    * Exchanges a refresh token for a new access token and a new refresh token; the presented one is
    * retired. Presenting a retired refresh token again ends the whole session as a suspected theft.
@@ -214,14 +214,14 @@ export type Mutation = {
    * Ends one of the caller's sessions. Returns `false` when no such session of the caller is
    * active (an unknown id and someone else's give the same answer).
    */
-  revokeSession: Scalars['Boolean']['output'];
+  revokeSession: Maybe<Scalars['Boolean']['output']>;
   /** Ends every session of a user. Returns `true` once done. */
-  revokeUserSessions: Scalars['Boolean']['output'];
+  revokeUserSessions: Maybe<Scalars['Boolean']['output']>;
   /**
    * Changes a user's email, full name, roles or disabled flag. The last active administrator
    * cannot be demoted or disabled.
    */
-  updateUser: User;
+  updateUser: Maybe<User>;
 };
 
 
@@ -300,9 +300,9 @@ export type PasswordPolicy = {
 export type Query = {
   __typename?: 'Query';
   /** A greeting only administrators can read. */
-  adminOnly: Scalars['String']['output'];
+  adminOnly: Maybe<Scalars['String']['output']>;
   /** Pages through the audit trail, newest first. */
-  auditEvents: AuditEventConnection;
+  auditEvents: Maybe<AuditEventConnection>;
   /** A liveness probe for GraphQL clients: always `true`, open to everyone. */
   health: Scalars['Boolean']['output'];
   /**
@@ -313,13 +313,13 @@ export type Query = {
   /** The password policy that `createUser` and `changePassword` apply, open to everyone. */
   passwordPolicy: PasswordPolicy;
   /** The caller's sessions that can still be refreshed, most recently used first. */
-  sessions: Array<Session>;
+  sessions: Maybe<Array<Session>>;
   /** Finds one user by id; `null` when no such user exists. */
   user: Maybe<User>;
   /** A greeting any signed-in user or administrator can read. */
-  userOnly: Scalars['String']['output'];
+  userOnly: Maybe<Scalars['String']['output']>;
   /** Pages through every user, oldest first. */
-  users: UserConnection;
+  users: Maybe<UserConnection>;
 };
 
 
@@ -598,16 +598,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
-  changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
-  createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
-  deleteUser?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
+  changePassword?: Resolver<Maybe<ResolversTypes['AuthPayload']>, ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
+  createUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
+  deleteUser?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
-  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  logoutAll?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  logout?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  logoutAll?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
-  revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
-  revokeUserSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
-  updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
+  revokeSession?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
+  revokeUserSessions?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
+  updateUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -622,15 +622,15 @@ export type PasswordPolicyResolvers<ContextType = Context, ParentType extends Re
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  adminOnly?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, Partial<QueryAuditEventsArgs>>;
+  adminOnly?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  auditEvents?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, Partial<QueryAuditEventsArgs>>;
   health?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   passwordPolicy?: Resolver<ResolversTypes['PasswordPolicy'], ParentType, ContextType>;
-  sessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
+  sessions?: Resolver<Maybe<Array<ResolversTypes['Session']>>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
-  userOnly?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, Partial<QueryUsersArgs>>;
+  userOnly?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  users?: Resolver<Maybe<ResolversTypes['UserConnection']>, ParentType, ContextType, Partial<QueryUsersArgs>>;
 }>;
 
 export type SessionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = ResolversObject<{

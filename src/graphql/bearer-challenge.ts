@@ -3,6 +3,14 @@ import type { GraphQLError } from 'graphql';
 import { bearerChallenge, challengeOf, httpStatusOf, type BearerChallengeKind } from '../errors';
 
 /**
+ * No data at all: `data` is null, or every root field in it is (guarded root fields are nullable,
+ * so a refused one nulls only itself; when all of them were refused, nothing came back).
+ */
+function hasNoData(data: Record<string, unknown> | null | undefined): boolean {
+  return data == null || Object.values(data).every((value) => value === null);
+}
+
+/**
  * A request refused as a whole for going too fast answers HTTP 429 with `Retry-After` (the
  * longest wait asked), as `/token` does; `extensions.retryAfter` stays in the body. True when it
  * applied.
@@ -25,13 +33,13 @@ function rateLimitedOnly(
  * the directive refused: when no data came
  * back and every error is an access refusal, answer 401 with a `Bearer` challenge (no token was
  * sent; an unusable one never reaches execution) or 403 `insufficient_scope` (a role is missing).
- * Partial results keep 200, as GraphQL over HTTP requires whenever `data` is not null.
+ * Partial results keep 200: a refused field nulls only itself.
  */
 export function bearerChallengePlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
   // The same hooks for every request: nothing per request is allocated to hold them.
   const hooks = Promise.resolve<GraphQLRequestListener<TContext>>({
     willSendResponse({ response, errors }) {
-      if (response.body.kind !== 'single' || response.body.singleResult.data != null) {
+      if (response.body.kind !== 'single' || !hasNoData(response.body.singleResult.data)) {
         return Promise.resolve();
       }
       if (rateLimitedOnly(response.http, errors ?? [])) return Promise.resolve();

@@ -120,17 +120,17 @@ export type PasswordPolicyQuery = { passwordPolicy: { minLength: number, maxLeng
 export type HealthAndUserOnlyQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type HealthAndUserOnlyQuery = { health: boolean, userOnly: string };
+export type HealthAndUserOnlyQuery = { health: boolean, userOnly: string | null };
 
 export type AdminOnlyQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type AdminOnlyQuery = { adminOnly: string };
+export type AdminOnlyQuery = { adminOnly: string | null };
 
 export type UserOnlyQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type UserOnlyQuery = { userOnly: string };
+export type UserOnlyQuery = { userOnly: string | null };
 
 export type UsersQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -138,7 +138,7 @@ export type UsersQueryVariables = Exact<{
 }>;
 
 
-export type UsersQuery = { users: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, username: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type UsersQuery = { users: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, username: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type UserQueryVariables = Exact<{
   id: string;
@@ -152,7 +152,7 @@ export type CreateUserMutationVariables = Exact<{
 }>;
 
 
-export type CreateUserMutation = { createUser: { id: string, username: string, email: string | null, fullName: string | null, roles: Array<Role>, disabled: boolean, createdAt: string, updatedAt: string } };
+export type CreateUserMutation = { createUser: { id: string, username: string, email: string | null, fullName: string | null, roles: Array<Role>, disabled: boolean, createdAt: string, updatedAt: string } | null };
 
 export type UpdateUserMutationVariables = Exact<{
   id: string;
@@ -160,14 +160,14 @@ export type UpdateUserMutationVariables = Exact<{
 }>;
 
 
-export type UpdateUserMutation = { updateUser: { id: string, username: string, email: string | null, fullName: string | null, roles: Array<Role>, disabled: boolean, createdAt: string, updatedAt: string } };
+export type UpdateUserMutation = { updateUser: { id: string, username: string, email: string | null, fullName: string | null, roles: Array<Role>, disabled: boolean, createdAt: string, updatedAt: string } | null };
 
 export type DeleteUserMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type DeleteUserMutation = { deleteUser: boolean };
+export type DeleteUserMutation = { deleteUser: boolean | null };
 
 export type RefreshTokenMutationVariables = Exact<{
   refreshToken: string;
@@ -182,36 +182,36 @@ export type ChangePasswordMutationVariables = Exact<{
 }>;
 
 
-export type ChangePasswordMutation = { changePassword: { accessToken: string, tokenType: string, expiresIn: number, refreshToken: string, refreshExpiresIn: number, deviceToken: string | null, user: { id: string, username: string, email: string | null, fullName: string | null, roles: Array<Role>, disabled: boolean, createdAt: string, updatedAt: string } } };
+export type ChangePasswordMutation = { changePassword: { accessToken: string, tokenType: string, expiresIn: number, refreshToken: string, refreshExpiresIn: number, deviceToken: string | null, user: { id: string, username: string, email: string | null, fullName: string | null, roles: Array<Role>, disabled: boolean, createdAt: string, updatedAt: string } } | null };
 
 export type SessionsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SessionsQuery = { sessions: Array<{ id: string, createdAt: string, lastUsedAt: string, expiresAt: string, userAgent: string | null, ipAddress: string | null, current: boolean }> };
+export type SessionsQuery = { sessions: Array<{ id: string, createdAt: string, lastUsedAt: string, expiresAt: string, userAgent: string | null, ipAddress: string | null, current: boolean }> | null };
 
 export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LogoutMutation = { logout: boolean };
+export type LogoutMutation = { logout: boolean | null };
 
 export type LogoutAllMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LogoutAllMutation = { logoutAll: boolean };
+export type LogoutAllMutation = { logoutAll: boolean | null };
 
 export type RevokeSessionMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RevokeSessionMutation = { revokeSession: boolean };
+export type RevokeSessionMutation = { revokeSession: boolean | null };
 
 export type RevokeUserSessionsMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type RevokeUserSessionsMutation = { revokeUserSessions: boolean };
+export type RevokeUserSessionsMutation = { revokeUserSessions: boolean | null };
 
 export type AuditEventsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -220,7 +220,7 @@ export type AuditEventsQueryVariables = Exact<{
 }>;
 
 
-export type AuditEventsQuery = { auditEvents: { edges: Array<{ cursor: string, node: { id: string, at: string, action: AuditAction, outcome: AuditOutcome, actorId: string | null, actorName: string | null, targetId: string | null, ipAddress: string | null, requestId: string | null, details: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type AuditEventsQuery = { auditEvents: { edges: Array<{ cursor: string, node: { id: string, at: string, action: AuditAction, outcome: AuditOutcome, actorId: string | null, actorName: string | null, targetId: string | null, ipAddress: string | null, requestId: string | null, details: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export const UserFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"User"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}},{"kind":"Field","name":{"kind":"Name","value":"disabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<UserFieldsFragment, unknown>;
 export const AuthPayloadFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AuthPayloadFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"tokenType"}},{"kind":"Field","name":{"kind":"Name","value":"expiresIn"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}},{"kind":"Field","name":{"kind":"Name","value":"refreshExpiresIn"}},{"kind":"Field","name":{"kind":"Name","value":"deviceToken"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UserFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"User"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}},{"kind":"Field","name":{"kind":"Name","value":"disabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<AuthPayloadFieldsFragment, unknown>;

@@ -67,6 +67,12 @@ function operatorToken(api: TestApi): Promise<string> {
 }
 
 /** Sends an administrator's operation as the test API's operator; fails loudly on any error. */
+/** A root field the operator may read: guarded fields are nullable, but never refused to it. */
+function present<T>(value: T | null | undefined, field: string): T {
+  if (value === null || value === undefined) throw new Error(`operator got no ${field}`);
+  return value;
+}
+
 async function asOperator<TData, TVariables>(
   api: TestApi,
   document: Parameters<typeof execute<TData, TVariables>>[1],
@@ -93,9 +99,11 @@ export async function createUser(
     operators.set(api, Promise.resolve(token));
     return { id, username, password, roles };
   }
-  const { createUser: created } = await asOperator(api, CreateUserMutation, {
-    input: { username, password, roles },
-  });
+  const created = present(
+    (await asOperator(api, CreateUserMutation, { input: { username, password, roles } }))
+      .createUser,
+    'createUser',
+  );
   if (options.disabled) await updateUser(api, created, { disabled: true });
   return { id: created.id, username, password, roles };
 }
@@ -124,16 +132,17 @@ export async function findUser(api: TestApi, id: string): Promise<UserFieldsFrag
 export async function auditEvents(
   api: TestApi,
   filter: AuditEventFilter,
-): Promise<AuditEventsQueryResult['auditEvents']['edges'][number]['node'][]> {
-  const { auditEvents: page } = await asOperator(api, AuditEventsQuery, { first: 100, filter });
-  return page.edges.map((edge) => edge.node);
+): Promise<NonNullable<AuditEventsQueryResult['auditEvents']>['edges'][number]['node'][]> {
+  const { auditEvents } = await asOperator(api, AuditEventsQuery, { first: 100, filter });
+  return present(auditEvents, 'auditEvents').edges.map((edge) => edge.node);
 }
 
 /** Whether any user is called `username`, as an administrator would find out: paging `users`. */
 export async function userExists(api: TestApi, username: string): Promise<boolean> {
   let after: string | null = null;
   for (;;) {
-    const { users }: UsersQueryResult = await asOperator(api, UsersQuery, { first: 100, after });
+    const result: UsersQueryResult = await asOperator(api, UsersQuery, { first: 100, after });
+    const users = present(result.users, 'users');
     if (users.edges.some((edge) => edge.node.username === username.normalize('NFKC'))) {
       return true;
     }

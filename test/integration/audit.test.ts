@@ -51,7 +51,7 @@ describe('the audit trail', () => {
       { input: { username, password } },
       as(adminToken, 'req-create'),
     );
-    const userId = created.body.data?.createUser.id ?? '';
+    const userId = created.body.data?.createUser?.id ?? '';
     await execute(
       api,
       UpdateUserMutation,
@@ -110,7 +110,7 @@ describe('the audit trail', () => {
       api,
       LogoutMutation,
       undefined,
-      as(changed.body.data?.changePassword.accessToken ?? '', 'req-logout'),
+      as(changed.body.data?.changePassword?.accessToken ?? '', 'req-logout'),
     );
     await execute(api, DeleteUserMutation, { id: userId }, as(adminToken, 'req-delete'));
     // Let the refusal's fire-and-forget write land.
@@ -177,7 +177,9 @@ describe('the audit trail', () => {
         { token },
       );
       expect(response.body.errors).toBeUndefined();
-      return response.body.data!.auditEvents;
+      const events = response.body.data?.auditEvents;
+      if (!events) throw new Error('expected auditEvents');
+      return events;
     };
 
     const all = await page({ first: 100 });

@@ -195,11 +195,11 @@ describe('ending sessions', () => {
     const phone = await login(user, 'phone');
     const strangers = await login(stranger, 'stranger');
     const list = await execute(api, SessionsQuery, undefined, { token: laptop.accessToken });
-    const phoneId = list.body.data?.sessions.find((s) => s.userAgent === 'phone')?.id ?? '';
+    const phoneId = list.body.data?.sessions?.find((s) => s.userAgent === 'phone')?.id ?? '';
     const strangerList = await execute(api, SessionsQuery, undefined, {
       token: strangers.accessToken,
     });
-    const strangerId = strangerList.body.data?.sessions[0]?.id ?? '';
+    const strangerId = strangerList.body.data?.sessions?.[0]?.id ?? '';
 
     const revoke = (id: string) =>
       execute(api, RevokeSessionMutation, { id }, { token: laptop.accessToken });
@@ -343,7 +343,7 @@ describe('changing a password', () => {
       if (i !== winner) expect(errorCodes(response)).toEqual(['CONFLICT']);
     }
     // The winner's password and tokens work; nobody else's password was ever stored.
-    const fresh = responses[winner]?.body.data?.changePassword.accessToken ?? '';
+    const fresh = responses[winner]?.body.data?.changePassword?.accessToken ?? '';
     expect(await meStatus(fresh)).toBe(200);
     for (const [i, candidate] of candidates.entries()) {
       const attempt = await execute(api, LoginMutation, {
