@@ -45,7 +45,8 @@ export async function createServices(
     models: createSessionModels(connection),
     settings: config.sessions,
     tokenVersions: store,
-    // An expired access token is still revocable at /revoke: it names its session.
+    // Only a valid access token names a session to end at /revoke (an expired one does not;
+    // its session ends through its refresh token).
     accessTokens: {
       verifyAccessToken(token) {
         const claims = tokens.verifyAccessToken(token);

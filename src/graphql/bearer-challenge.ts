@@ -3,11 +3,17 @@ import type { GraphQLError } from 'graphql';
 import { bearerChallenge, challengeOf, httpStatusOf, type BearerChallengeKind } from '../errors';
 
 /**
- * No data at all: `data` is null, or every root field in it is (guarded root fields are nullable,
- * so a refused one nulls only itself; when all of them were refused, nothing came back).
+ * No data at all: `data` is null, or every root field in it is null with an error of its own
+ * (guarded root fields are nullable, so a refused one nulls only itself; a field that merely
+ * resolved to null, like `me` for an anonymous caller, is an answer, not a refusal).
  */
-function hasNoData(data: Record<string, unknown> | null | undefined): boolean {
-  return data == null || Object.values(data).every((value) => value === null);
+function hasNoData(
+  data: Record<string, unknown> | null | undefined,
+  errors: readonly GraphQLError[],
+): boolean {
+  if (data == null) return true;
+  const failed = new Set(errors.flatMap((error) => (error.path?.length === 1 ? error.path : [])));
+  return Object.entries(data).every(([key, value]) => value === null && failed.has(key));
 }
 
 /**
@@ -39,7 +45,10 @@ export function bearerChallengePlugin<TContext extends object>(): ApolloServerPl
   // The same hooks for every request: nothing per request is allocated to hold them.
   const hooks = Promise.resolve<GraphQLRequestListener<TContext>>({
     willSendResponse({ response, errors }) {
-      if (response.body.kind !== 'single' || !hasNoData(response.body.singleResult.data)) {
+      if (
+        response.body.kind !== 'single' ||
+        !hasNoData(response.body.singleResult.data, errors ?? [])
+      ) {
         return Promise.resolve();
       }
       if (rateLimitedOnly(response.http, errors ?? [])) return Promise.resolve();

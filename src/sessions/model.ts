@@ -56,6 +56,8 @@ const refreshTokenSchema = new Schema(
 
 // Sparse, not partial: FerretDB has no partial indexes; a session's first token has no previous.
 refreshTokenSchema.index({ previous: 1 }, { unique: true, sparse: true });
+// At most one sibling per retired token within the reuse grace: a third copy is reuse.
+refreshTokenSchema.index({ graceOf: 1 }, { unique: true, sparse: true });
 refreshTokenSchema.index({ sessionId: 1, issuedAt: -1 });
 refreshTokenSchema.index({ userId: 1 });
 refreshTokenSchema.index({ expiresAt: 1 });

@@ -291,12 +291,18 @@ export function createSessionService(deps: {
                 .lean<Pick<RefreshTokenDocument, 'issuedAt'>>()
             : null;
         if (!successor || successor.issuedAt.getTime() < now.getTime() - graceMs) return reused();
-        const sibling = await issue(session, caller, null, presented);
-        return {
-          kind: 'rotated',
-          session: withUse(session, sibling.token),
-          refreshToken: sibling.refreshToken,
-        };
+        try {
+          const sibling = await issue(session, caller, null, presented);
+          return {
+            kind: 'rotated',
+            session: withUse(session, sibling.token),
+            refreshToken: sibling.refreshToken,
+          };
+        } catch (siblingError) {
+          // The one sibling this retired token may have exists already: this copy is reuse.
+          if (isDuplicateKeyError(siblingError)) return reused();
+          throw siblingError;
+        }
       }
     },
 

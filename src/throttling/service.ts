@@ -248,7 +248,8 @@ export function createLoginThrottle(
             account: key,
             ipAddress: ip ?? trusted({ $exists: false }),
             outcome: 'success',
-            _id: trusted({ $ne: created._id }),
+            // Older ones only: two successes at once must not delete each other.
+            at: trusted({ $lt: now }),
           });
         },
         fail: () => settle('failure'),

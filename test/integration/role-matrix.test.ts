@@ -214,6 +214,17 @@ describe('a refused field nulls only itself', () => {
   });
 });
 
+describe('a field that answers null is not a refusal', () => {
+  test('when an anonymous caller asks for me and userOnly, then 200: me is null, userOnly refused', async () => {
+    const response = await execute(api, '{ me { id } userOnly }');
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual({ me: null, userOnly: null });
+    expect(response.body.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([
+      ['UNAUTHENTICATED', ['userOnly']],
+    ]);
+  });
+});
+
 describe('role matrix', () => {
   test('when the schema gains a root field, then this matrix must cover it', () => {
     const schema = buildSchema();

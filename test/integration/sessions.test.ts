@@ -412,6 +412,20 @@ describe('refresh-token reuse grace', () => {
     });
   });
 
+  test('when a retired token comes back a third time within the grace, then it is reuse and the session ends', async () => {
+    await withGrace('10s', async ({ graced, first, refreshOn }) => {
+      const successor = (await refreshOn(first.refreshToken)).body.data?.refreshToken;
+      const sibling = (await refreshOn(first.refreshToken)).body.data?.refreshToken;
+      expect(sibling?.refreshToken).toBeDefined();
+      const third = await refreshOn(first.refreshToken);
+      expect(third.body.errors?.[0]?.extensions?.reason).toBe('SESSION_ENDED');
+      for (const payload of [successor, sibling]) {
+        const me = await execute(graced, MeQuery, undefined, { token: payload?.accessToken ?? '' });
+        expect(me.status).toBe(401);
+      }
+    });
+  });
+
   test('when a retired token comes back after the grace, then the session is revoked as before', async () => {
     await withGrace('1s', async ({ first, refreshOn }) => {
       const second = (await refreshOn(first.refreshToken)).body.data?.refreshToken;
