@@ -24,6 +24,7 @@ import {
   type Tokens,
 } from './scenarios';
 import { benchConfigEnv, type ServerStats } from './settings';
+import { startFlags } from '../test/helpers/process';
 import { VARIANTS, type NodeVariant, type Variant } from './variants';
 
 /**
@@ -67,14 +68,6 @@ function pinning(): { server: string[]; pinned: boolean } {
   return { server: ['taskset', '-c', '0'], pinned: true };
 }
 
-/** The node flags of `npm start` (`node <flags> dist/index.js`). */
-const START_FLAGS: readonly string[] = (() => {
-  const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
-    scripts: { start: string };
-  };
-  return manifest.scripts.start.split(' ').filter((word) => word.startsWith('--'));
-})();
-
 /**
  * The API hashes passwords in a worker process of its own at idle priority, which in production
  * takes whatever core is free. Pinning the server for the HTTP comparisons pins that worker too
@@ -100,7 +93,7 @@ function startServer(
   const command = [
     ...prefix,
     process.execPath,
-    ...START_FLAGS,
+    ...startFlags(),
     '--import',
     'tsx',
     join(__dirname, 'server.ts'),

@@ -138,7 +138,7 @@ export function forbidden(): GraphQLError {
   return new ClientError('FORBIDDEN', FORBIDDEN_MESSAGE);
 }
 
-/** The `@auth` directive's refusals, which the bearer-challenge plugin turns into 401 or 403. */
+/** The `@auth` directive's refusals, which the refusal-status plugin turns into 401 or 403. */
 export function accessRefusal(kind: 'unauthenticated' | 'forbidden'): GraphQLError {
   return kind === 'unauthenticated'
     ? new AccessRefusal('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, 'missing', {

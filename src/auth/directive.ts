@@ -23,6 +23,22 @@ export interface AuthDirectiveOptions<TContext> {
   readonly publicDirective?: string;
 }
 
+/** `Type.field` of every root field marked `@public` (the fields open to anyone). */
+export function publicRootFields(
+  schema: GraphQLSchema,
+  publicDirective = 'public',
+): ReadonlySet<string> {
+  const coordinates = new Set<string>();
+  for (const root of [schema.getQueryType(), schema.getMutationType()]) {
+    for (const field of Object.values(root?.getFields() ?? {})) {
+      if (getDirective(schema, field, publicDirective) !== undefined) {
+        coordinates.add(`${root?.name}.${field.name}`);
+      }
+    }
+  }
+  return coordinates;
+}
+
 /** A field's access rule, read once from its directive. */
 interface Rule {
   readonly requires: readonly Role[] | null;

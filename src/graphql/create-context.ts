@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import { authenticate, type Identity } from '../auth/authenticate';
 import type { Caller } from '../caller';
 import type { Context, ResponseControl, Services } from '../context';
@@ -22,30 +23,27 @@ export function createContextFactory(
   logger: Logger,
 ): (request: IncomingRequest) => Promise<Context> {
   return async (request) => {
+    let identity: Identity | null = null;
+    let unusableCredential: GraphQLError | null = null;
     try {
-      const identity = await authenticate(request.authorization, services);
-      return {
-        caller: request.callerFor(identity),
-        services,
-        response: request.response,
-        unusableCredential: null,
-      };
+      identity = await authenticate(request.authorization, services);
     } catch (error) {
-      // An unusable token: anonymous, and the credential gate decides once the operation is known.
-      if (isClientError(error)) {
-        return {
-          caller: request.callerFor(null),
-          services,
-          response: request.response,
-          unusableCredential: error,
-        };
+      if (!isClientError(error)) {
+        // Apollo will mask it; the log keeps the cause (a database outage, say) with the request id.
+        logger.error(
+          { err: error, requestId: request.requestId },
+          'could not build the request context',
+        );
+        throw error;
       }
-      // Apollo will mask it; the log keeps the cause (a database outage, say) with the request id.
-      logger.error(
-        { err: error, requestId: request.requestId },
-        'could not build the request context',
-      );
-      throw error;
+      // An unusable token: anonymous, and the credential gate decides once the operation is known.
+      unusableCredential = error;
     }
+    return {
+      caller: request.callerFor(identity),
+      services,
+      response: request.response,
+      unusableCredential,
+    };
   };
 }

@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import { getDirective } from '@graphql-tools/utils';
 import {
   Kind,
   type DocumentNode,
@@ -8,20 +7,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { publicRootFields } from '../auth/directive';
 import type { Context } from '../context';
-
-/** `Type.field` of every root field marked `@public`. */
-export function publicRootFields(schema: GraphQLSchema): ReadonlySet<string> {
-  const coordinates = new Set<string>();
-  for (const root of [schema.getQueryType(), schema.getMutationType()]) {
-    for (const field of Object.values(root?.getFields() ?? {})) {
-      if (getDirective(schema, field, 'public') !== undefined) {
-        coordinates.add(`${root?.name}.${field.name}`);
-      }
-    }
-  }
-  return coordinates;
-}
 
 /** True when every root field the operation selects (through fragments too) is public. */
 function asksOnlyPublic(

@@ -15,7 +15,7 @@ import type { Connection } from 'mongoose';
 import type { Config } from '../config';
 import type { Context, Services } from '../context';
 import { isDatabaseReady } from '../db/connection';
-import { bearerChallengePlugin } from '../graphql/bearer-challenge';
+import { refusalStatusPlugin } from '../graphql/refusal-status';
 import { createContextFactory } from '../graphql/create-context';
 import { credentialGatePlugin } from '../graphql/credential-gate';
 import { createDocumentStore } from '../graphql/document-store';
@@ -88,7 +88,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
       fastifyApolloDrainPlugin(fastify),
       unexpectedErrorLogger<Context>(logger),
       credentialGatePlugin(schema),
-      bearerChallengePlugin<Context>(),
+      refusalStatusPlugin<Context>(),
       queryCostPlugin<Context>(config.graphql),
       config.graphql.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })

@@ -231,6 +231,36 @@ export function createSessionService(deps: {
     return { token, refreshToken };
   }
 
+  /**
+   * A token retired a moment ago (a second tab, a retry after a lost answer) gets one sibling
+   * token of the same session (RFC 9700 section 4.14.2 leaves the window to the server); null
+   * when the grace is off or over, or the one sibling exists already: then it is reuse.
+   */
+  async function graceSibling(
+    session: SessionDocument,
+    caller: Caller,
+    presented: string,
+    now: Date,
+  ): Promise<Rotation | null> {
+    if (graceMs === 0) return null;
+    const successor = await refreshTokens
+      .findOne({ previous: presented })
+      .select({ issuedAt: 1 })
+      .lean<Pick<RefreshTokenDocument, 'issuedAt'>>();
+    if (!successor || successor.issuedAt.getTime() < now.getTime() - graceMs) return null;
+    try {
+      const sibling = await issue(session, caller, null, presented);
+      return {
+        kind: 'rotated',
+        session: withUse(session, sibling.token),
+        refreshToken: sibling.refreshToken,
+      };
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return null;
+      throw error;
+    }
+  }
+
   return {
     async start(user, caller) {
       const created = await insertOne(sessions, {
@@ -281,28 +311,7 @@ export function createSessionService(deps: {
         };
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
-        // Retired a moment ago: a second tab or a retry after a lost answer gets a sibling token
-        // of the same session (RFC 9700 section 4.14.2 leaves the window to the server).
-        const successor =
-          graceMs > 0
-            ? await refreshTokens
-                .findOne({ previous: presented })
-                .select({ issuedAt: 1 })
-                .lean<Pick<RefreshTokenDocument, 'issuedAt'>>()
-            : null;
-        if (!successor || successor.issuedAt.getTime() < now.getTime() - graceMs) return reused();
-        try {
-          const sibling = await issue(session, caller, null, presented);
-          return {
-            kind: 'rotated',
-            session: withUse(session, sibling.token),
-            refreshToken: sibling.refreshToken,
-          };
-        } catch (siblingError) {
-          // The one sibling this retired token may have exists already: this copy is reuse.
-          if (isDuplicateKeyError(siblingError)) return reused();
-          throw siblingError;
-        }
+        return (await graceSibling(session, caller, presented, now)) ?? reused();
       }
     },
 

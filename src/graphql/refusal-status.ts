@@ -41,7 +41,7 @@ function rateLimitedOnly(
  * sent; an unusable one never reaches execution) or 403 `insufficient_scope` (a role is missing).
  * Partial results keep 200: a refused field nulls only itself.
  */
-export function bearerChallengePlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
+export function refusalStatusPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
   // The same hooks for every request: nothing per request is allocated to hold them.
   const hooks = Promise.resolve<GraphQLRequestListener<TContext>>({
     willSendResponse({ response, errors }) {
