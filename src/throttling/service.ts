@@ -98,107 +98,103 @@ export function attemptRetentionSeconds(settings: ThrottleSettings): number {
   return Math.max(settings.failureResetSeconds, HOUR_MS / 1000) + HOUR_MS / 1000;
 }
 
+/** Seconds until at most `allowed` of `ats` (newest first) are inside the window; 0 if they are. */
+function windowWaitSeconds(ats: readonly number[], windowMs: number, allowed: number, now: number) {
+  const inWindow = ats.filter((at) => now - at < windowMs);
+  // The (allowed + 1)-th newest has to leave the window before another attempt fits.
+  const boundary = inWindow[allowed];
+  if (boundary === undefined) return 0;
+  return Math.max(1, Math.ceil((boundary + windowMs - now) / 1000));
+}
+
+type SeenAttempt = Pick<LoginAttemptRecord, '_id' | 'at' | 'outcome' | 'ipAddress' | 'device'> & {
+  readonly account: string;
+};
+
 export function createLoginThrottle(
   model: LoginAttemptModel,
   settings: ThrottleSettings,
 ): LoginThrottle {
   const historyMs = Math.max(settings.failureResetSeconds * 1000, HOUR_MS);
-  // Enough history to see a full streak up to the hourly cap and its reset gap.
-  const historyLimit = Math.max(settings.maxFailuresPerHour, settings.lockoutThreshold + 40) + 1;
+  const counted = (a: SeenAttempt) => a.outcome !== 'refused';
+  const unsettled = (a: SeenAttempt) => a.outcome === 'pending' || a.outcome === 'failure';
 
   /**
-   * Seconds until the attempts matching `scope` in the last `windowMs` are down to `allowed`
-   * (0 when they already are): the `allowed`-th newest must leave the window. One count, and a
-   * read of one record only when over, so the cost does not grow with a flood.
+   * Everything the decision needs, in one read, newest first: the account's attempts from every
+   * address over the longest window that counts them, and this address's unsuccessful attempts
+   * of the last minute, whatever the account. One query matters on FerretDB, which filters
+   * outside its indexes: each extra query there is a scan of the collection. Both parts are
+   * bounded by the limits themselves, since refused attempts are deleted.
    */
-  async function windowWaitSeconds(
-    scope: Record<string, unknown>,
-    windowMs: number,
-    allowed: number,
-    now: Date,
-  ): Promise<number> {
-    const inWindow = { ...scope, at: trusted({ $gt: new Date(now.getTime() - windowMs) }) };
-    const count = await model.countDocuments(inWindow);
-    if (count <= allowed) return 0;
-    const boundary = await model
-      .findOne(inWindow)
-      .sort({ at: 1 })
-      .skip(count - allowed - 1)
-      .select({ at: 1 })
-      .lean<Pick<LoginAttemptRecord, 'at'>>();
-    const at = boundary?.at.getTime() ?? now.getTime();
-    return Math.max(1, Math.ceil((at + windowMs - now.getTime()) / 1000));
+  function recentAttempts(account: string, ip: string | null, now: Date) {
+    const scopes: Record<string, unknown>[] = [
+      { account, at: trusted({ $gt: new Date(now.getTime() - historyMs) }) },
+    ];
+    if (ip) {
+      scopes.push({
+        ipAddress: ip,
+        outcome: trusted({ $ne: 'success' }),
+        at: trusted({ $gt: new Date(now.getTime() - MINUTE_MS) }),
+      });
+    }
+    return model
+      .find({ $or: scopes })
+      .sort({ at: -1 })
+      .select({ account: 1, ipAddress: 1, device: 1, at: 1, outcome: 1 })
+      .lean<SeenAttempt[]>();
   }
 
   /**
-   * This address's attempts, the one being made included, whatever the account, except the ones
-   * that succeeded: an office behind one NAT or a test suite signs in as often as it likes, and
-   * the hash limiter protects hashing capacity.
+   * How long `account` must wait from this address. This address's attempts, every account's
+   * but the successful ones, are capped per minute (an office behind one NAT or a test suite
+   * signs in as often as it likes; the hash limiter protects hashing capacity). The back-off
+   * after consecutive failures counts this address's attempts at the account only, so failures
+   * from elsewhere never lock out an owner signing in from their own address; the hourly ceiling
+   * counts every address, for attacks spread over many. A recognised device within its own
+   * failure budget passes the account's locks.
    */
-  const addressWaitSeconds = (ip: string, now: Date) =>
-    windowWaitSeconds(
-      { ipAddress: ip, outcome: trusted({ $ne: 'success' }) },
-      MINUTE_MS,
-      settings.maxAttemptsPerAddressPerMinute,
-      now,
-    );
-
-  /**
-   * The recent counted attempts matching `scope` (an account and an address, say), newest first:
-   * a short page, more only for a streak.
-   */
-  async function historyOf(scope: Record<string, unknown>, own: unknown, now: Date) {
-    const query = (limit: number) =>
-      model
-        .find({
-          ...scope,
-          _id: trusted({ $ne: own }),
-          at: trusted({ $gt: new Date(now.getTime() - historyMs) }),
-          outcome: trusted({ $in: ['pending', 'success', 'failure'] }),
-        })
-        .sort({ at: -1 })
-        .limit(limit)
-        .select({ at: 1, outcome: 1 })
-        .lean<Pick<LoginAttemptRecord, 'at' | 'outcome'>[]>();
-    const firstPage = settings.lockoutThreshold + 1;
-    const page = await query(firstPage);
-    const streakGoesOn = page.length === firstPage && page.every((a) => a.outcome !== 'success');
-    return streakGoesOn ? query(historyLimit) : page;
-  }
-
-  /** A recognised device within its own failure budget passes the account's locks. */
-  async function isTrusted(account: string, device: string | null, now: Date): Promise<boolean> {
-    if (device === null) return false;
-    const failures = await model.countDocuments({
+  function refusalOf(
+    seen: readonly SeenAttempt[],
+    {
       account,
+      ip,
       device,
-      at: trusted({ $gt: new Date(now.getTime() - HOUR_MS) }),
-      outcome: trusted({ $in: ['pending', 'failure'] }),
-    });
-    // The pending attempt being made now is one of them.
-    return failures <= DEVICE_FAILURES_PER_HOUR;
-  }
-
-  /**
-   * How long `account` must wait from this address: the back-off after consecutive failures
-   * counts this address's attempts only, so failures from elsewhere never lock out an owner
-   * signing in from their own address; the hourly ceiling counts every address, for attacks
-   * spread over many.
-   */
-  async function accountWaitFrom(account: string, ip: string | null, own: unknown, now: Date) {
-    const pair = await historyOf({ account, ipAddress: ip }, own, now);
-    const pairWait = accountWaitSeconds(pair, now.getTime(), {
+      own,
+    }: { account: string; ip: string | null; device: string | null; own: string },
+    now: number,
+  ): Refusal | null {
+    if (ip) {
+      const fromAddress = seen.filter((a) => a.ipAddress === ip && a.outcome !== 'success');
+      const wait = windowWaitSeconds(
+        fromAddress.map((a) => a.at.getTime()),
+        MINUTE_MS,
+        settings.maxAttemptsPerAddressPerMinute,
+        now,
+      );
+      if (wait > 0) return { reason: 'address', retryAfter: wait };
+    }
+    const atAccount = seen.filter((a) => a.account === account);
+    if (device !== null) {
+      // The pending attempt being made now is one of them.
+      const deviceFailures = atAccount.filter(
+        (a) => a.device === device && unsettled(a) && now - a.at.getTime() < HOUR_MS,
+      ).length;
+      if (deviceFailures <= DEVICE_FAILURES_PER_HOUR) return null;
+    }
+    const others = atAccount.filter((a) => String(a._id) !== own && counted(a));
+    const pair = others.filter((a) => (a.ipAddress ?? null) === ip);
+    const pairWait = accountWaitSeconds(pair, now, {
       ...settings,
       maxFailuresPerHour: Number.MAX_SAFE_INTEGER,
     });
-    // Every address's failures at the account (and pending guesses), the one being made aside.
-    const ceilingWait = await windowWaitSeconds(
-      { account, _id: trusted({ $ne: own }), outcome: trusted({ $in: ['pending', 'failure'] }) },
+    const ceilingWait = windowWaitSeconds(
+      others.filter(unsettled).map((a) => a.at.getTime()),
       HOUR_MS,
       settings.maxFailuresPerHour - 1,
       now,
     );
-    return Math.max(pairWait, ceilingWait);
+    const wait = Math.max(pairWait, ceilingWait);
+    return wait > 0 ? { reason: 'account', retryAfter: wait } : null;
   }
 
   return {
@@ -219,15 +215,12 @@ export function createLoginThrottle(
         await model.updateOne({ _id: created._id }, { $set: { outcome } });
       };
 
-      let refusal: Refusal | null = null;
-      const addressWait = ip ? await addressWaitSeconds(ip, now) : 0;
-      if (addressWait > 0) refusal = { reason: 'address', retryAfter: addressWait };
-      else {
-        const accountWait = (await isTrusted(key, device, now))
-          ? 0
-          : await accountWaitFrom(key, ip, created._id, now);
-        if (accountWait > 0) refusal = { reason: 'account', retryAfter: accountWait };
-      }
+      const seen = await recentAttempts(key, ip, now);
+      const refusal = refusalOf(
+        seen,
+        { account: key, ip, device, own: String(created._id) },
+        now.getTime(),
+      );
       if (refusal) {
         // A refused attempt leaves nothing behind: it never makes a wait longer, and a flood of
         // them cannot grow the collection (each address and account keeps at most what its
@@ -242,15 +235,16 @@ export function createLoginThrottle(
           if (settled) return;
           await settle('success');
           // Only the newest success of an account and address matters (it ends the streak
-          // before it), so the older ones go: the collection holds failures, pending attempts
-          // and one success per account and address, not one record per sign-in ever made.
-          await model.deleteMany({
-            account: key,
-            ipAddress: ip ?? trusted({ $exists: false }),
-            outcome: 'success',
-            // Older ones only: two successes at once must not delete each other.
-            at: trusted({ $lt: now }),
-          });
+          // before it), so the older ones this attempt saw go: the collection holds failures,
+          // pending attempts and about one success per account and address, not one record per
+          // sign-in ever made. Successes it did not see (made at the same time) are older than
+          // the next one's and go with it; two successes at once never delete each other.
+          // One by one, by id: on FerretDB that is a lookup, where a filter would be a scan.
+          for (const older of seen) {
+            if (older.outcome !== 'success' || older.at >= now) continue;
+            if (older.account !== key || (older.ipAddress ?? null) !== ip) continue;
+            await model.deleteOne({ _id: older._id });
+          }
         },
         fail: () => settle('failure'),
         abandon: () => settle('refused'),
