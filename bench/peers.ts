@@ -15,6 +15,7 @@ import type { Context, Services } from '../src/context';
 import { forbidden, unauthenticated } from '../src/errors';
 import { loadTypeDefs, resolvers } from '../src/graphql/schema';
 import { createServices } from '../src/services';
+import { BODY_TRANSPORT } from '../src/http/refresh-cookie';
 import type { Role } from '../src/users/roles';
 import type { VariantInput } from './variants';
 
@@ -55,6 +56,7 @@ export async function fixedViewerContext(input: VariantInput): Promise<() => Pro
     caller,
     services,
     response: NO_RESPONSE_CONTROL,
+    refreshTokens: BODY_TRANSPORT,
     unusableCredential: null,
   };
   return () => Promise.resolve(context);

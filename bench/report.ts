@@ -150,6 +150,12 @@ function goals(report: Report, summaries: Map<string, Summary>): Goal[] {
       0.6,
     ),
     atLeast(`sign-ins / argon2 capacity (${fixed(capacity, 1)}/s)`, logins / capacity, 0.85),
+    // What naming a trusted document by hash saves over sending its text: no target.
+    beside('`me`, trusted document / text', rps('me-trusted', 'project') / rps('me', 'project')),
+    beside(
+      '50-row list, trusted document / text',
+      rps('list-50-trusted', 'project') / rps('list-50', 'project'),
+    ),
     // Fastify's own GraphQL server, side by side: no target.
     beside('public field, project / mercurius', ratio('public', 'mercurius')),
     beside('`me`, project / mercurius', ratio('me', 'mercurius')),

@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
@@ -18,6 +18,8 @@ import { ensureVenv, startFastapi } from './fastapi';
 import {
   exchangeFor,
   SCENARIOS,
+  sha256Hex,
+  TRUSTED_DOCUMENTS,
   type Exchange,
   type Request,
   type Scenario,
@@ -261,6 +263,12 @@ async function main() {
     );
   }
   const servers: RunningServer[] = [];
+  // The manifest codegen's client preset would write for the benchmark's documents.
+  const trustedManifest = join(mkdtempSync(join(tmpdir(), 'bench-')), 'persisted-documents.json');
+  writeFileSync(
+    trustedManifest,
+    JSON.stringify(Object.fromEntries(TRUSTED_DOCUMENTS.map((d) => [sha256Hex(d), d]))),
+  );
   try {
     const uri = `${database.uri}/bench`;
     const secret = randomBytes(32).toString('hex');
@@ -331,6 +339,7 @@ async function main() {
       }
       const server = await startServer(variant, pin.server, {
         BENCH_MONGODB_URI: uri,
+        BENCH_TRUSTED_DOCUMENTS: trustedManifest,
         BENCH_JWT_SECRET: secret,
         BENCH_VIEWER_ID: admin._id.toHexString(),
         // Pinned, the server counts one core; its hash worker gets them all (see below).

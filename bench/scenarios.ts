@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { REST_VARIANTS, type Variant } from './variants';
 
 export interface Tokens {
@@ -78,6 +79,30 @@ function firstCode(body: Record<string, unknown>): unknown {
   return errors?.[0]?.extensions?.code;
 }
 
+const ME = '{ me { id username roles } }';
+const LIST_50 =
+  '{ users(first: 50) { edges { node { id username email fullName roles disabled createdAt updatedAt } } } }';
+
+/** The documents the project's benchmark server trusts (TRUSTED_DOCUMENTS). */
+export const TRUSTED_DOCUMENTS = [ME, LIST_50];
+
+export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A request naming a trusted document by its hash, as Apollo Client's persisted-query link does. */
+const byHash = (document: string, headers: Record<string, string>): Request => ({
+  method: 'POST',
+  path: '/graphql',
+  body: JSON.stringify({
+    extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(document) } },
+  }),
+  headers,
+});
+
+function checkList50(status: number, body: Record<string, unknown>): string | null {
+  const users = dataOf(body)?.users as { edges?: unknown[] } | undefined;
+  return status === 200 && users?.edges?.length === 50 ? null : 'expected 50 edges';
+}
+
 const LOGIN =
   'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }';
 
@@ -144,7 +169,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: '`me`, USER token',
     connections: 10,
     variants: [...ALL, 'apollo-standalone', 'fastapi'],
-    request: (tokens) => graphql('{ me { id username roles } }', bearer(tokens.user)),
+    request: (tokens) => graphql(ME, bearer(tokens.user)),
     check: (status, body, variant) => {
       const me = dataOf(body)?.me as { username?: unknown } | undefined;
       if (status !== 200 || typeof me?.username !== 'string') return 'expected a user';
@@ -216,15 +241,30 @@ export const SCENARIOS: readonly Scenario[] = [
     title: '50-row `users` list, ADMIN token',
     connections: 10,
     variants: ALL,
-    request: (tokens) =>
-      graphql(
-        '{ users(first: 50) { edges { node { id username email fullName roles disabled createdAt updatedAt } } } }',
-        bearer(tokens.admin),
-      ),
-    check: (status, body) => {
-      const users = dataOf(body)?.users as { edges?: unknown[] } | undefined;
-      return status === 200 && users?.edges?.length === 50 ? null : 'expected 50 edges';
-    },
+    request: (tokens) => graphql(LIST_50, bearer(tokens.admin)),
+    check: checkList50,
+    expect: '"username":"bench-filler-47"',
+  },
+  // The same two questions naming a trusted document by hash: no text to hash, parse or validate.
+  {
+    id: 'me-trusted',
+    title: '`me` as a trusted document (hash only)',
+    connections: 10,
+    variants: ['project'],
+    request: (tokens) => byHash(ME, bearer(tokens.user)),
+    check: (status, body) =>
+      status === 200 && (dataOf(body)?.me as { username?: unknown } | undefined)?.username
+        ? null
+        : 'expected a user',
+    expect: '"username":"bench-user"',
+  },
+  {
+    id: 'list-50-trusted',
+    title: '50-row `users` list as a trusted document (hash only)',
+    connections: 10,
+    variants: ['project'],
+    request: (tokens) => byHash(LIST_50, bearer(tokens.admin)),
+    check: checkList50,
     expect: '"username":"bench-filler-47"',
   },
   {

@@ -19,6 +19,10 @@ async function main() {
   const config = loadConfig({
     ...benchConfigEnv(process.env.BENCH_MONGODB_URI ?? '', secret),
     // Pinned to one core, the server would allow one hash at a time; its worker may use them all.
+    // The project trusts the benchmark's own documents (the `*-trusted` scenarios).
+    ...(variant === 'project' && process.env.BENCH_TRUSTED_DOCUMENTS
+      ? { TRUSTED_DOCUMENTS: process.env.BENCH_TRUSTED_DOCUMENTS }
+      : {}),
     ...(process.env.BENCH_HASH_CONCURRENCY
       ? { ARGON2_MAX_CONCURRENCY: process.env.BENCH_HASH_CONCURRENCY }
       : {}),

@@ -24,6 +24,7 @@ import { createApp, createHttpServer } from '../src/http/app';
 import { callerOf, setDeviceCookie } from '../src/http/client';
 import { registerFrontDoor } from '../src/http/front-door';
 import { graphqlRoute } from '../src/http/graphql-route';
+import { BODY_TRANSPORT } from '../src/http/refresh-cookie';
 import { createContextFactory } from '../src/graphql/create-context';
 import { credentialGatePlugin } from '../src/graphql/credential-gate';
 import { formatError } from '../src/graphql/format-error';
@@ -99,6 +100,7 @@ async function serveLikeTheProject(
     graphqlRoute(apollo, {
       bodyLimitBytes: input.config.http.bodyLimitBytes,
       timeoutMs: input.config.graphql.timeoutMs,
+      trustedDocuments: null,
       context,
     }),
   );
@@ -155,6 +157,7 @@ async function shieldVariant(input: VariantInput): Promise<Server> {
       requestId: request.id,
       callerFor: (identity) => callerOf(request, reply, identity),
       response: { setDeviceCookie: (token) => setDeviceCookie(reply, token) },
+      refreshTokens: BODY_TRANSPORT,
     }),
   );
 }
@@ -219,6 +222,7 @@ async function floor(input: VariantInput): Promise<Server> {
         caller,
         services,
         response: NO_RESPONSE_CONTROL,
+        refreshTokens: BODY_TRANSPORT,
         unusableCredential: null,
       } satisfies Context,
     });

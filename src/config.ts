@@ -9,6 +9,10 @@ import { findOriginProblem } from './http/origins';
 import type { AuditSettings } from './audit/service';
 import type { TokenSettings } from './auth/tokens';
 import type { QueryLimits } from './graphql/query-limits';
+import {
+  parseTrustedDocumentManifest,
+  type TrustedDocumentSettings,
+} from './graphql/trusted-documents';
 import { LOG_LEVELS, type LogLevel } from './logger';
 import type { Argon2Settings } from './passwords/hasher';
 import {
@@ -46,6 +50,17 @@ export interface Config {
     readonly secretIsEphemeral: boolean;
   };
   readonly sessions: SessionSettings;
+  /**
+   * Where refresh tokens travel: the response body and an argument (any client), or an
+   * httpOnly cookie a browser keeps and page script cannot read.
+   */
+  readonly refreshTokenTransport:
+    | { readonly kind: 'body' }
+    | {
+        readonly kind: 'cookie';
+        readonly sameSite: 'strict' | 'lax' | 'none';
+        readonly secure: boolean;
+      };
   readonly passwords: PasswordPolicy & { readonly argon2: Argon2Settings };
   /** The administrator to create at start-up when no user has that username. */
   readonly initialAdmin: { readonly username: string; readonly password: string } | null;
@@ -61,6 +76,8 @@ export interface Config {
     readonly introspection: boolean;
     readonly landingPage: boolean;
     readonly stackTraces: boolean;
+    /** The manifest a frontend was built with (TRUSTED_DOCUMENTS), or null. */
+    readonly trustedDocuments: TrustedDocumentSettings | null;
   };
   readonly throttling: ThrottleSettings;
   readonly audit: AuditSettings;
@@ -195,6 +212,24 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL', '7d', 300, 90 * 86_400, '5m to 90d'),
   REFRESH_TOKEN_IDLE_TTL: duration('REFRESH_TOKEN_IDLE_TTL', '24h', 60, 90 * 86_400, '1m to 90d'),
   REFRESH_TOKEN_REUSE_GRACE: duration('REFRESH_TOKEN_REUSE_GRACE', '10s', 0, 60, '0s to 60s'),
+  REFRESH_TOKEN_TRANSPORT: optionalString.pipe(
+    z
+      .enum(['body', 'cookie'], { error: 'REFRESH_TOKEN_TRANSPORT must be body or cookie' })
+      .default('body'),
+  ),
+  REFRESH_TOKEN_COOKIE_SAMESITE: optionalString.pipe(
+    z
+      .enum(['strict', 'lax', 'none'], {
+        error: 'REFRESH_TOKEN_COOKIE_SAMESITE must be strict, lax or none',
+      })
+      .default('strict'),
+  ),
+  REFRESH_TOKEN_COOKIE_SECURE: optionalString.pipe(
+    z
+      .enum(['true', 'false'], { error: 'REFRESH_TOKEN_COOKIE_SECURE must be true or false' })
+      .default('true')
+      .transform((value) => value === 'true'),
+  ),
   JWT_ALGORITHM: optionalString.pipe(
     z
       .enum(JWT_ALGORITHMS, { error: `JWT_ALGORITHM must be one of ${JWT_ALGORITHMS.join(', ')}` })
@@ -248,6 +283,12 @@ const envSchema = z.object({
     16,
   ),
   GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
+  TRUSTED_DOCUMENTS: optionalString,
+  TRUSTED_DOCUMENTS_MODE: optionalString.pipe(
+    z
+      .enum(['allow', 'enforce'], { error: 'TRUSTED_DOCUMENTS_MODE must be allow or enforce' })
+      .optional(),
+  ),
   GRAPHQL_MAX_TOKENS: integer('GRAPHQL_MAX_TOKENS', 1000, 50, 100_000),
   GRAPHQL_DOCUMENT_CACHE_MIB: integer('GRAPHQL_DOCUMENT_CACHE_MIB', 16, 0, 4096),
   GRAPHQL_MAX_DEPTH: integer('GRAPHQL_MAX_DEPTH', 8, 2, 100),
@@ -360,7 +401,65 @@ function findCrossFieldProblems(source: Readonly<Record<string, string | undefin
   return problems;
 }
 
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * The refresh-token cookie is credentialed CORS: it needs the exact origins of the web apps (a
+ * wildcard would hand the cookie's use to any site), and it may drop `Secure` only on a
+ * developer's loopback instance, where browsers do not all accept it over plain HTTP.
+ */
+function findCookieProblems(env: Env): string[] {
+  if (env.REFRESH_TOKEN_TRANSPORT !== 'cookie') return [];
+  const problems: string[] = [];
+  const origins = env.CORS_ORIGINS ?? [];
+  if (origins.length === 0 || origins.includes('*')) {
+    problems.push(
+      'REFRESH_TOKEN_TRANSPORT=cookie needs CORS_ORIGINS to list the web apps that may use the cookie (not *)',
+    );
+  }
+  if (!env.REFRESH_TOKEN_COOKIE_SECURE) {
+    const host = env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
+    if (env.NODE_ENV !== 'development' || !LOOPBACK_HOSTS.has(host)) {
+      problems.push('REFRESH_TOKEN_COOKIE_SECURE=false is for development on a loopback HOST only');
+    }
+    if (env.REFRESH_TOKEN_COOKIE_SAMESITE === 'none') {
+      problems.push('REFRESH_TOKEN_COOKIE_SAMESITE=none needs REFRESH_TOKEN_COOKIE_SECURE=true');
+    }
+  }
+  return problems;
+}
+
 type FileReader = (path: string) => string;
+
+function readTrustedDocuments(
+  env: Env,
+  readFile: FileReader,
+  problems: string[],
+): TrustedDocumentSettings | null {
+  const path = env.TRUSTED_DOCUMENTS;
+  if (path === undefined) {
+    if (env.TRUSTED_DOCUMENTS_MODE !== undefined) {
+      problems.push('TRUSTED_DOCUMENTS_MODE needs TRUSTED_DOCUMENTS, the manifest to enforce');
+    }
+    return null;
+  }
+  let json: string;
+  try {
+    json = readFile(path);
+  } catch {
+    problems.push(`TRUSTED_DOCUMENTS: cannot read ${path}`);
+    return null;
+  }
+  const manifest = parseTrustedDocumentManifest(json);
+  if ('problems' in manifest) {
+    problems.push(...manifest.problems.map((problem) => `TRUSTED_DOCUMENTS ${path}: ${problem}`));
+    return null;
+  }
+  return Object.freeze({
+    mode: env.TRUSTED_DOCUMENTS_MODE ?? 'allow',
+    documents: manifest.documents,
+  });
+}
 
 /** Reads a PEM from a variable or from the file another variable names, never both. */
 function readPem(
@@ -408,6 +507,10 @@ export function loadConfig(
   if (parsed.success && parsed.data.REFRESH_TOKEN_IDLE_TTL > parsed.data.REFRESH_TOKEN_TTL) {
     problems.push('REFRESH_TOKEN_IDLE_TTL must not be longer than REFRESH_TOKEN_TTL');
   }
+  if (parsed.success) problems.push(...findCookieProblems(parsed.data));
+  const trustedDocuments = parsed.success
+    ? readTrustedDocuments(parsed.data, readFile, problems)
+    : null;
   if (!parsed.success || keys === null || problems.length > 0) throw new ConfigError(problems);
   const env: Env = parsed.data;
 
@@ -444,6 +547,15 @@ export function loadConfig(
       refreshTokenIdleTtlSeconds: env.REFRESH_TOKEN_IDLE_TTL,
       reuseGraceSeconds: env.REFRESH_TOKEN_REUSE_GRACE,
     }),
+    refreshTokenTransport: Object.freeze(
+      env.REFRESH_TOKEN_TRANSPORT === 'cookie'
+        ? {
+            kind: 'cookie' as const,
+            sameSite: env.REFRESH_TOKEN_COOKIE_SAMESITE,
+            secure: env.REFRESH_TOKEN_COOKIE_SECURE,
+          }
+        : { kind: 'body' as const },
+    ),
     passwords: Object.freeze({
       minLength: env.PASSWORD_MIN_LENGTH,
       maxLength: PASSWORD_MAX_LENGTH,
@@ -470,6 +582,7 @@ export function loadConfig(
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,
       landingPage: development,
       stackTraces: development,
+      trustedDocuments,
     }),
     throttling: Object.freeze({
       lockoutThreshold: env.LOGIN_LOCKOUT_THRESHOLD,

@@ -23,12 +23,30 @@ export interface ResponseControl {
   setDeviceCookie(deviceToken: string): void;
 }
 
+/**
+ * How refresh tokens reach the client and come back (REFRESH_TOKEN_TRANSPORT): in the body and
+ * an argument, or in an httpOnly cookie that page script never sees.
+ */
+export interface RefreshTokenTransport {
+  readonly kind: 'body' | 'cookie';
+  /** Hands a refresh token over; returns what the response body carries (null: the cookie). */
+  deliver(refreshToken: string, expiresInSeconds: number): string | null;
+  /**
+   * The refresh token the request's cookie carries, or null (none, or the body transport).
+   * Throws FORBIDDEN (ORIGIN_NOT_ALLOWED) for a request from an origin not in CORS_ORIGINS.
+   */
+  presented(): string | null;
+  /** Ends the cookie, when there is one: after a sign-out, or a refresh token found dead. */
+  forget(): void;
+}
+
 /** The context every resolver receives; codegen's `contextType`. */
 export interface Context {
   /** Who is calling, authenticated once while the context was built. */
   readonly caller: Caller;
   readonly services: Services;
   readonly response: ResponseControl;
+  readonly refreshTokens: RefreshTokenTransport;
   /**
    * The refusal of the bearer token the request sent, when it was unusable (expired, revoked,
    * malformed); null otherwise. The caller is then anonymous, and the request runs only if every

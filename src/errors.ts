@@ -25,6 +25,8 @@ const ERROR_CODES = {
   RATE_LIMITED: { status: 429, oauth: { error: 'invalid_request', status: 429 } },
   GRAPHQL_VALIDATION_FAILED: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
   BAD_REQUEST: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
+  /** TRUSTED_DOCUMENTS_MODE=enforce: a document outside the manifest. */
+  TRUSTED_DOCUMENT_REQUIRED: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
   METHOD_NOT_ALLOWED: { status: 405, oauth: { error: 'invalid_request', status: 405 } },
   UNSUPPORTED_GRANT_TYPE: {
     status: 400,
@@ -131,6 +133,16 @@ const FORBIDDEN_MESSAGE = 'You do not have permission to do this';
 export function unauthenticated(): GraphQLError {
   return new ClientError('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, {
     reason: 'NOT_SIGNED_IN' satisfies UnauthenticatedReason,
+  });
+}
+
+/**
+ * A request that would use the refresh-token cookie from an origin not in CORS_ORIGINS (or with
+ * no Origin at all): the cookie is a browser's, and only the configured apps may spend it.
+ */
+export function originNotAllowed(): GraphQLError {
+  return new ClientError('FORBIDDEN', 'This origin may not use the session cookie', {
+    reason: 'ORIGIN_NOT_ALLOWED',
   });
 }
 

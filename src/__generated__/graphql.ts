@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { UserRecord } from '../users/model';
 import type { UserConnectionSource } from '../users/service';
 import type { SessionRecord } from '../sessions/model';
-import type { SignIn } from '../auth/service';
+import type { AuthPayloadModel } from '../auth/resolvers';
 import type { AuditEventRecord } from '../audit/model';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
@@ -134,8 +134,11 @@ export type AuthPayload = {
   expiresIn: Scalars['Int']['output'];
   /** Seconds until the refresh token expires, by the idle or the absolute session limit. */
   refreshExpiresIn: Scalars['Int']['output'];
-  /** An opaque token for `refreshToken` (or `grant_type=refresh_token` at `/token`); single use. */
-  refreshToken: Scalars['String']['output'];
+  /**
+   * An opaque token for `refreshToken` (or `grant_type=refresh_token` at `/token`); single use.
+   * Null when the API keeps it in an httpOnly cookie instead (`REFRESH_TOKEN_TRANSPORT=cookie`).
+   */
+  refreshToken: Maybe<Scalars['String']['output']>;
   /** How to present the access token: always `Bearer`. */
   tokenType: Scalars['String']['output'];
   /** The user who signed in. */
@@ -254,7 +257,7 @@ export type MutationLoginArgs = {
 
 /** Write operations. */
 export type MutationRefreshTokenArgs = {
-  refreshToken: Scalars['String']['input'];
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -505,7 +508,7 @@ export type ResolversTypes = ResolversObject<{
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
   AuditEventFilter: AuditEventFilter;
   AuditOutcome: AuditOutcome;
-  AuthPayload: ResolverTypeWrapper<SignIn>;
+  AuthPayload: ResolverTypeWrapper<AuthPayloadModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateUserInput: CreateUserInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -531,7 +534,7 @@ export type ResolversParentTypes = ResolversObject<{
   AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuditEventFilter: AuditEventFilter;
-  AuthPayload: SignIn;
+  AuthPayload: AuthPayloadModel;
   Boolean: Scalars['Boolean']['output'];
   CreateUserInput: CreateUserInput;
   DateTime: Scalars['DateTime']['output'];
@@ -588,7 +591,7 @@ export type AuthPayloadResolvers<ContextType = Context, ParentType extends Resol
   deviceToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshExpiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
@@ -604,7 +607,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
   logout?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   logoutAll?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
-  refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
+  refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshTokenArgs>>;
   revokeSession?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   revokeUserSessions?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
   updateUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;

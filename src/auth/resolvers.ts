@@ -1,5 +1,37 @@
 import type { Resolvers } from '../__generated__/graphql';
-import { signedIn } from '../context';
+import { signedIn, type RefreshTokenTransport } from '../context';
+import { badUserInput, isClientError, unauthenticated } from '../errors';
+import type { SignIn } from './service';
+
+/** What `AuthPayload` resolves from: a sign-in whose refresh token the transport took over. */
+export type AuthPayloadModel = Omit<SignIn, 'refreshToken'> & {
+  readonly refreshToken: string | null;
+};
+
+/** A sign-in's payload, its refresh token handed over as the transport says. */
+function handOver(signIn: SignIn, transport: RefreshTokenTransport): AuthPayloadModel {
+  return {
+    ...signIn,
+    refreshToken: transport.deliver(signIn.refreshToken, signIn.refreshExpiresIn),
+  };
+}
+
+const isSessionEnded = (error: unknown) =>
+  isClientError(error) && error.extensions.reason === 'SESSION_ENDED';
+
+/** The refresh token a refresh spends: the argument, else the cookie. */
+function presentedRefreshToken(
+  argument: string | null | undefined,
+  transport: RefreshTokenTransport,
+) {
+  if (argument !== null && argument !== undefined) return argument;
+  const fromCookie = transport.presented();
+  if (fromCookie !== null) return fromCookie;
+  // With the cookie transport, no cookie means this browser holds no session.
+  throw transport.kind === 'cookie'
+    ? unauthenticated()
+    : badUserInput('refreshToken', { reason: 'REQUIRED', message: 'is required' });
+}
 
 export const authResolvers: Resolvers = {
   Query: {
@@ -22,11 +54,22 @@ export const authResolvers: Resolvers = {
         deviceToken ?? caller.deviceCookie,
       );
       if (signIn.deviceToken) context.response.setDeviceCookie(signIn.deviceToken);
-      return signIn;
+      return handOver(signIn, context.refreshTokens);
     },
-    refreshToken: (_source, { refreshToken }, { services, caller }) =>
-      services.auth.refresh(refreshToken, caller),
-    changePassword: (_source, { currentPassword, newPassword }, context) =>
-      context.services.auth.changePassword(signedIn(context), currentPassword, newPassword),
+    refreshToken: async (_source, { refreshToken }, { services, caller, refreshTokens }) => {
+      const presented = presentedRefreshToken(refreshToken, refreshTokens);
+      try {
+        return handOver(await services.auth.refresh(presented, caller), refreshTokens);
+      } catch (error) {
+        // A dead token in the cookie would be sent on every request: end it with the refusal.
+        if (refreshToken == null && isSessionEnded(error)) refreshTokens.forget();
+        throw error;
+      }
+    },
+    changePassword: async (_source, { currentPassword, newPassword }, context) =>
+      handOver(
+        await context.services.auth.changePassword(signedIn(context), currentPassword, newPassword),
+        context.refreshTokens,
+      ),
   },
 };

@@ -1,7 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import { authenticate, type Identity } from '../auth/authenticate';
 import type { Caller } from '../caller';
-import type { Context, ResponseControl, Services } from '../context';
+import type { Context, RefreshTokenTransport, ResponseControl, Services } from '../context';
 import { isClientError } from '../errors';
 import type { Logger } from '../logger';
 
@@ -12,6 +12,7 @@ export interface IncomingRequest {
   /** Makes the request's caller once its identity is known (null: anonymous). */
   callerFor(identity: Identity | null): Caller;
   readonly response: ResponseControl;
+  readonly refreshTokens: RefreshTokenTransport;
 }
 
 /**
@@ -43,6 +44,7 @@ export function createContextFactory(
       caller: request.callerFor(identity),
       services,
       response: request.response,
+      refreshTokens: request.refreshTokens,
       unusableCredential,
     };
   };

@@ -30,23 +30,40 @@ function tokenCount(document: DocumentNode): number {
  * 3000 distinct 1000-token documents grew the process by 200 to 530 MiB with a 16 MiB store,
  * about 125 MiB without one, and as little with admission. Null (no store) when the budget is 0.
  */
-export function createDocumentStore(budgetBytes: number): KeyValueCache<DocumentNode> | null {
-  if (budgetBytes <= 0) return null;
+export function createDocumentStore(
+  budgetBytes: number,
+  trustedHashes: ReadonlySet<string> = new Set(),
+): KeyValueCache<DocumentNode> | null {
+  if (budgetBytes <= 0 && trustedHashes.size === 0) return null;
+  // Trusted documents (a bounded set the operator shipped) are kept from their first use on,
+  // outside the budget: each is parsed and validated once per process.
+  const trusted = new Map<string, DocumentNode>();
+  const isTrusted = (key: string) => trustedHashes.has(key.slice(key.lastIndexOf(':') + 1));
   const documents = new InMemoryLRUCache<DocumentNode>({
-    maxSize: budgetBytes,
+    maxSize: Math.max(budgetBytes, 1),
     sizeCalculation: (document) => tokenCount(document) * HEAP_BYTES_PER_TOKEN,
   });
   const candidates = createTtlCache<true>(CANDIDATE_TTL_MS, CANDIDATES_MAX);
   return {
-    get: (key) => documents.get(key),
+    get(key) {
+      const pinned = trusted.get(key);
+      return pinned ? Promise.resolve(pinned) : documents.get(key);
+    },
     async set(key, document) {
-      if (candidates.get(key)) {
+      if (isTrusted(key)) {
+        trusted.set(key, document);
+      } else if (budgetBytes <= 0) {
+        return;
+      } else if (candidates.get(key)) {
         candidates.delete(key);
         await documents.set(key, document);
       } else {
         candidates.set(key, true);
       }
     },
-    delete: (key) => documents.delete(key),
+    delete(key) {
+      trusted.delete(key);
+      return documents.delete(key);
+    },
   };
 }

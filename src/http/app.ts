@@ -11,8 +11,9 @@ import {
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
 import type { Connection } from 'mongoose';
-import type { Config } from '../config';
+import { ConfigError, type Config } from '../config';
 import type { Context, Services } from '../context';
 import { isDatabaseReady } from '../db/connection';
 import { refusalStatusPlugin } from '../graphql/refusal-status';
@@ -22,12 +23,18 @@ import { createDocumentStore } from '../graphql/document-store';
 import { formatError, unexpectedErrorLogger } from '../graphql/format-error';
 import { createLimitRules, queryCostPlugin } from '../graphql/query-limits';
 import { buildSchema } from '../graphql/schema';
+import {
+  createTrustedDocuments,
+  findInvalidTrustedDocuments,
+  type TrustedDocuments,
+} from '../graphql/trusted-documents';
 import type { Logger } from '../logger';
 import { createServices } from '../services';
 import { callerOf, setDeviceCookie } from './client';
 import { registerFrontDoor, requestIdOf } from './front-door';
 import { graphqlRoute } from './graphql-route';
 import { oauthRoutes } from './oauth';
+import { refreshTokenTransport } from './refresh-cookie';
 
 export interface AppDependencies {
   readonly connection: Connection;
@@ -67,6 +74,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   await registerFrontDoor(fastify, config, logger);
 
   const schema = buildSchema();
+  const trustedDocuments = trustedDocumentsFor(config, schema);
   const apollo = new ApolloServer<Context>({
     schema,
     logger,
@@ -76,10 +84,10 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     formatError,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    // Automatic persisted queries would let anyone fill the cache and answer hash mismatches with
-    // code-less errors; first-party clients send their documents.
-    persistedQueries: false,
-    documentStore: createDocumentStore(config.graphql.documentCacheBytes),
+    // Hashes name trusted documents only: the cache is the manifest, and nothing can be added to
+    // it (automatic persisted queries would let anyone fill it).
+    persistedQueries: trustedDocuments ? { cache: trustedDocuments.cache, ttl: null } : false,
+    documentStore: createDocumentStore(config.graphql.documentCacheBytes, trustedDocuments?.hashes),
     parseOptions: { maxTokens: config.graphql.maxTokens },
     validationRules: createLimitRules(config.graphql),
     // index.ts owns the signals: Apollo's own handler would re-raise SIGTERM and skip our clean-up.
@@ -102,6 +110,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   await apollo.start();
 
   const createContext = createContextFactory(services, logger);
+  const refreshTokensFor = refreshTokenTransport(config.refreshTokenTransport, config.corsOrigins);
   fastify.get('/health/live', (_request, reply) => reply.send({ status: 'ok' }));
   fastify.get('/health/ready', async (_request, reply) => {
     const ready = await isDatabaseReady(connection);
@@ -111,12 +120,14 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
     graphqlRoute(apollo, {
       bodyLimitBytes: config.http.bodyLimitBytes,
       timeoutMs: config.graphql.timeoutMs,
+      trustedDocuments,
       context: (request, reply) =>
         createContext({
           authorization: request.headers.authorization,
           requestId: request.id,
           callerFor: (identity) => callerOf(request, reply, identity),
           response: { setDeviceCookie: (token) => setDeviceCookie(reply, token) },
+          refreshTokens: refreshTokensFor(request, reply),
         }),
     }),
   );
@@ -145,6 +156,17 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
       close();
     },
   };
+}
+
+/** The manifest's documents, each checked against the schema: a stale manifest stops start-up. */
+function trustedDocumentsFor(config: Config, schema: GraphQLSchema): TrustedDocuments | null {
+  const settings = config.graphql.trustedDocuments;
+  if (settings === null) return null;
+  const invalid = findInvalidTrustedDocuments(schema, settings.documents);
+  if (invalid.length > 0) {
+    throw new ConfigError(invalid.map((problem) => `TRUSTED_DOCUMENTS: ${problem}`));
+  }
+  return createTrustedDocuments(settings);
 }
 
 /**

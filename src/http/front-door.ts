@@ -98,7 +98,8 @@ export function securityHeaders(config: Config): Readonly<Record<string, string>
 
 /**
  * CORS from CORS_ORIGINS (exact origins and `*.` subdomain patterns; closed by default in
- * production) and CORS_ALLOWED_HEADERS; bearer tokens, never cookies.
+ * production) and CORS_ALLOWED_HEADERS. Credentialed only with the refresh-token cookie, and
+ * then only for the configured origins (the configuration refuses `*` with it).
  */
 function corsPolicy(config: Config): FastifyCorsOptions {
   const origins = config.corsOrigins;
@@ -108,7 +109,7 @@ function corsPolicy(config: Config): FastifyCorsOptions {
       origins.length === 0
         ? false
         : (origin, callback) => callback(null, origin !== undefined && allowed(origin)),
-    credentials: false,
+    credentials: config.refreshTokenTransport.kind === 'cookie',
     methods: ['GET', 'POST'],
     allowedHeaders: [...config.corsAllowedHeaders],
     exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'www-authenticate'],

@@ -2,6 +2,7 @@ import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../context';
+import type { TrustedDocuments } from '../graphql/trusted-documents';
 import { sendHttpError } from './front-door';
 
 /** `/graphql`: Apollo Server behind the checks a request passes once its body is read. */
@@ -9,6 +10,7 @@ import { sendHttpError } from './front-door';
 export interface GraphqlRouteOptions {
   readonly bodyLimitBytes: number;
   readonly timeoutMs: number;
+  readonly trustedDocuments: TrustedDocuments | null;
   readonly context: (request: FastifyRequest, reply: FastifyReply) => Promise<Context>;
 }
 
@@ -66,6 +68,8 @@ export function graphqlRoute(apollo: ApolloServer<Context>, options: GraphqlRout
      * - responses carry tokens and personal data, so no cache may keep them;
      * - bodies holding `__proto__`, `constructor` or `prototype` keys at any depth are refused:
      *   no legitimate request needs them, and they are how prototype pollution travels;
+     * - with TRUSTED_DOCUMENTS, a request naming a trusted document is put in the form Apollo
+     *   resolves by hash, and in enforce mode any other document is refused before it is parsed;
      * - a request still running after `timeoutMs` is answered 503 TIMEOUT. graphql-js cannot be
      *   interrupted, so the late result is dropped; the database's own timeouts bound the rest.
      */
@@ -79,6 +83,14 @@ export function graphqlRoute(apollo: ApolloServer<Context>, options: GraphqlRout
           return sendHttpError(reply, 'BAD_REQUEST', 'Request body contains a forbidden key');
         }
         request.body ??= {};
+        if (options.trustedDocuments) {
+          const params = request.method === 'GET' ? request.query : request.body;
+          const refusal = options.trustedDocuments.admit(
+            params as Record<string, unknown>,
+            request.method,
+          );
+          if (refusal) return sendHttpError(reply, refusal.code, refusal.message);
+        }
         const timer = setTimeout(() => {
           if (!reply.sent) sendHttpError(reply, 'TIMEOUT', 'The request took too long');
         }, options.timeoutMs);

@@ -11,10 +11,12 @@ export const sessionResolvers: Resolvers = {
   Mutation: {
     logout: async (_source, _args, context) => {
       await context.services.sessions.logout(signedIn(context));
+      context.refreshTokens.forget();
       return true;
     },
     logoutAll: async (_source, _args, context) => {
       await context.services.sessions.logoutAll(signedIn(context));
+      context.refreshTokens.forget();
       return true;
     },
     revokeSession: (_source, { id }, context) =>

@@ -138,6 +138,14 @@ export const RefreshTokenMutation = graphql(`
   }
 `);
 
+export const RefreshFromCookieMutation = graphql(`
+  mutation RefreshFromCookie {
+    refreshToken {
+      ...AuthPayloadFields
+    }
+  }
+`);
+
 export const ChangePasswordMutation = graphql(`
   mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
     changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {

@@ -162,15 +162,20 @@ export function login(
 }
 
 /** Signs `user` in over HTTP and returns the tokens; throws when sign-in fails. */
+/** A sign-in's payload with the refresh token in the body (the default transport). */
+export type BodySignIn = AuthPayloadFieldsFragment & { readonly refreshToken: string };
+
 export async function signIn(
   api: Pick<TestApi, 'url'>,
   user: Pick<TestUser, 'username' | 'password'>,
   options?: RequestOptions,
-): Promise<AuthPayloadFieldsFragment> {
+): Promise<BodySignIn> {
   const response = await login(api, user.username, user.password, options);
   const payload = response.body.data?.login;
   if (!payload) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
-  return payload;
+  const { refreshToken } = payload;
+  if (refreshToken === null) throw new Error('login put the refresh token in a cookie');
+  return { ...payload, refreshToken };
 }
 
 /**

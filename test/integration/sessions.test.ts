@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type {
   AuditAction,
-  AuthPayloadFieldsFragment,
   RefreshTokenMutation as RefreshTokenMutationType,
 } from '../__generated__/graphql';
 import {
@@ -31,6 +30,7 @@ import {
   strongPassword,
   tokenFor,
   type TestUser,
+  type BodySignIn,
 } from '../helpers/users';
 
 let api: TestApi;
@@ -39,7 +39,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const login = (user: TestUser, userAgent = 'jest'): Promise<AuthPayloadFieldsFragment> =>
+const login = (user: TestUser, userAgent = 'jest'): Promise<BodySignIn> =>
   signIn(api, user, { headers: { 'user-agent': userAgent } });
 
 const refresh = (refreshToken: string) => execute(api, RefreshTokenMutation, { refreshToken });
@@ -363,7 +363,7 @@ describe('refresh-token reuse grace', () => {
   interface GracedSession {
     readonly graced: TestApi;
     readonly user: TestUser;
-    readonly first: AuthPayloadFieldsFragment;
+    readonly first: BodySignIn;
     readonly refreshOn: (
       refreshToken: string,
     ) => Promise<GraphQLResponse<RefreshTokenMutationType>>;

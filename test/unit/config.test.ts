@@ -54,6 +54,94 @@ describe('CORS settings', () => {
   });
 });
 
+describe('the refresh-token cookie transport', () => {
+  const COOKIE = { REFRESH_TOKEN_TRANSPORT: 'cookie', CORS_ORIGINS: 'https://app.example.com' };
+
+  test('when it is not set, then refresh tokens travel in the body', () => {
+    expect(loadConfig({}).refreshTokenTransport).toEqual({ kind: 'body' });
+  });
+
+  test('when the cookie is chosen, then it is Secure and SameSite=Strict unless told otherwise', () => {
+    expect(loadConfig(COOKIE).refreshTokenTransport).toEqual({
+      kind: 'cookie',
+      secure: true,
+      sameSite: 'strict',
+    });
+    expect(
+      loadConfig({ ...COOKIE, REFRESH_TOKEN_COOKIE_SAMESITE: 'none' }).refreshTokenTransport,
+    ).toMatchObject({ sameSite: 'none' });
+  });
+
+  test('when the cookie is chosen without exact CORS origins, then start-up is refused', () => {
+    for (const origins of [{}, { CORS_ORIGINS: '*' }] as Record<string, string>[]) {
+      const problems = problemsOf({ REFRESH_TOKEN_TRANSPORT: 'cookie', ...origins });
+      expect(problems.join('\n')).toContain('REFRESH_TOKEN_TRANSPORT=cookie needs CORS_ORIGINS');
+    }
+  });
+
+  test('when Secure is dropped outside development on loopback, or with SameSite=None, then start-up is refused', () => {
+    const insecure = { ...COOKIE, REFRESH_TOKEN_COOKIE_SECURE: 'false' };
+    expect(problemsOf({ ...PRODUCTION, ...insecure, HOST: '127.0.0.1' }).join('\n')).toContain(
+      'REFRESH_TOKEN_COOKIE_SECURE=false is for development',
+    );
+    expect(problemsOf({ ...insecure, HOST: '0.0.0.0' }).join('\n')).toContain(
+      'REFRESH_TOKEN_COOKIE_SECURE=false is for development',
+    );
+    expect(problemsOf({ ...insecure, REFRESH_TOKEN_COOKIE_SAMESITE: 'none' }).join('\n')).toContain(
+      'REFRESH_TOKEN_COOKIE_SAMESITE=none needs',
+    );
+    expect(loadConfig(insecure).refreshTokenTransport).toMatchObject({ secure: false });
+  });
+
+  test('when the transport or a cookie attribute is misspelt, then start-up is refused', () => {
+    expect(problemsOf({ REFRESH_TOKEN_TRANSPORT: 'cookies' })).toContain(
+      'REFRESH_TOKEN_TRANSPORT must be body or cookie',
+    );
+    expect(problemsOf({ ...COOKIE, REFRESH_TOKEN_COOKIE_SAMESITE: 'Lax!' })).toContain(
+      'REFRESH_TOKEN_COOKIE_SAMESITE must be strict, lax or none',
+    );
+  });
+});
+
+describe('trusted documents', () => {
+  const readOnly = (files: Record<string, string>) => (path: string) => {
+    const text = files[path];
+    if (text === undefined) throw new Error('ENOENT');
+    return text;
+  };
+
+  test('when the manifest is unreadable, not JSON, or holds a hash that is not its text, then start-up is refused', () => {
+    const cases: [Record<string, string>, string][] = [
+      [{}, 'cannot read'],
+      [{ '/m.json': '{' }, 'is not JSON'],
+      [{ '/m.json': '["x"]' }, 'must be a JSON object'],
+      [{ '/m.json': JSON.stringify({ abc: '{ health }' }) }, 'is not a sha256 hex hash'],
+      [{ '/m.json': JSON.stringify({ ['0'.repeat(64)]: '{ health }' }) }, 'not the hash of'],
+    ];
+    for (const [files, problem] of cases) {
+      const problems = (() => {
+        try {
+          loadConfig({ TRUSTED_DOCUMENTS: '/m.json' }, readOnly(files));
+        } catch (error) {
+          if (error instanceof ConfigError) return error.problems;
+          throw error;
+        }
+        return [];
+      })();
+      expect(problems.join('\n')).toContain(problem);
+    }
+  });
+
+  test('when a mode is set without a manifest, or misspelt, then start-up is refused', () => {
+    expect(problemsOf({ TRUSTED_DOCUMENTS_MODE: 'enforce' }).join('\n')).toContain(
+      'TRUSTED_DOCUMENTS_MODE needs TRUSTED_DOCUMENTS',
+    );
+    expect(problemsOf({ TRUSTED_DOCUMENTS_MODE: 'strict' })).toContain(
+      'TRUSTED_DOCUMENTS_MODE must be allow or enforce',
+    );
+  });
+});
+
 describe('loadConfig', () => {
   test('when the environment is empty, then development defaults apply', () => {
     const config = loadConfig({});
