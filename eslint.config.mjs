@@ -12,7 +12,14 @@ const EDGE = [
   './src/http',
   './src/graphql',
 ];
-const FEATURES = ['./src/auth', './src/users', './src/sessions', './src/audit', './src/throttling'];
+const FEATURES = [
+  './src/auth',
+  './src/users',
+  './src/sessions',
+  './src/audit',
+  './src/throttling',
+  './src/account-tokens',
+];
 const LEAVES = [
   './src/passwords',
   './src/db',
@@ -20,6 +27,7 @@ const LEAVES = [
   './src/logger.ts',
   './src/cache.ts',
   './src/text.ts',
+  './src/mail',
 ];
 const layer = (target, from, message) => ({ target, from, message });
 const IMPORT_ZONES = [
@@ -42,7 +50,7 @@ const IMPORT_ZONES = [
     'sessions/ takes what it needs from auth/ and users/ as ports (see TokenVersions).',
   ),
   layer(
-    ['./src/audit', './src/throttling'],
+    ['./src/audit', './src/throttling', './src/account-tokens'],
     ['./src/auth', './src/users', './src/sessions'],
     'The audit trail and the throttle sit below every feature that uses them.',
   ),

@@ -14,6 +14,7 @@ import {
   type TrustedDocumentSettings,
 } from './graphql/trusted-documents';
 import { LOG_LEVELS, type LogLevel } from './logger';
+import type { MailSettings } from './mail/mailer';
 import type { Argon2Settings } from './passwords/hasher';
 import {
   findPasswordProblem,
@@ -54,6 +55,9 @@ export interface Config {
    * Where refresh tokens travel: the response body and an argument (any client), or an
    * httpOnly cookie a browser keeps and page script cannot read.
    */
+  /** Outgoing mail: null prints messages on the terminal (development) instead of sending. */
+  readonly mail: MailSettings;
+  readonly passwordReset: { readonly enabled: boolean; readonly ttlSeconds: number };
   readonly refreshTokenTransport:
     | { readonly kind: 'body' }
     | {
@@ -283,6 +287,19 @@ const envSchema = z.object({
     16,
   ),
   GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
+  SMTP_URL: optionalString.refine(
+    (v) => v === undefined || /^smtps?:\/\/[^\s/]+/.test(v),
+    'SMTP_URL must be an smtp:// or smtps:// URL (with credentials if the server needs them)',
+  ),
+  MAIL_FROM: optionalString,
+  APP_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v),
+    'APP_URL must be the http(s) base URL of the frontend the emailed links open',
+  ),
+  PASSWORD_RESET: optionalString.pipe(
+    z.enum(['on', 'off'], { error: 'PASSWORD_RESET must be on or off' }).optional(),
+  ),
+  PASSWORD_RESET_TTL: duration('PASSWORD_RESET_TTL', '30m', 1, 86_400, '1s to 24h'),
   TRUSTED_DOCUMENTS: optionalString,
   TRUSTED_DOCUMENTS_MODE: optionalString.pipe(
     z
@@ -429,6 +446,24 @@ function findCookieProblems(env: Env): string[] {
   return problems;
 }
 
+/** Password reset is on outside production, and in production when mail is configured. */
+function passwordResetOn(env: Env): boolean {
+  return env.PASSWORD_RESET === undefined
+    ? env.NODE_ENV !== 'production' || env.SMTP_URL !== undefined
+    : env.PASSWORD_RESET === 'on';
+}
+
+/** In production, a feature that sends mail needs a mail server, a sender and the app's URL. */
+function findMailProblems(env: Env): string[] {
+  if (env.NODE_ENV !== 'production' || !passwordResetOn(env)) return [];
+  const missing = (['SMTP_URL', 'MAIL_FROM', 'APP_URL'] as const).filter(
+    (name) => env[name] === undefined,
+  );
+  return missing.length === 0
+    ? []
+    : [`PASSWORD_RESET=on sends mail: set ${missing.join(', ')} (or PASSWORD_RESET=off)`];
+}
+
 type FileReader = (path: string) => string;
 
 function readTrustedDocuments(
@@ -508,6 +543,7 @@ export function loadConfig(
     problems.push('REFRESH_TOKEN_IDLE_TTL must not be longer than REFRESH_TOKEN_TTL');
   }
   if (parsed.success) problems.push(...findCookieProblems(parsed.data));
+  if (parsed.success) problems.push(...findMailProblems(parsed.data));
   const trustedDocuments = parsed.success
     ? readTrustedDocuments(parsed.data, readFile, problems)
     : null;
@@ -546,6 +582,15 @@ export function loadConfig(
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL,
       refreshTokenIdleTtlSeconds: env.REFRESH_TOKEN_IDLE_TTL,
       reuseGraceSeconds: env.REFRESH_TOKEN_REUSE_GRACE,
+    }),
+    mail: Object.freeze({
+      smtpUrl: env.SMTP_URL ?? null,
+      from: env.MAIL_FROM ?? 'graphql-auth-api <no-reply@localhost>',
+      appUrl: (env.APP_URL ?? 'http://localhost:5173').replace(/\/+$/, ''),
+    }),
+    passwordReset: Object.freeze({
+      enabled: passwordResetOn(env),
+      ttlSeconds: env.PASSWORD_RESET_TTL,
     }),
     refreshTokenTransport: Object.freeze(
       env.REFRESH_TOKEN_TRANSPORT === 'cookie'

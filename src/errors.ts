@@ -146,6 +146,13 @@ export function originNotAllowed(): GraphQLError {
   });
 }
 
+/** A feature this server's configuration turned off (PASSWORD_RESET=off, say). */
+export function featureOff(feature: string): GraphQLError {
+  return new ClientError('FORBIDDEN', `${feature} is turned off on this server`, {
+    reason: 'FEATURE_OFF',
+  });
+}
+
 export function forbidden(): GraphQLError {
   return new ClientError('FORBIDDEN', FORBIDDEN_MESSAGE);
 }
@@ -205,7 +212,8 @@ export type InputReason =
   | 'INVALID_CHARACTERS'
   | 'NOT_ALLOWED'
   | 'UNCHANGED'
-  | 'INCORRECT';
+  | 'INCORRECT'
+  | 'INVALID_TOKEN';
 
 /** What is wrong with a value: a reason for programs, a phrase to follow the field's name. */
 export interface Problem {

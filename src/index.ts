@@ -93,7 +93,12 @@ async function main(): Promise<void> {
       await migrate(connection, config);
     }
     const app = await acquire(
-      () => createApp(config, { connection, logger }),
+      () =>
+        createApp(config, {
+          connection,
+          logger,
+          terminal: (text) => process.stdout.write(text),
+        }),
       (created) => created.stop(),
     );
     const admin = await ensureInitialAdmin(app.services.users, config);

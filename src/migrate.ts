@@ -1,9 +1,11 @@
 import type { Connection, Model } from 'mongoose';
+import { createAccountTokenModels } from './account-tokens/model';
 import { createAuditEventModel } from './audit/model';
 import { isDuplicateKeyError } from './db/errors';
 import { createLockModel } from './db/locks';
 import { createSessionModels, ENDED_SESSION_RETENTION_SECONDS } from './sessions/model';
 import { createDeviceModel } from './throttling/devices';
+import { createMailRequestModel } from './throttling/mail';
 import { createLoginAttemptModel } from './throttling/model';
 import { attemptRetentionSeconds, type ThrottleSettings } from './throttling/service';
 import { usernameSkeleton } from './users/identity';
@@ -36,6 +38,9 @@ export function expiryRules(settings: ExpirySettings): ReadonlyMap<string, numbe
     ['loginAttempts.at', attemptRetentionSeconds(settings.throttling)],
     ['auditEvents.at', settings.audit.retentionSeconds],
     ['devices.expiresAt', 0],
+    ['accountTokens.expiresAt', 0],
+    ['accountTokenUses.expiresAt', 0],
+    ['mailRequests.at', 60 * 60],
   ]);
 }
 
@@ -46,6 +51,7 @@ export interface MigrationReport {
 
 function allModels(connection: Connection): Model<never>[] {
   const { sessions, refreshTokens } = createSessionModels(connection);
+  const accountTokens = createAccountTokenModels(connection);
   return [
     createUserModel(connection),
     sessions,
@@ -54,6 +60,9 @@ function allModels(connection: Connection): Model<never>[] {
     createLoginAttemptModel(connection),
     createDeviceModel(connection),
     createLockModel(connection),
+    accountTokens.tokens,
+    accountTokens.uses,
+    createMailRequestModel(connection),
   ] as unknown as Model<never>[];
 }
 

@@ -1,4 +1,6 @@
 import type { Connection } from 'mongoose';
+import { createAccountTokenModels } from './account-tokens/model';
+import { createAccountTokens } from './account-tokens/service';
 import { createAuditEventModel } from './audit/model';
 import { createAuditService } from './audit/service';
 import { createAuthService } from './auth/service';
@@ -7,6 +9,8 @@ import type { Config } from './config';
 import type { Services } from './context';
 import { createLocks, LockTimeoutError } from './db/locks';
 import type { Logger } from './logger';
+import { createMailer } from './mail/mailer';
+import { createMailThrottle } from './throttling/mail';
 import { engineOf } from './migrate';
 import { createPasswordHasher } from './passwords/hasher';
 import { createSessionModels } from './sessions/model';
@@ -29,6 +33,8 @@ export async function createServices(
   config: Config,
   connection: Connection,
   logger: Logger,
+  // Where development mail goes without SMTP_URL: the terminal, never the log (index.ts).
+  terminal: (text: string) => void = () => undefined,
 ): Promise<{ services: Services; purge: () => Promise<void>; close: () => void }> {
   const hasher = await createPasswordHasher(config.passwords.argon2, {
     concurrency: config.argon2Concurrency,
@@ -66,6 +72,9 @@ export async function createServices(
   });
   const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
   const devices = createDevices(connection);
+  const accountTokens = createAccountTokens(createAccountTokenModels(connection));
+  const mailThrottle = createMailThrottle(connection);
+  const mailer = createMailer(config.mail, terminal);
   const auth = createAuthService({
     users,
     sessions,
@@ -75,6 +84,11 @@ export async function createServices(
     audit,
     throttle,
     devices,
+    passwordReset: config.passwordReset,
+    accountTokens,
+    mailer,
+    mailThrottle,
+    logger,
   });
   return {
     services: { users, sessions, auth, tokens, audit },
@@ -89,12 +103,17 @@ export async function createServices(
             throttle.purgeOld(),
             audit.purgeExpired(),
             devices.purgeExpired(),
+            accountTokens.purgeExpired(),
+            mailThrottle.purgeOld(),
           ]),
         );
       } catch (error) {
         if (!(error instanceof LockTimeoutError)) throw error;
       }
     },
-    close: () => hasher.close(),
+    close: () => {
+      hasher.close();
+      mailer.close();
+    },
   };
 }

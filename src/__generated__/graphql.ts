@@ -33,6 +33,13 @@ export type AuditAction =
   | 'PASSWORD_CHANGED'
   /** A stored password hash was upgraded to the configured argon2 parameters at sign-in. */
   | 'PASSWORD_REHASHED'
+  /** A password was set through a reset link; every session of the user ended. */
+  | 'PASSWORD_RESET'
+  /**
+   * A password reset link was asked for a known account: `success` when the mail server took the
+   * message, `failure` when it did not, `denied` when the address had had enough mail this hour.
+   */
+  | 'PASSWORD_RESET_REQUESTED'
   /** A retired refresh token was presented again; its whole session was revoked. */
   | 'REFRESH_TOKEN_REUSE_DETECTED'
   /** Every session of a user was ended (`logoutAll`, `revokeUserSessions`). */
@@ -171,6 +178,11 @@ export type InputErrorReason =
   | 'INVALID_CHARACTERS'
   /** Not in the expected form: an email address, an ID, a cursor, a date-time. */
   | 'INVALID_FORMAT'
+  /**
+   * A token from an emailed link that is unknown, expired, already used, replaced by a newer one or
+   * meant for something else: the user asks for a new link.
+   */
+  | 'INVALID_TOKEN'
   /** Refused by a rule of the system, such as leaving no active administrator. */
   | 'NOT_ALLOWED'
   /** The field is required, or a list must not be empty. */
@@ -213,6 +225,19 @@ export type Mutation = {
    * retired. Presenting a retired refresh token again ends the whole session as a suspected theft.
    */
   refreshToken: AuthPayload;
+  /**
+   * Emails a link to reset the password of the active account with this address, if there is
+   * one: `APP_URL/reset-password?token=...`, valid once, for `PASSWORD_RESET_TTL`. Always answers
+   * `true`, at once and the same way, whether or not the address belongs to anyone; only the
+   * number of requests from one client address is limited (`RATE_LIMITED`).
+   */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /**
+   * Sets a new password with the token from a reset link, ends every session of the user and
+   * signs in a new one. A token that is unknown, expired, used, or replaced by a newer link is
+   * `BAD_USER_INPUT` on `token` with reason `INVALID_TOKEN`.
+   */
+  resetPassword: AuthPayload;
   /**
    * Ends one of the caller's sessions. Returns `false` when no such session of the caller is
    * active (an unknown id and someone else's give the same answer).
@@ -258,6 +283,19 @@ export type MutationLoginArgs = {
 /** Write operations. */
 export type MutationRefreshTokenArgs = {
   refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Write operations. */
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
+export type MutationResetPasswordArgs = {
+  newPassword: Scalars['String']['input'];
+  token: Scalars['String']['input'];
 };
 
 
@@ -608,6 +646,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   logout?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   logoutAll?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshTokenArgs>>;
+  requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
   revokeSession?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   revokeUserSessions?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
   updateUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;

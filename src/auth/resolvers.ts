@@ -66,6 +66,12 @@ export const authResolvers: Resolvers = {
         throw error;
       }
     },
+    requestPasswordReset: async (_source, { email }, { services, caller }) => {
+      await services.auth.requestPasswordReset(email, caller);
+      return true;
+    },
+    resetPassword: async (_source, { token, newPassword }, { services, caller, refreshTokens }) =>
+      handOver(await services.auth.resetPassword(token, newPassword, caller), refreshTokens),
     changePassword: async (_source, { currentPassword, newPassword }, context) =>
       handOver(
         await context.services.auth.changePassword(signedIn(context), currentPassword, newPassword),

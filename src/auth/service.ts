@@ -1,14 +1,25 @@
 import type { Types } from 'mongoose';
+import type { AccountTokens } from '../account-tokens/service';
 import type { AuditService } from '../audit/service';
 import type { Caller, SignedInCaller } from '../caller';
-import { badUserInput, conflict, incorrectCredentials, invalidRefreshToken } from '../errors';
+import {
+  badUserInput,
+  conflict,
+  featureOff,
+  incorrectCredentials,
+  invalidRefreshToken,
+} from '../errors';
+import type { Logger } from '../logger';
+import type { Mailer } from '../mail/mailer';
+import { passwordResetMail } from '../mail/templates/password-reset';
 import type { HashPermit, PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, passwordLength, type PasswordPolicy } from '../passwords/policy';
 import type { SessionRecord } from '../sessions/model';
 import type { SessionService } from '../sessions/service';
 import type { Devices } from '../throttling/devices';
+import type { MailThrottle } from '../throttling/mail';
 import type { LoginAttempt, LoginThrottle } from '../throttling/service';
-import { findUsernameProblem, normalizeIdentifier } from '../users/identity';
+import { findEmailProblem, findUsernameProblem, normalizeIdentifier } from '../users/identity';
 import type { UserRecord } from '../users/model';
 import type { UserService } from '../users/service';
 import type { TokenService } from './tokens';
@@ -48,6 +59,30 @@ export interface AuthService {
     currentPassword: string,
     newPassword: string,
   ): Promise<SignIn>;
+  /**
+   * Mails a reset link to the active account with this address, if there is one. Answers at once
+   * and the same way whatever the address: the lookup and the mail happen after the answer.
+   */
+  requestPasswordReset(email: string, caller: Caller): Promise<void>;
+  /** Sets a new password with a reset link's token, ends every session, signs in a new one. */
+  resetPassword(token: string, newPassword: string, caller: Caller): Promise<SignIn>;
+}
+
+/** Password reset by email: PASSWORD_RESET and PASSWORD_RESET_TTL. */
+export interface PasswordResetSettings {
+  readonly enabled: boolean;
+  readonly ttlSeconds: number;
+}
+
+/** "30 minutes", "1 hour", "45 seconds": how long a link works, for the message. */
+function spokenDuration(seconds: number): string {
+  const [amount, unit] =
+    seconds % 3600 === 0
+      ? [seconds / 3600, 'hour']
+      : seconds % 60 === 0
+        ? [seconds / 60, 'minute']
+        : [seconds, 'second'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 }
 
 export function createAuthService(deps: {
@@ -59,8 +94,55 @@ export function createAuthService(deps: {
   audit: AuditService;
   throttle: LoginThrottle;
   devices: Devices;
+  passwordReset: PasswordResetSettings;
+  accountTokens: AccountTokens;
+  mailer: Mailer;
+  mailThrottle: MailThrottle;
+  logger: Logger;
 }): AuthService {
   const { users, sessions, hasher, tokens, policy, audit, throttle, devices } = deps;
+  const { passwordReset, accountTokens, mailer, mailThrottle, logger } = deps;
+
+  /**
+   * After the answer: finds the account, makes a token and mails the link. A mail server that is
+   * down or refuses the message is logged and audited; the user can ask again.
+   */
+  async function sendPasswordReset(recipient: string, caller: Caller): Promise<void> {
+    const user = await users.findActiveByEmail(recipient);
+    if (!user?.email) return;
+    const event = { action: 'PASSWORD_RESET_REQUESTED' as const, actorId: user._id };
+    if (!(await mailThrottle.admitRecipient(recipient))) {
+      await audit.record(caller, {
+        ...event,
+        outcome: 'denied',
+        details: { reason: 'too many messages to this address' },
+      });
+      return;
+    }
+    const token = await accountTokens.issue('PASSWORD_RESET', user._id, passwordReset.ttlSeconds);
+    const content = passwordResetMail({
+      username: user.username,
+      link: mailer.link('/reset-password', { token }),
+      validFor: spokenDuration(passwordReset.ttlSeconds),
+    });
+    try {
+      await mailer.send({ to: user.email, ...content });
+    } catch (error) {
+      // The error's code and the server's answer only: nothing of the message (or its link).
+      const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
+      logger.warn(
+        { requestId: caller.requestId, userId: user._id.toHexString(), code, responseCode },
+        'could not send the password reset mail',
+      );
+      await audit.record(caller, {
+        ...event,
+        outcome: 'failure',
+        details: { reason: 'the mail server did not take the message' },
+      });
+      return;
+    }
+    await audit.record(caller, { ...event, outcome: 'success' });
+  }
 
   /**
    * Every door that checks a password goes through here: login, /token, changePassword. The
@@ -233,6 +315,49 @@ export function createAuthService(deps: {
       await sessions.endAll(user._id, 'password changed', { tokenVersion: outcome.tokenVersion });
       await audit.record(caller, {
         action: 'PASSWORD_CHANGED',
+        outcome: 'success',
+        actorId: user._id,
+      });
+      return startSession({ ...user, tokenVersion: outcome.tokenVersion }, caller);
+    },
+
+    async requestPasswordReset(email, caller) {
+      if (!passwordReset.enabled) throw featureOff('Password reset');
+      const problem = findEmailProblem(email);
+      if (problem) throw badUserInput('email', problem);
+      // The same work before the answer for every address: count the request, nothing else.
+      await mailThrottle.admitRequest(caller.ip);
+      sendPasswordReset(normalizeIdentifier(email), caller).catch((error: unknown) => {
+        logger.error({ err: error, requestId: caller.requestId }, 'password reset failed');
+      });
+    },
+
+    async resetPassword(token, newPassword, caller) {
+      if (!passwordReset.enabled) throw featureOff('Password reset');
+      // The password first: a refused one must not spend the link.
+      const problem = findPasswordProblem(newPassword, policy);
+      if (problem) throw badUserInput('newPassword', problem);
+      const userId = await accountTokens.consume(token, 'PASSWORD_RESET');
+      const user = userId && (await users.findActive(userId.toHexString()));
+      if (!user) {
+        throw badUserInput('token', {
+          reason: 'INVALID_TOKEN',
+          message: 'is invalid, expired or already used: ask for a new link',
+        });
+      }
+      const outcome = await hasher.withPermit(
+        (permit) =>
+          users.replacePasswordHash(user._id, user.tokenVersion, () =>
+            hasher.hash(permit, newPassword),
+          ),
+        caller.gone,
+      );
+      if (outcome.kind !== 'changed') {
+        throw conflict('The account changed while the password was being reset');
+      }
+      await sessions.endAll(user._id, 'password reset', { tokenVersion: outcome.tokenVersion });
+      await audit.record(caller, {
+        action: 'PASSWORD_RESET',
         outcome: 'success',
         actorId: user._id,
       });

@@ -39,6 +39,8 @@ import { refreshTokenTransport } from './refresh-cookie';
 export interface AppDependencies {
   readonly connection: Connection;
   readonly logger: Logger;
+  /** Where development mail is printed without SMTP_URL (index.ts: the terminal). */
+  readonly terminal?: (text: string) => void;
 }
 
 export interface App {
@@ -57,7 +59,12 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function createApp(config: Config, deps: AppDependencies): Promise<App> {
   const { connection, logger } = deps;
-  const { services, purge, close } = await createServices(config, connection, logger);
+  const { services, purge, close } = await createServices(
+    config,
+    connection,
+    logger,
+    deps.terminal,
+  );
   const runPurge = () => {
     purge().catch((error: unknown) => {
       logger.warn(

@@ -61,6 +61,8 @@ export interface UserService {
   findForSignIn(username: string): Promise<UserWithPasswordHash | null>;
   findWithPasswordHash(id: Types.ObjectId): Promise<UserWithPasswordHash | null>;
   findById(id: string): Promise<UserRecord | null>;
+  /** The active user with this email address (compared as normalized), or null. */
+  findActiveByEmail(email: string): Promise<UserRecord | null>;
   /** `first` users after the cursor `after`, oldest first; the default page size when null. */
   list(first: number | null | undefined, after: string | null): Promise<UserPage>;
   count(): Promise<number>;
@@ -188,6 +190,11 @@ export function createUserService(deps: {
   return {
     passwordPolicy: policy,
     findActive: (id) => store.findActive(id),
+
+    findActiveByEmail: (email) =>
+      model
+        .findOne({ emailNormalized: normalizeIdentifier(email), disabled: false })
+        .lean<UserRecord>(),
 
     async findForSignIn(username) {
       return model

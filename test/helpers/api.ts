@@ -24,6 +24,8 @@ export interface TestApi {
   logs(): Record<string, unknown>[];
   /** The raw log output, for asserting that no secret was ever written. */
   rawLogs(): string;
+  /** What the app printed on its terminal (development mail without SMTP_URL). */
+  terminal(): string;
   close(): Promise<void>;
 }
 
@@ -85,7 +87,14 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
   const connection = await connectDatabase(config.mongodbUri ?? '');
   // As `npm start` does outside production: the indexes match the schemas before anything runs.
   await migrate(connection, config);
-  const app = await createApp(config, { connection, logger });
+  let terminal = '';
+  const app = await createApp(config, {
+    connection,
+    logger,
+    terminal: (text) => {
+      terminal += text;
+    },
+  });
   const url = await app.listen();
   return {
     url,
@@ -98,6 +107,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
         .filter((line) => line.length > 0)
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     rawLogs: () => raw,
+    terminal: () => terminal,
     async close() {
       await app.stop();
       await connection.dropDatabase();

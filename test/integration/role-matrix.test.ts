@@ -1,4 +1,5 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { SYSTEM_CALLER } from '../../src/caller';
 import { buildSchema } from '../../src/graphql/schema';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
 import {
@@ -14,6 +15,8 @@ import {
   LogoutMutation,
   MeQuery,
   RefreshTokenMutation,
+  RequestPasswordResetMutation,
+  ResetPasswordMutation,
   RevokeSessionMutation,
   RevokeUserSessionsMutation,
   SessionsQuery,
@@ -83,6 +86,27 @@ const ADMIN_ONLY: Record<Caller, Outcome> = {
   disabled: '401',
 };
 
+/**
+ * A password reset token for a new user with an email address: without SMTP_URL the test API
+ * prints its mail on its terminal, and the link is read from there.
+ */
+async function resetTokenFor(on: TestApi): Promise<string> {
+  const username = uniqueUsername();
+  const email = `${username}@example.test`;
+  await on.app.services.users.create(
+    { username, password: strongPassword(), email },
+    SYSTEM_CALLER,
+  );
+  await execute(on, RequestPasswordResetMutation, { email });
+  for (let waited = 0; waited < 10_000; waited += 25) {
+    const printed = on.terminal().split(`Mail to ${email}`)[1];
+    const token = printed && /reset-password\?token=([A-Za-z0-9_-]+)/.exec(printed)?.[1];
+    if (token) return token;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no reset mail for ${email}`);
+}
+
 function query<TData, TVariables>(
   document: TypedDocumentNode<TData, TVariables>,
   variables: () => Promise<TVariables> | TVariables,
@@ -115,6 +139,17 @@ const matrix: Record<string, Case> = {
   'Mutation.refreshToken': {
     run: query(RefreshTokenMutation, async () => ({
       refreshToken: (await sessionFor(api, await createUser(api))).refreshToken,
+    })),
+    expected: PUBLIC,
+  },
+  'Mutation.requestPasswordReset': {
+    run: query(RequestPasswordResetMutation, () => ({ email: 'nobody@example.test' })),
+    expected: PUBLIC,
+  },
+  'Mutation.resetPassword': {
+    run: query(ResetPasswordMutation, async () => ({
+      token: await resetTokenFor(api),
+      newPassword: strongPassword(),
     })),
     expected: PUBLIC,
   },

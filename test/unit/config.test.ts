@@ -103,6 +103,34 @@ describe('the refresh-token cookie transport', () => {
   });
 });
 
+describe('mail and password reset', () => {
+  test('when production turns password reset on without a mail server, sender and app URL, then start-up lists what is missing', () => {
+    const problems = problemsOf({ ...PRODUCTION, PASSWORD_RESET: 'on' }).join('\n');
+    expect(problems).toContain('set SMTP_URL, MAIL_FROM, APP_URL');
+    expect(
+      problemsOf({ ...PRODUCTION, SMTP_URL: 'smtps://u:p@mail.example.com' }).join('\n'),
+    ).toContain('set MAIL_FROM, APP_URL');
+  });
+
+  test('when production has no mail server, then password reset is off; elsewhere it is on', () => {
+    expect(loadConfig(PRODUCTION).passwordReset.enabled).toBe(false);
+    expect(loadConfig({}).passwordReset).toEqual({ enabled: true, ttlSeconds: 30 * 60 });
+    const mailing = loadConfig({
+      ...PRODUCTION,
+      SMTP_URL: 'smtps://u:p@mail.example.com',
+      MAIL_FROM: 'Accounts <accounts@example.com>',
+      APP_URL: 'https://app.example.com/',
+    });
+    expect(mailing.passwordReset.enabled).toBe(true);
+    expect(mailing.mail.appUrl).toBe('https://app.example.com');
+  });
+
+  test('when SMTP_URL or APP_URL is not a URL of its kind, then start-up is refused', () => {
+    expect(problemsOf({ SMTP_URL: 'http://mail.example.com' }).join('\n')).toContain('SMTP_URL');
+    expect(problemsOf({ APP_URL: 'app.example.com' }).join('\n')).toContain('APP_URL');
+  });
+});
+
 describe('trusted documents', () => {
   const readOnly = (files: Record<string, string>) => (path: string) => {
     const text = files[path];

@@ -13,6 +13,9 @@ describe('expiry on each engine', () => {
       'loginAttempts.at': 7 * 3600,
       'auditEvents.at': 30 * 86_400,
       'devices.expiresAt': 0,
+      'accountTokens.expiresAt': 0,
+      'accountTokenUses.expiresAt': 0,
+      'mailRequests.at': 3600,
     });
     const indexes = declaredIndexes(
       'auditEvents',
