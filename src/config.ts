@@ -7,6 +7,7 @@ import { isAsymmetricAlgorithm, JWT_ALGORITHMS, loadSigningKeys } from './auth/s
 import { findUriProblems } from './db/connection';
 import { findOriginProblem } from './http/origins';
 import type { AuditSettings } from './audit/service';
+import type { SignUpMode } from './auth/service';
 import type { TokenSettings } from './auth/tokens';
 import type { QueryLimits } from './graphql/query-limits';
 import {
@@ -24,6 +25,7 @@ import {
 } from './passwords/policy';
 import type { SessionSettings } from './sessions/service';
 import type { ThrottleSettings } from './throttling/service';
+import type { EmailVerificationSettings } from './users/email-verification';
 import { findUsernameProblem } from './users/identity';
 
 /**
@@ -58,6 +60,10 @@ export interface Config {
   /** Outgoing mail: null prints messages on the terminal (development) instead of sending. */
   readonly mail: MailSettings;
   readonly passwordReset: { readonly enabled: boolean; readonly ttlSeconds: number };
+  readonly signUpMode: SignUpMode;
+  /** Requests that send mail (sign-up, password reset) one client address may make an hour. */
+  readonly mailMaxPerIpPerHour: number;
+  readonly emailVerification: EmailVerificationSettings;
   readonly refreshTokenTransport:
     | { readonly kind: 'body' }
     | {
@@ -300,6 +306,14 @@ const envSchema = z.object({
     z.enum(['on', 'off'], { error: 'PASSWORD_RESET must be on or off' }).optional(),
   ),
   PASSWORD_RESET_TTL: duration('PASSWORD_RESET_TTL', '30m', 1, 86_400, '1s to 24h'),
+  MAIL_MAX_PER_IP_PER_HOUR: integer('MAIL_MAX_PER_IP_PER_HOUR', 10, 1, 100_000),
+  SIGNUP_MODE: optionalString.pipe(
+    z
+      .enum(['closed', 'open', 'invite'], { error: 'SIGNUP_MODE must be closed, open or invite' })
+      .default('closed'),
+  ),
+  REQUIRE_VERIFIED_EMAIL: boolean('REQUIRE_VERIFIED_EMAIL'),
+  EMAIL_VERIFICATION_TTL: duration('EMAIL_VERIFICATION_TTL', '24h', 1, 30 * 86_400, '1s to 30d'),
   TRUSTED_DOCUMENTS: optionalString,
   TRUSTED_DOCUMENTS_MODE: optionalString.pipe(
     z
@@ -453,15 +467,30 @@ function passwordResetOn(env: Env): boolean {
     : env.PASSWORD_RESET === 'on';
 }
 
-/** In production, a feature that sends mail needs a mail server, a sender and the app's URL. */
+/**
+ * In production, a feature that sends mail needs a mail server, a sender and the app's URL.
+ * Invitations are not built yet: SIGNUP_MODE=invite is refused rather than silently closed.
+ */
 function findMailProblems(env: Env): string[] {
-  if (env.NODE_ENV !== 'production' || !passwordResetOn(env)) return [];
+  const problems: string[] = [];
+  if (env.SIGNUP_MODE === 'invite') {
+    problems.push(
+      'SIGNUP_MODE=invite is not available yet (invitations are not built): use closed or open',
+    );
+  }
+  const mailing = [
+    ...(passwordResetOn(env) ? ['PASSWORD_RESET=on'] : []),
+    ...(env.SIGNUP_MODE === 'open' ? ['SIGNUP_MODE=open'] : []),
+    ...(env.REQUIRE_VERIFIED_EMAIL === true ? ['REQUIRE_VERIFIED_EMAIL=true'] : []),
+  ];
+  if (env.NODE_ENV !== 'production' || mailing.length === 0) return problems;
   const missing = (['SMTP_URL', 'MAIL_FROM', 'APP_URL'] as const).filter(
     (name) => env[name] === undefined,
   );
-  return missing.length === 0
-    ? []
-    : [`PASSWORD_RESET=on sends mail: set ${missing.join(', ')} (or PASSWORD_RESET=off)`];
+  if (missing.length > 0) {
+    problems.push(`${mailing.join(', ')} sends mail: set ${missing.join(', ')}`);
+  }
+  return problems;
 }
 
 type FileReader = (path: string) => string;
@@ -591,6 +620,12 @@ export function loadConfig(
     passwordReset: Object.freeze({
       enabled: passwordResetOn(env),
       ttlSeconds: env.PASSWORD_RESET_TTL,
+    }),
+    signUpMode: env.SIGNUP_MODE === 'open' ? 'open' : 'closed',
+    mailMaxPerIpPerHour: env.MAIL_MAX_PER_IP_PER_HOUR,
+    emailVerification: Object.freeze({
+      ttlSeconds: env.EMAIL_VERIFICATION_TTL,
+      required: env.REQUIRE_VERIFIED_EMAIL ?? false,
     }),
     refreshTokenTransport: Object.freeze(
       env.REFRESH_TOKEN_TRANSPORT === 'cookie'

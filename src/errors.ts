@@ -111,7 +111,12 @@ class ClientError extends GraphQLError {
  *   wrong password are never told apart).
  */
 export type UnauthenticatedReason =
-  'NOT_SIGNED_IN' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'SESSION_ENDED' | 'BAD_CREDENTIALS';
+  | 'NOT_SIGNED_IN'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_INVALID'
+  | 'SESSION_ENDED'
+  | 'BAD_CREDENTIALS'
+  | 'EMAIL_NOT_VERIFIED';
 
 /** A refusal by `@auth`: it answers with a bearer challenge when it refuses a whole request. */
 class AccessRefusal extends ClientError {
@@ -143,6 +148,14 @@ export function unauthenticated(): GraphQLError {
 export function originNotAllowed(): GraphQLError {
   return new ClientError('FORBIDDEN', 'This origin may not use the session cookie', {
     reason: 'ORIGIN_NOT_ALLOWED',
+  });
+}
+
+/** The one answer to a token from an emailed link that cannot be used, whatever the reason. */
+export function invalidLinkToken(): GraphQLError {
+  return badUserInput('token', {
+    reason: 'INVALID_TOKEN',
+    message: 'is invalid, expired or already used: ask for a new link',
   });
 }
 
@@ -183,6 +196,13 @@ export function invalidToken(
   return new ClientError('UNAUTHENTICATED', 'The access token is invalid or has expired', {
     reason,
     http: { status, headers: new Map([['www-authenticate', header]]) },
+  });
+}
+
+/** The right password for an account whose address is not confirmed (REQUIRE_VERIFIED_EMAIL). */
+export function emailNotVerified(): GraphQLError {
+  return new ClientError('UNAUTHENTICATED', 'Confirm your email address before you sign in', {
+    reason: 'EMAIL_NOT_VERIFIED',
   });
 }
 
@@ -286,6 +306,13 @@ export function notFound(what: string): GraphQLError {
 }
 
 /** True when the error was made here, on purpose, for the client to see. */
+/** Whether `error` refuses input `field` for `reason` (a taken address, say). */
+export function isInputRefusal(error: unknown, field: string, reason: InputReason): boolean {
+  if (!isClientError(error) || error.extensions.code !== 'BAD_USER_INPUT') return false;
+  const fields = error.extensions.fields as readonly { field: string; reason: string }[];
+  return fields.some((refused) => refused.field === field && refused.reason === reason);
+}
+
 export function isClientError(error: unknown): error is GraphQLError {
   return error instanceof ClientError;
 }

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { createAccountTokenModels } from './account-tokens/model';
+import { createLinkMailer } from './account-tokens/mailing';
 import { createAccountTokens } from './account-tokens/service';
 import { createAuditEventModel } from './audit/model';
 import { createAuditService } from './audit/service';
@@ -18,6 +19,7 @@ import { createSessionService } from './sessions/service';
 import { createDevices } from './throttling/devices';
 import { createLoginAttemptModel } from './throttling/model';
 import { createLoginThrottle } from './throttling/service';
+import { createEmailVerification } from './users/email-verification';
 import { createUserModel } from './users/model';
 import { createUserService } from './users/service';
 import { createUserStore } from './users/store';
@@ -62,6 +64,18 @@ export async function createServices(
     audit,
     cacheTtlMs: config.authCacheTtlMs,
   });
+  const accountTokens = createAccountTokens(createAccountTokenModels(connection));
+  const mailThrottle = createMailThrottle(connection, config.mailMaxPerIpPerHour);
+  const mailer = createMailer(config.mail, terminal);
+  const sendLink = createLinkMailer({ accountTokens, mailer, mailThrottle, audit, logger });
+  const emailVerification = createEmailVerification({
+    store,
+    accountTokens,
+    sendLink,
+    mailer,
+    audit,
+    settings: config.emailVerification,
+  });
   const users = createUserService({
     store,
     hasher,
@@ -69,12 +83,10 @@ export async function createServices(
     sessions,
     audit,
     locks,
+    emailVerification,
   });
   const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
   const devices = createDevices(connection);
-  const accountTokens = createAccountTokens(createAccountTokenModels(connection));
-  const mailThrottle = createMailThrottle(connection);
-  const mailer = createMailer(config.mail, terminal);
   const auth = createAuthService({
     users,
     sessions,
@@ -85,9 +97,12 @@ export async function createServices(
     throttle,
     devices,
     passwordReset: config.passwordReset,
+    emailVerification: { ...emailVerification, required: config.emailVerification.required },
+    signUpMode: config.signUpMode,
     accountTokens,
     mailer,
     mailThrottle,
+    sendLink,
     logger,
   });
   return {

@@ -25,6 +25,13 @@ export type Scalars = {
 export type AuditAction =
   /** A signed-in user was refused a field their roles do not allow. */
   | 'AUTHORIZATION_DENIED'
+  /**
+   * A link to confirm an email address was mailed (after sign-up, an address change or
+   * `resendEmailVerification`); `outcome` as for `PASSWORD_RESET_REQUESTED`.
+   */
+  | 'EMAIL_VERIFICATION_SENT'
+  /** An email address was confirmed through its link. */
+  | 'EMAIL_VERIFIED'
   /** A sign-in attempt, through `login` or `POST /token`; `outcome` tells how it went. */
   | 'LOGIN'
   /** A sign-in attempt refused because the account or the client address must wait. */
@@ -46,6 +53,8 @@ export type AuditAction =
   | 'SESSIONS_REVOKED_ALL'
   /** One session was ended (logout, `revokeSession`, `POST /revoke`). */
   | 'SESSION_REVOKED'
+  /** Someone tried to sign up with an address that has an account; its owner was mailed. */
+  | 'SIGN_UP_ADDRESS_TAKEN'
   /** A user was created. */
   | 'USER_CREATED'
   /** A user was deleted. */
@@ -55,7 +64,9 @@ export type AuditAction =
   /** A user was enabled again. */
   | 'USER_ENABLED'
   /** A user's roles were changed. */
-  | 'USER_ROLES_CHANGED';
+  | 'USER_ROLES_CHANGED'
+  /** Someone created their own account with `signUp`. */
+  | 'USER_SIGNED_UP';
 
 /** One security event. Never contains a password or a token. */
 export type AuditEvent = {
@@ -232,6 +243,8 @@ export type Mutation = {
    * number of requests from one client address is limited (`RATE_LIMITED`).
    */
   requestPasswordReset: Scalars['Boolean']['output'];
+  /** Mails a new confirmation link to the caller's unconfirmed address; earlier links stop working. */
+  resendEmailVerification: Maybe<Scalars['Boolean']['output']>;
   /**
    * Sets a new password with the token from a reset link, ends every session of the user and
    * signs in a new one. A token that is unknown, expired, used, or replaced by a newer link is
@@ -246,10 +259,23 @@ export type Mutation = {
   /** Ends every session of a user. Returns `true` once done. */
   revokeUserSessions: Maybe<Scalars['Boolean']['output']>;
   /**
+   * Creates an account with role USER when `SIGNUP_MODE=open` (otherwise `FORBIDDEN` with reason
+   * `FEATURE_OFF`) and mails a link to confirm the address. Answers `true` whether or not the
+   * address already has an account (its owner is told by mail instead); a taken username is
+   * `BAD_USER_INPUT` with reason `TAKEN`. Counted like sign-ins per client address.
+   */
+  signUp: Scalars['Boolean']['output'];
+  /**
    * Changes a user's email, full name, roles or disabled flag. The last active administrator
    * cannot be demoted or disabled.
    */
   updateUser: Maybe<User>;
+  /**
+   * Confirms an email address with the token from its link. A token that is unknown, expired,
+   * used, replaced, or for an address the account no longer has is `BAD_USER_INPUT` on `token`
+   * with reason `INVALID_TOKEN`.
+   */
+  verifyEmail: Scalars['Boolean']['output'];
 };
 
 
@@ -312,9 +338,21 @@ export type MutationRevokeUserSessionsArgs = {
 
 
 /** Write operations. */
+export type MutationSignUpArgs = {
+  input: SignUpInput;
+};
+
+
+/** Write operations. */
 export type MutationUpdateUserArgs = {
   id: Scalars['ID']['input'];
   input: UpdateUserInput;
+};
+
+
+/** Write operations. */
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 /** Relay-style information about one page of a connection. */
@@ -410,6 +448,18 @@ export type Session = {
   userAgent: Maybe<Scalars['String']['output']>;
 };
 
+/** What `signUp` needs: the same rules as `createUser`, with an email address required. */
+export type SignUpInput = {
+  /** The address the confirmation link is mailed to. */
+  email: Scalars['String']['input'];
+  /** An optional full name, up to 200 characters. */
+  fullName?: InputMaybe<Scalars['String']['input']>;
+  /** The password; it must satisfy the password policy. */
+  password: Scalars['String']['input'];
+  /** 3 to 64 letters, digits, `.`, `_` or `-`; unique regardless of case. */
+  username: Scalars['String']['input'];
+};
+
 /** The fields of a user to change; omitted fields stay as they are. */
 export type UpdateUserInput = {
   /** `true` disables the account, `false` enables it. */
@@ -431,6 +481,8 @@ export type User = {
   disabled: Scalars['Boolean']['output'];
   /** The user's email address, if one was given. */
   email: Maybe<Scalars['String']['output']>;
+  /** Whether `email` was confirmed through the link mailed to it. Any change of address clears it. */
+  emailVerified: Scalars['Boolean']['output'];
   /** The user's full name, if one was given. */
   fullName: Maybe<Scalars['String']['output']>;
   /** The user's stable, opaque identifier. */
@@ -559,6 +611,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   Session: ResolverTypeWrapper<SessionRecord>;
+  SignUpInput: SignUpInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UpdateUserInput: UpdateUserInput;
   User: ResolverTypeWrapper<UserRecord>;
@@ -583,6 +636,7 @@ export type ResolversParentTypes = ResolversObject<{
   PasswordPolicy: PasswordPolicy;
   Query: Record<PropertyKey, never>;
   Session: SessionRecord;
+  SignUpInput: SignUpInput;
   String: Scalars['String']['output'];
   UpdateUserInput: UpdateUserInput;
   User: UserRecord;
@@ -647,10 +701,13 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   logoutAll?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshTokenArgs>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resendEmailVerification?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
   revokeSession?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   revokeUserSessions?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
+  signUp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
+  verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -690,6 +747,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   disabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   fullName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;

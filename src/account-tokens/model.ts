@@ -1,7 +1,7 @@
 import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
 
 /** What an emailed token is for; a token serves only its own purpose. */
-export const ACCOUNT_TOKEN_PURPOSES = ['PASSWORD_RESET'] as const;
+export const ACCOUNT_TOKEN_PURPOSES = ['PASSWORD_RESET', 'EMAIL_VERIFICATION'] as const;
 export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
 
 /**
@@ -14,6 +14,8 @@ const accountTokenSchema = new Schema(
     _id: { type: String, required: true },
     purpose: { type: String, required: true, enum: ACCOUNT_TOKEN_PURPOSES },
     userId: { type: Schema.Types.ObjectId, required: true },
+    /** The normalized address an email verification is for: a changed address voids it. */
+    email: { type: String },
     issuedAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
   },

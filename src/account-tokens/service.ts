@@ -10,14 +10,25 @@ import type { AccountTokenModels, AccountTokenPurpose, AccountTokenRecord } from
  * purpose for the same user.
  */
 export interface AccountTokens {
-  /** Makes a token; the caller mails it and forgets it. */
-  issue(purpose: AccountTokenPurpose, userId: Types.ObjectId, ttlSeconds: number): Promise<string>;
+  /** Makes a token (bound to `email` when given); the caller mails it and forgets it. */
+  issue(
+    purpose: AccountTokenPurpose,
+    userId: Types.ObjectId,
+    ttlSeconds: number,
+    email?: string,
+  ): Promise<string>;
   /**
-   * Spends a token: its user's id, or null when it is unknown, malformed, for another purpose,
-   * expired, superseded or already used (one answer for all, as the client can do nothing else).
+   * Spends a token: whom (and which address) it was for, or null when it is unknown, malformed,
+   * for another purpose, expired, superseded or already used (one answer for all, as the client
+   * can do nothing else).
    */
-  consume(token: string, purpose: AccountTokenPurpose): Promise<Types.ObjectId | null>;
+  consume(token: string, purpose: AccountTokenPurpose): Promise<SpentToken | null>;
   purgeExpired(): Promise<void>;
+}
+
+export interface SpentToken {
+  readonly userId: Types.ObjectId;
+  readonly email: string | null;
 }
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -27,13 +38,14 @@ const hashOf = (token: string) => createHash('sha256').update(token).digest('bas
 export function createAccountTokens(models: AccountTokenModels): AccountTokens {
   const { tokens, uses } = models;
   return {
-    async issue(purpose, userId, ttlSeconds) {
+    async issue(purpose, userId, ttlSeconds, email) {
       const token = randomBytes(32).toString('base64url');
       const issuedAt = new Date();
       await insertOne(tokens, {
         _id: hashOf(token),
         purpose,
         userId,
+        ...(email === undefined ? {} : { email }),
         issuedAt,
         expiresAt: new Date(issuedAt.getTime() + ttlSeconds * 1000),
       });
@@ -59,7 +71,7 @@ export function createAccountTokens(models: AccountTokenModels): AccountTokens {
         if (isDuplicateKeyError(error)) return null;
         throw error;
       }
-      return record.userId;
+      return { userId: record.userId, email: record.email ?? null };
     },
 
     async purgeExpired() {

@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import type { LinkMail } from '../account-tokens/mailing';
 import type { AccountTokens } from '../account-tokens/service';
 import type { AuditService } from '../audit/service';
 import type { Caller, SignedInCaller } from '../caller';
@@ -6,11 +7,16 @@ import {
   badUserInput,
   conflict,
   featureOff,
+  emailNotVerified,
   incorrectCredentials,
+  invalidLinkToken,
   invalidRefreshToken,
+  isInputRefusal,
 } from '../errors';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
+import { spokenDuration } from '../mail/templates/duration';
+import { signUpAttemptMail } from '../mail/templates/email-verification';
 import { passwordResetMail } from '../mail/templates/password-reset';
 import type { HashPermit, PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, passwordLength, type PasswordPolicy } from '../passwords/policy';
@@ -21,6 +27,7 @@ import type { MailThrottle } from '../throttling/mail';
 import type { LoginAttempt, LoginThrottle } from '../throttling/service';
 import { findEmailProblem, findUsernameProblem, normalizeIdentifier } from '../users/identity';
 import type { UserRecord } from '../users/model';
+import type { EmailVerification } from '../users/email-verification';
 import type { UserService } from '../users/service';
 import type { TokenService } from './tokens';
 
@@ -66,23 +73,27 @@ export interface AuthService {
   requestPasswordReset(email: string, caller: Caller): Promise<void>;
   /** Sets a new password with a reset link's token, ends every session, signs in a new one. */
   resetPassword(token: string, newPassword: string, caller: Caller): Promise<SignIn>;
+  /**
+   * Creates a USER account and mails a link to confirm its address; an address that already has
+   * an account is answered the same way, and its owner told by mail.
+   */
+  signUp(input: SignUpInput, caller: Caller): Promise<void>;
+}
+
+/** SIGNUP_MODE: whether anyone may create their own account. */
+export type SignUpMode = 'closed' | 'open';
+
+export interface SignUpInput {
+  readonly username: string;
+  readonly email: string;
+  readonly password: string;
+  readonly fullName?: string | null;
 }
 
 /** Password reset by email: PASSWORD_RESET and PASSWORD_RESET_TTL. */
 export interface PasswordResetSettings {
   readonly enabled: boolean;
   readonly ttlSeconds: number;
-}
-
-/** "30 minutes", "1 hour", "45 seconds": how long a link works, for the message. */
-function spokenDuration(seconds: number): string {
-  const [amount, unit] =
-    seconds % 3600 === 0
-      ? [seconds / 3600, 'hour']
-      : seconds % 60 === 0
-        ? [seconds / 60, 'minute']
-        : [seconds, 'second'];
-  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 }
 
 export function createAuthService(deps: {
@@ -95,53 +106,40 @@ export function createAuthService(deps: {
   throttle: LoginThrottle;
   devices: Devices;
   passwordReset: PasswordResetSettings;
+  emailVerification: EmailVerification & { readonly required: boolean };
+  signUpMode: SignUpMode;
   accountTokens: AccountTokens;
   mailer: Mailer;
   mailThrottle: MailThrottle;
+  sendLink: (mail: LinkMail, caller: Caller) => void;
   logger: Logger;
 }): AuthService {
   const { users, sessions, hasher, tokens, policy, audit, throttle, devices } = deps;
-  const { passwordReset, accountTokens, mailer, mailThrottle, logger } = deps;
+  const { passwordReset, accountTokens, mailer, mailThrottle, logger, sendLink } = deps;
+  const { emailVerification, signUpMode } = deps;
 
-  /**
-   * After the answer: finds the account, makes a token and mails the link. A mail server that is
-   * down or refuses the message is logged and audited; the user can ask again.
-   */
+  /** After the answer: finds the account and mails it a reset link. */
   async function sendPasswordReset(recipient: string, caller: Caller): Promise<void> {
     const user = await users.findActiveByEmail(recipient);
     if (!user?.email) return;
-    const event = { action: 'PASSWORD_RESET_REQUESTED' as const, actorId: user._id };
-    if (!(await mailThrottle.admitRecipient(recipient))) {
-      await audit.record(caller, {
-        ...event,
-        outcome: 'denied',
-        details: { reason: 'too many messages to this address' },
-      });
-      return;
-    }
-    const token = await accountTokens.issue('PASSWORD_RESET', user._id, passwordReset.ttlSeconds);
-    const content = passwordResetMail({
-      username: user.username,
-      link: mailer.link('/reset-password', { token }),
-      validFor: spokenDuration(passwordReset.ttlSeconds),
-    });
-    try {
-      await mailer.send({ to: user.email, ...content });
-    } catch (error) {
-      // The error's code and the server's answer only: nothing of the message (or its link).
-      const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
-      logger.warn(
-        { requestId: caller.requestId, userId: user._id.toHexString(), code, responseCode },
-        'could not send the password reset mail',
-      );
-      await audit.record(caller, {
-        ...event,
-        outcome: 'failure',
-        details: { reason: 'the mail server did not take the message' },
-      });
-      return;
-    }
-    await audit.record(caller, { ...event, outcome: 'success' });
+    sendLink(
+      {
+        to: user.email,
+        recipient,
+        userId: user._id,
+        purpose: 'PASSWORD_RESET',
+        ttlSeconds: passwordReset.ttlSeconds,
+        bindToAddress: false,
+        action: 'PASSWORD_RESET_REQUESTED',
+        compose: (token) =>
+          passwordResetMail({
+            username: user.username,
+            link: mailer.link('/reset-password', { token }),
+            validFor: spokenDuration(passwordReset.ttlSeconds),
+          }),
+      },
+      caller,
+    );
   }
 
   /**
@@ -247,6 +245,16 @@ export function createAuthService(deps: {
         if (!found || !valid) throw await fail(found?._id ?? null);
 
         const { passwordHash, ...user } = found;
+        // The right password, told only now: the address must be confirmed first.
+        if (emailVerification.required && user.email && user.emailVerified !== true) {
+          await audit.record(caller, {
+            action: 'LOGIN',
+            outcome: 'denied',
+            actorId: user._id,
+            details: { reason: 'email address not confirmed' },
+          });
+          throw emailNotVerified();
+        }
         if (hasher.needsRehash(passwordHash)) {
           await users.upgradePasswordHash(
             user._id,
@@ -332,18 +340,60 @@ export function createAuthService(deps: {
       });
     },
 
+    async signUp(input, caller) {
+      if (signUpMode !== 'open') throw featureOff('Sign-up');
+      // Counted per client address with every request that sends mail (10 an hour).
+      await mailThrottle.admitRequest(caller.ip);
+      // Every refusal a client can act on comes before the address is looked at: the fields,
+      // and a taken username (usernames are public names; addresses are not).
+      users.checkNewUser(input);
+      await users.refuseTakenUsername(input.username);
+      const recipient = normalizeIdentifier(input.email);
+      if ((await users.findByEmail(recipient)) === null) {
+        try {
+          const user = await users.create({ ...input, roles: ['USER'] }, caller);
+          await audit.record(caller, {
+            action: 'USER_SIGNED_UP',
+            outcome: 'success',
+            actorId: user._id,
+          });
+          emailVerification.send(user, caller);
+          return;
+        } catch (error) {
+          // Taken between the check and the insert: answered like any taken address.
+          if (!isInputRefusal(error, 'email', 'TAKEN')) throw error;
+        }
+      }
+      // The address has an account: the same answer after the same hashing work, and a word to
+      // its owner (within their hourly limit) instead of a second account.
+      await hasher.withPermit((permit) => hasher.hash(permit, input.password), caller.gone);
+      const owner = await users.findByEmail(recipient);
+      if (!owner?.email) return;
+      sendLink(
+        {
+          to: owner.email,
+          recipient,
+          userId: owner._id,
+          purpose: 'PASSWORD_RESET',
+          ttlSeconds: passwordReset.ttlSeconds,
+          bindToAddress: false,
+          action: 'SIGN_UP_ADDRESS_TAKEN',
+          compose: (token) =>
+            signUpAttemptMail({ link: mailer.link('/reset-password', { token }) }),
+        },
+        caller,
+      );
+    },
+
     async resetPassword(token, newPassword, caller) {
       if (!passwordReset.enabled) throw featureOff('Password reset');
       // The password first: a refused one must not spend the link.
       const problem = findPasswordProblem(newPassword, policy);
       if (problem) throw badUserInput('newPassword', problem);
-      const userId = await accountTokens.consume(token, 'PASSWORD_RESET');
-      const user = userId && (await users.findActive(userId.toHexString()));
+      const spent = await accountTokens.consume(token, 'PASSWORD_RESET');
+      const user = spent && (await users.findActive(spent.userId.toHexString()));
       if (!user) {
-        throw badUserInput('token', {
-          reason: 'INVALID_TOKEN',
-          message: 'is invalid, expired or already used: ask for a new link',
-        });
+        throw invalidLinkToken();
       }
       const outcome = await hasher.withPermit(
         (permit) =>

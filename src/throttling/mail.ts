@@ -11,8 +11,6 @@ import { insertOne } from '../db/insert';
  */
 
 const HOUR_MS = 60 * 60 * 1000;
-/** Mail-sending requests one client address may make in an hour. */
-export const MAIL_REQUESTS_PER_ADDRESS_PER_HOUR = 10;
 /** Messages one recipient may be sent in an hour. */
 export const MAILS_PER_RECIPIENT_PER_HOUR = 3;
 
@@ -41,7 +39,11 @@ export interface MailThrottle {
   purgeOld(): Promise<void>;
 }
 
-export function createMailThrottle(connection: Connection): MailThrottle {
+export function createMailThrottle(
+  connection: Connection,
+  /** Mail-sending requests one client address may make in an hour (MAIL_MAX_PER_IP_PER_HOUR). */
+  requestsPerAddressPerHour: number,
+): MailThrottle {
   const model = createMailRequestModel(connection);
   const lastHour = () => trusted({ $gt: new Date(Date.now() - HOUR_MS) });
   return {
@@ -50,7 +52,7 @@ export function createMailThrottle(connection: Connection): MailThrottle {
       const request = await insertOne(model, { ipAddress: ip, at: new Date() });
       const inWindow = { ipAddress: ip, at: lastHour() };
       const count = await model.countDocuments(inWindow);
-      if (count <= MAIL_REQUESTS_PER_ADDRESS_PER_HOUR) return;
+      if (count <= requestsPerAddressPerHour) return;
       // A refused request leaves nothing behind: a flood never makes the wait longer.
       await model.deleteOne({ _id: request._id });
       const oldest = await model.findOne(inWindow).sort({ at: 1 }).lean<{ at: Date }>();

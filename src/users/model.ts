@@ -11,6 +11,8 @@ const userSchema = new Schema(
     usernameSkeleton: { type: String },
     email: { type: String },
     emailNormalized: { type: String },
+    // Set by following the link mailed to `email`; any change of address clears it.
+    emailVerified: { type: Boolean },
     fullName: { type: String },
     roles: { type: [{ type: String, enum: ROLES }], required: true },
     disabled: { type: Boolean, required: true, default: false },

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../__generated__/graphql';
+import { signedIn } from '../context';
 import { encodeCursor } from './service';
 
 export const userResolvers: Resolvers = {
@@ -21,6 +22,16 @@ export const userResolvers: Resolvers = {
       await services.users.delete(id, caller);
       return true;
     },
+    signUp: async (_source, { input }, { services, caller }) => {
+      await services.auth.signUp(input, caller);
+      return true;
+    },
+    verifyEmail: async (_source, { token }, { services, caller }) => {
+      await services.users.verifyEmail(token, caller);
+      return true;
+    },
+    resendEmailVerification: (_source, _args, context) =>
+      context.services.users.resendEmailVerification(signedIn(context)),
   },
   UserConnection: {
     totalCount: (_source, _args, { services }) => services.users.count(),
@@ -30,5 +41,6 @@ export const userResolvers: Resolvers = {
     id: (user) => user._id.toHexString(),
     email: (user) => user.email ?? null,
     fullName: (user) => user.fullName ?? null,
+    emailVerified: (user) => user.emailVerified === true,
   },
 };

@@ -1,6 +1,6 @@
 import { trusted, Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
-import type { Caller } from '../caller';
+import type { Caller, SignedInCaller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
 import { insertOne } from '../db/insert';
 import { badUserInput, invalidInput, notFound, type FieldProblem, type Problem } from '../errors';
@@ -17,6 +17,7 @@ import {
   normalizeIdentifier,
   usernameSkeleton,
 } from './identity';
+import type { EmailVerification } from './email-verification';
 import type { UserRecord, UserWithPasswordHash } from './model';
 import type { Role } from './roles';
 import type { UserStore } from './store';
@@ -63,6 +64,16 @@ export interface UserService {
   findById(id: string): Promise<UserRecord | null>;
   /** The active user with this email address (compared as normalized), or null. */
   findActiveByEmail(email: string): Promise<UserRecord | null>;
+  /** Any user with this email address (normalized), active or not, or null. */
+  findByEmail(email: string): Promise<UserRecord | null>;
+  /** Throws BAD_USER_INPUT listing every field of a new user that `create` would refuse. */
+  checkNewUser(input: NewUser): void;
+  /** Throws BAD_USER_INPUT (TAKEN) when the username, or a look-alike of it, is taken. */
+  refuseTakenUsername(username: string): Promise<void>;
+  /** Confirms an address with the token from its link (see email-verification.ts). */
+  verifyEmail(token: string, caller: Caller): Promise<void>;
+  /** Mails a new confirmation link; false when there is no unconfirmed address to confirm. */
+  resendEmailVerification(caller: SignedInCaller): Promise<boolean>;
   /** `first` users after the cursor `after`, oldest first; the default page size when null. */
   list(first: number | null | undefined, after: string | null): Promise<UserPage>;
   count(): Promise<number>;
@@ -160,8 +171,9 @@ export function createUserService(deps: {
   sessions: SessionService;
   audit: AuditService;
   locks: Locks;
+  emailVerification: EmailVerification;
 }): UserService {
-  const { store, hasher, policy, sessions, audit, locks } = deps;
+  const { store, hasher, policy, sessions, audit, locks, emailVerification } = deps;
   const { model } = store;
   const countActiveAdmins = () => model.countDocuments({ roles: 'ADMIN', disabled: false });
 
@@ -183,6 +195,20 @@ export function createUserService(deps: {
     });
   }
 
+  function checkNewUser(input: NewUser, options: { skipPasswordPolicy?: boolean } = {}): void {
+    const usernameProblem = findUsernameProblem(input.username);
+    const passwordProblem = options.skipPasswordPolicy
+      ? null
+      : findPasswordProblem(input.password, policy);
+    refuseAll([
+      ...(usernameProblem ? [{ field: 'username', ...usernameProblem }] : []),
+      ...(passwordProblem ? [{ field: 'password', ...passwordProblem }] : []),
+      ...optionalText('email', input.email, findEmailProblem),
+      ...optionalText('fullName', input.fullName, findFullNameProblem),
+      ...(input.roles?.length === 0 ? [{ field: 'roles', ...NO_ROLES_PROBLEM }] : []),
+    ]);
+  }
+
   async function refuseIfLastAdmin(field: string): Promise<void> {
     if ((await countActiveAdmins()) <= 1) throw badUserInput(field, LAST_ADMIN_PROBLEM);
   }
@@ -190,6 +216,30 @@ export function createUserService(deps: {
   return {
     passwordPolicy: policy,
     findActive: (id) => store.findActive(id),
+
+    findByEmail: (email) =>
+      model.findOne({ emailNormalized: normalizeIdentifier(email) }).lean<UserRecord>(),
+
+    checkNewUser,
+
+    async refuseTakenUsername(username) {
+      const taken = await model.exists({
+        $or: [
+          { usernameNormalized: normalizeIdentifier(username) },
+          { usernameSkeleton: usernameSkeleton(username) },
+        ],
+      });
+      if (taken) throw badUserInput('username', { reason: 'TAKEN', message: 'is already taken' });
+    },
+
+    verifyEmail: (token, caller) => emailVerification.verify(token, caller),
+
+    async resendEmailVerification(caller) {
+      const user = await model.findById(caller.user._id).lean<UserRecord>();
+      if (!user?.email || user.emailVerified === true) return false;
+      emailVerification.send(user, caller);
+      return true;
+    },
 
     findActiveByEmail: (email) =>
       model
@@ -226,17 +276,7 @@ export function createUserService(deps: {
     count: () => model.estimatedDocumentCount(),
 
     async create(input, caller, options = {}) {
-      const usernameProblem = findUsernameProblem(input.username);
-      const passwordProblem = options.skipPasswordPolicy
-        ? null
-        : findPasswordProblem(input.password, policy);
-      refuseAll([
-        ...(usernameProblem ? [{ field: 'username', ...usernameProblem }] : []),
-        ...(passwordProblem ? [{ field: 'password', ...passwordProblem }] : []),
-        ...optionalText('email', input.email, findEmailProblem),
-        ...optionalText('fullName', input.fullName, findFullNameProblem),
-        ...(input.roles?.length === 0 ? [{ field: 'roles', ...NO_ROLES_PROBLEM }] : []),
-      ]);
+      checkNewUser(input, options);
 
       const passwordHash = await hasher.withPermit((permit) => hasher.hash(permit, input.password));
       const created = await insertOne(model, {
@@ -270,8 +310,9 @@ export function createUserService(deps: {
       ]);
       const set: Record<string, unknown> = {};
       const unset: Record<string, 1> = {};
-      if (changes.email === null) Object.assign(unset, { email: 1, emailNormalized: 1 });
-      else if (changes.email !== undefined) {
+      if (changes.email === null) {
+        Object.assign(unset, { email: 1, emailNormalized: 1, emailVerified: 1 });
+      } else if (changes.email !== undefined) {
         Object.assign(set, {
           email: changes.email,
           emailNormalized: normalizeIdentifier(changes.email),
@@ -293,6 +334,10 @@ export function createUserService(deps: {
           }
           const rolesChanged = !sameRoles(roles, before.roles);
           const disabledChanged = disabled !== before.disabled;
+          // A new address is unconfirmed until its link is followed.
+          const emailChanged =
+            set.emailNormalized !== undefined && set.emailNormalized !== before.emailNormalized;
+          if (emailChanged) set.emailVerified = false;
           // updateOne then a read, not findOneAndUpdate: FerretDB cannot project in
           // findAndModify, and the hash must stay out of the result. Roles and the flag are read
           // from the database on every request, so they apply at once; ending the sessions below
@@ -304,17 +349,18 @@ export function createUserService(deps: {
             .catch((error: unknown) => rethrowDuplicate(error, null));
           const after = await model.findById(_id).lean<UserRecord>();
           if (!after) throw notFound('User');
-          return { before, after, rolesChanged, disabledChanged };
+          return { before, after, rolesChanged, disabledChanged, emailChanged };
         });
       // Changes that can remove an administrator take turns, so the count they check holds.
       const mayRemoveAdmin = set.roles !== undefined || set.disabled === true;
-      const { before, after, rolesChanged, disabledChanged } = mayRemoveAdmin
+      const { before, after, rolesChanged, disabledChanged, emailChanged } = mayRemoveAdmin
         ? await locks.withLock(ADMINS_LOCK, write)
         : await write();
 
       if (rolesChanged || disabledChanged) {
         await sessions.endAll(_id, rolesChanged ? 'roles changed' : 'user disabled');
       }
+      if (emailChanged) emailVerification.send(after, caller);
       const base = { outcome: 'success', targetId: _id } as const;
       if (rolesChanged) {
         await audit.record(caller, {

@@ -65,6 +65,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // Every test signs in from 127.0.0.1, often on purpose with wrong passwords; the throttling
     // tests set these back to the defaults they check.
     LOGIN_MAX_PER_IP_PER_MINUTE: '100000',
+    MAIL_MAX_PER_IP_PER_HOUR: '100000',
     // Reuse detection is tested strictly; the grace tests set the default window back.
     REFRESH_TOKEN_REUSE_GRACE: '0s',
     LOGIN_LOCKOUT_THRESHOLD: '100',

@@ -231,3 +231,31 @@ export const ResetPasswordMutation = graphql(`
     }
   }
 `);
+
+export const SignUpMutation = graphql(`
+  mutation SignUp($input: SignUpInput!) {
+    signUp(input: $input)
+  }
+`);
+
+export const VerifyEmailMutation = graphql(`
+  mutation VerifyEmail($token: String!) {
+    verifyEmail(token: $token)
+  }
+`);
+
+export const ResendEmailVerificationMutation = graphql(`
+  mutation ResendEmailVerification {
+    resendEmailVerification
+  }
+`);
+
+export const MyEmailQuery = graphql(`
+  query MyEmail {
+    me {
+      id
+      email
+      emailVerified
+    }
+  }
+`);

@@ -15,8 +15,14 @@ export interface TestSmtp {
   /** `smtp://127.0.0.1:<port>`, for SMTP_URL. */
   readonly url: string;
   readonly received: readonly ReceivedMail[];
-  /** The next message to `address` not taken before, waiting up to `timeoutMs` for it. */
-  nextMailTo(address: string, timeoutMs?: number): Promise<ReceivedMail>;
+  /**
+   * The next message to `address` (with `subject`, when given) not taken before, waiting up to
+   * `timeoutMs` for it.
+   */
+  nextMailTo(
+    address: string,
+    options?: { readonly subject?: string; readonly timeoutMs?: number },
+  ): Promise<ReceivedMail>;
   close(): Promise<void>;
 }
 
@@ -51,10 +57,14 @@ export async function startSmtpServer(): Promise<TestSmtp> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
-    async nextMailTo(address, timeoutMs = 10_000) {
+    async nextMailTo(address, { subject, timeoutMs = 10_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
+      const wanted = (m: ReceivedMail) =>
+        !taken.has(m) &&
+        m.to.includes(address.toLowerCase()) &&
+        (subject === undefined || m.subject === subject);
       for (;;) {
-        const mail = received.find((m) => !taken.has(m) && m.to.includes(address.toLowerCase()));
+        const mail = received.find(wanted);
         if (mail) {
           taken.add(mail);
           return mail;

@@ -198,9 +198,7 @@ describe('password reset by email', () => {
         ),
       );
       expect(failed).toBeDefined();
-      const logged = withoutMail
-        .logs()
-        .find((line) => line.msg === 'could not send the password reset mail');
+      const logged = withoutMail.logs().find((line) => line.msg === 'could not send a mail');
       expect(logged?.code).toBe('ESOCKET');
       expect(withoutMail.rawLogs()).not.toContain('reset-password?token=');
       // Asking again is allowed: the request itself was not used up by the failure.
@@ -211,7 +209,7 @@ describe('password reset by email', () => {
   });
 
   test('when one client asks too often, then RATE_LIMITED; one address gets at most three messages an hour', async () => {
-    await withTestApi(mailEnv(), async (limited) => {
+    await withTestApi({ ...mailEnv(), MAIL_MAX_PER_IP_PER_HOUR: '10' }, async (limited) => {
       const user = await createMailUser(limited);
       for (let i = 0; i < 3; i += 1) await resetLinkFor(limited, user);
       // The fourth is answered like the others, and no fourth message goes out.

@@ -16,14 +16,17 @@ import {
   MeQuery,
   RefreshTokenMutation,
   RequestPasswordResetMutation,
+  ResendEmailVerificationMutation,
   ResetPasswordMutation,
   RevokeSessionMutation,
   RevokeUserSessionsMutation,
   SessionsQuery,
+  SignUpMutation,
   UpdateUserMutation,
   UserOnlyQuery,
   UserQuery,
   UsersQuery,
+  VerifyEmailMutation,
 } from '../helpers/operations';
 import {
   createUser,
@@ -52,7 +55,7 @@ let api: TestApi;
 const callers: Partial<Record<Caller, TestUser>> = {};
 
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ SIGNUP_MODE: 'open' });
   callers.USER = await createUser(api, { roles: ['USER'] });
   callers.ADMIN = await createUser(api, { roles: ['ADMIN'] });
   callers.disabled = await createUser(api, { roles: ['ADMIN'], disabled: true });
@@ -86,25 +89,37 @@ const ADMIN_ONLY: Record<Caller, Outcome> = {
   disabled: '401',
 };
 
-/**
- * A password reset token for a new user with an email address: without SMTP_URL the test API
- * prints its mail on its terminal, and the link is read from there.
- */
-async function resetTokenFor(on: TestApi): Promise<string> {
-  const username = uniqueUsername();
-  const email = `${username}@example.test`;
-  await on.app.services.users.create(
-    { username, password: strongPassword(), email },
-    SYSTEM_CALLER,
-  );
-  await execute(on, RequestPasswordResetMutation, { email });
+/** The token of the `path` link last mailed to `email` (no SMTP_URL: the terminal has it). */
+async function mailedToken(on: TestApi, email: string, path: string): Promise<string> {
+  const link = new RegExp(`${path}\\?token=([A-Za-z0-9_-]+)`);
   for (let waited = 0; waited < 10_000; waited += 25) {
-    const printed = on.terminal().split(`Mail to ${email}`)[1];
-    const token = printed && /reset-password\?token=([A-Za-z0-9_-]+)/.exec(printed)?.[1];
+    const [, ...toEmail] = on.terminal().split(`Mail to ${email}`);
+    const printed = toEmail.at(-1);
+    const token = printed && link.exec(printed)?.[1];
     if (token) return token;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`no reset mail for ${email}`);
+  throw new Error(`no ${path} mail for ${email}`);
+}
+
+const newcomer = () => {
+  const username = uniqueUsername();
+  return { username, email: `${username}@example.test`, password: strongPassword() };
+};
+
+/** A password reset token for a new user with an email address. */
+async function resetTokenFor(on: TestApi): Promise<string> {
+  const { username, email, password } = newcomer();
+  await on.app.services.users.create({ username, password, email }, SYSTEM_CALLER);
+  await execute(on, RequestPasswordResetMutation, { email });
+  return mailedToken(on, email, '/reset-password');
+}
+
+/** A confirmation token for a new account made through `signUp`. */
+async function confirmationTokenFor(on: TestApi): Promise<string> {
+  const input = newcomer();
+  await execute(on, SignUpMutation, { input });
+  return mailedToken(on, input.email, '/verify-email');
 }
 
 function query<TData, TVariables>(
@@ -152,6 +167,18 @@ const matrix: Record<string, Case> = {
       newPassword: strongPassword(),
     })),
     expected: PUBLIC,
+  },
+  'Mutation.signUp': {
+    run: query(SignUpMutation, () => ({ input: newcomer() })),
+    expected: PUBLIC,
+  },
+  'Mutation.verifyEmail': {
+    run: query(VerifyEmailMutation, async () => ({ token: await confirmationTokenFor(api) })),
+    expected: PUBLIC,
+  },
+  'Mutation.resendEmailVerification': {
+    run: query(ResendEmailVerificationMutation, () => ({})),
+    expected: SIGNED_IN,
   },
   'Query.sessions': { run: query(SessionsQuery, () => ({})), expected: SIGNED_IN },
   'Mutation.logout': { run: query(LogoutMutation, () => ({})), expected: SIGNED_IN },

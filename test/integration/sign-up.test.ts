@@ -1,0 +1,179 @@
+import { SYSTEM_CALLER } from '../../src/caller';
+import { errorCodes, execute, withTestApi, type TestApi } from '../helpers/api';
+import {
+  LoginMutation,
+  MyEmailQuery,
+  ResendEmailVerificationMutation,
+  SignUpMutation,
+  VerifyEmailMutation,
+} from '../helpers/operations';
+import { linkTokenOf, startSmtpServer, type TestSmtp } from '../helpers/smtp';
+import { auditEvents, signIn, strongPassword, uniqueUsername, updateUser } from '../helpers/users';
+
+const APP_URL = 'https://app.example.test';
+const CONFIRM = 'Confirm your email address';
+
+let smtp: TestSmtp;
+
+beforeAll(async () => {
+  smtp = await startSmtpServer();
+});
+
+afterAll(() => smtp.close());
+
+/** An API that mails through the test SMTP server, with `overrides`. */
+const withMailingApi = <T>(overrides: Record<string, string>, work: (api: TestApi) => Promise<T>) =>
+  withTestApi(
+    { SMTP_URL: smtp.url, MAIL_FROM: 'Accounts <accounts@example.test>', APP_URL, ...overrides },
+    work,
+  );
+
+function newcomer() {
+  const username = uniqueUsername('new');
+  return { username, email: `${username}@example.test`, password: strongPassword() };
+}
+
+const signUp = (api: TestApi, input: ReturnType<typeof newcomer>) =>
+  execute(api, SignUpMutation, { input });
+
+const confirmationToken = async (email: string) =>
+  linkTokenOf(await smtp.nextMailTo(email, { subject: CONFIRM }), '/verify-email');
+
+const verify = (api: TestApi, token: string) => execute(api, VerifyEmailMutation, { token });
+
+const myEmail = async (api: TestApi, user: { username: string; password: string }) =>
+  (await execute(api, MyEmailQuery, undefined, { token: (await signIn(api, user)).accessToken }))
+    .body.data?.me;
+
+const fieldsOf = (response: { body: { errors?: { extensions?: Record<string, unknown> }[] } }) =>
+  response.body.errors?.[0]?.extensions?.fields;
+
+describe('sign-up (SIGNUP_MODE=open)', () => {
+  test('when someone signs up, then the account exists and the link mailed to it confirms the address, once', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+      const person = newcomer();
+      expect((await signUp(api, person)).body).toEqual({ data: { signUp: true } });
+      const mail = await smtp.nextMailTo(person.email, { subject: CONFIRM });
+      expect(mail.text).toContain(`${APP_URL}/verify-email?token=`);
+      expect(mail.html).toContain(`${APP_URL}/verify-email?token=`);
+      expect(await myEmail(api, person)).toMatchObject({ emailVerified: false });
+
+      const token = linkTokenOf(mail, '/verify-email');
+      expect((await verify(api, token)).body.data).toEqual({ verifyEmail: true });
+      expect(await myEmail(api, person)).toMatchObject({
+        email: person.email,
+        emailVerified: true,
+      });
+      expect(fieldsOf(await verify(api, token))).toEqual([
+        { field: 'token', reason: 'INVALID_TOKEN' },
+      ]);
+      const signedUp = await auditEvents(api, { action: 'USER_SIGNED_UP' });
+      expect(signedUp).toHaveLength(1);
+    });
+  });
+
+  test('when the address already has an account, then the answer is the same, no account is made and the owner is told', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+      const owner = newcomer();
+      await signUp(api, owner);
+      await confirmationToken(owner.email);
+
+      const intruder = { ...newcomer(), email: owner.email.toUpperCase() };
+      expect((await signUp(api, intruder)).body).toEqual({ data: { signUp: true } });
+      const notice = await smtp.nextMailTo(owner.email, {
+        subject: 'Someone tried to sign up with your address',
+      });
+      expect(notice.text).toContain(`${APP_URL}/reset-password?token=`);
+      const login = await execute(api, LoginMutation, {
+        username: intruder.username,
+        password: intruder.password,
+      });
+      expect(errorCodes(login)).toEqual(['UNAUTHENTICATED']);
+    });
+  });
+
+  test('when the username is taken or the fields are invalid, then every problem is listed, whatever the address', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+      const first = newcomer();
+      await signUp(api, first);
+      const taken = await signUp(api, { ...newcomer(), username: first.username });
+      expect(fieldsOf(taken)).toEqual([{ field: 'username', reason: 'TAKEN' }]);
+      const invalid = await signUp(api, {
+        username: 'x',
+        email: 'not-an-address',
+        password: 'short',
+      });
+      expect(fieldsOf(invalid)).toEqual([
+        { field: 'username', reason: 'TOO_SHORT' },
+        { field: 'password', reason: 'TOO_SHORT' },
+        { field: 'email', reason: 'INVALID_FORMAT' },
+      ]);
+    });
+  });
+
+  test('when sign-up is closed (the default), then signUp is refused with FEATURE_OFF', async () => {
+    await withMailingApi({}, async (api) => {
+      const response = await signUp(api, newcomer());
+      expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+      expect(response.body.errors?.[0]?.extensions?.reason).toBe('FEATURE_OFF');
+    });
+  });
+});
+
+describe('confirmed addresses', () => {
+  test('when REQUIRE_VERIFIED_EMAIL is on, then the right password is refused with EMAIL_NOT_VERIFIED until the address is confirmed', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open', REQUIRE_VERIFIED_EMAIL: 'true' }, async (api) => {
+      const person = newcomer();
+      await signUp(api, person);
+      const token = await confirmationToken(person.email);
+      const refused = await execute(api, LoginMutation, person);
+      expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
+      expect(refused.body.errors?.[0]?.extensions?.reason).toBe('EMAIL_NOT_VERIFIED');
+      const wrong = await execute(api, LoginMutation, { ...person, password: strongPassword() });
+      expect(wrong.body.errors?.[0]?.extensions?.reason).toBe('BAD_CREDENTIALS');
+
+      await verify(api, token);
+      expect((await execute(api, LoginMutation, person)).body.data?.login.accessToken).toEqual(
+        expect.any(String),
+      );
+    });
+  });
+
+  test('when an administrator changes the address, then it is unconfirmed, the new one gets a link and the old link no longer works', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+      const person = newcomer();
+      await signUp(api, person);
+      const oldLink = await confirmationToken(person.email);
+      const user = await api.app.services.users.findByEmail(person.email);
+      const changed = `${uniqueUsername('moved')}@example.test`;
+      await updateUser(api, { id: user?._id.toHexString() ?? '' }, { email: changed });
+
+      const newLink = await confirmationToken(changed);
+      expect(fieldsOf(await verify(api, oldLink))).toEqual([
+        { field: 'token', reason: 'INVALID_TOKEN' },
+      ]);
+      expect(await myEmail(api, person)).toMatchObject({ email: changed, emailVerified: false });
+      await verify(api, newLink);
+      expect(await myEmail(api, person)).toMatchObject({ emailVerified: true });
+    });
+  });
+
+  test('when a signed-in user asks for a new link, then it is mailed and the earlier one stops working', async () => {
+    await withMailingApi({}, async (api) => {
+      const person = newcomer();
+      await api.app.services.users.create(person, SYSTEM_CALLER);
+      const { accessToken } = await signIn(api, person);
+      const resend = () =>
+        execute(api, ResendEmailVerificationMutation, undefined, { token: accessToken });
+      expect((await resend()).body.data).toEqual({ resendEmailVerification: true });
+      const first = await confirmationToken(person.email);
+      await resend();
+      const second = await confirmationToken(person.email);
+      expect(fieldsOf(await verify(api, first))).toEqual([
+        { field: 'token', reason: 'INVALID_TOKEN' },
+      ]);
+      await verify(api, second);
+      expect((await resend()).body.data).toEqual({ resendEmailVerification: false });
+    });
+  });
+});
