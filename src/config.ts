@@ -447,6 +447,11 @@ function findCookieProblems(env: Env): string[] {
     problems.push(
       'REFRESH_TOKEN_TRANSPORT=cookie needs CORS_ORIGINS to list the web apps that may use the cookie (not *)',
     );
+  } else if (origins.some((origin) => origin.includes('*'))) {
+    // Any subdomain could then spend the cookie and read the tokens it buys.
+    problems.push(
+      'REFRESH_TOKEN_TRANSPORT=cookie needs exact CORS_ORIGINS: a *. pattern would let every matching subdomain use the session cookie',
+    );
   }
   if (!env.REFRESH_TOKEN_COOKIE_SECURE) {
     const host = env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
@@ -614,6 +619,8 @@ export function loadConfig(
     }),
     mail: Object.freeze({
       smtpUrl: env.SMTP_URL ?? null,
+      // A production instance never prints a message (and its link) on its output.
+      printWithoutServer: !production,
       from: env.MAIL_FROM ?? 'graphql-auth-api <no-reply@localhost>',
       appUrl: (env.APP_URL ?? 'http://localhost:5173').replace(/\/+$/, ''),
     }),

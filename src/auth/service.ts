@@ -129,7 +129,8 @@ export function createAuthService(deps: {
         userId: user._id,
         purpose: 'PASSWORD_RESET',
         ttlSeconds: passwordReset.ttlSeconds,
-        bindToAddress: false,
+        // A link mailed to an address the account no longer has must not work.
+        bindToAddress: true,
         action: 'PASSWORD_RESET_REQUESTED',
         compose: (token) =>
           passwordResetMail({
@@ -376,7 +377,7 @@ export function createAuthService(deps: {
           userId: owner._id,
           purpose: 'PASSWORD_RESET',
           ttlSeconds: passwordReset.ttlSeconds,
-          bindToAddress: false,
+          bindToAddress: true,
           action: 'SIGN_UP_ADDRESS_TAKEN',
           compose: (token) =>
             signUpAttemptMail({ link: mailer.link('/reset-password', { token }) }),
@@ -390,21 +391,23 @@ export function createAuthService(deps: {
       // The password first: a refused one must not spend the link.
       const problem = findPasswordProblem(newPassword, policy);
       if (problem) throw badUserInput('newPassword', problem);
-      const spent = await accountTokens.consume(token, 'PASSWORD_RESET');
-      const user = spent && (await users.findActive(spent.userId.toHexString()));
-      if (!user) {
-        throw invalidLinkToken();
-      }
-      const outcome = await hasher.withPermit(
-        (permit) =>
-          users.replacePasswordHash(user._id, user.tokenVersion, () =>
-            hasher.hash(permit, newPassword),
-          ),
-        caller.gone,
-      );
+      // Spent inside the hashing slot: a request shed for load leaves the link unused.
+      const { user, email, outcome } = await hasher.withPermit(async (permit) => {
+        const spent = await accountTokens.consume(token, 'PASSWORD_RESET');
+        const found = spent && (await users.findActive(spent.userId.toHexString()));
+        if (!found || !spent.email || found.emailNormalized !== spent.email) {
+          throw invalidLinkToken();
+        }
+        const replaced = await users.replacePasswordHash(found._id, found.tokenVersion, () =>
+          hasher.hash(permit, newPassword),
+        );
+        return { user: found, email: spent.email, outcome: replaced };
+      }, caller.gone);
       if (outcome.kind !== 'changed') {
         throw conflict('The account changed while the password was being reset');
       }
+      // The link reached the mailbox: that confirms the address too.
+      await emailVerification.confirm(user._id, email);
       await sessions.endAll(user._id, 'password reset', { tokenVersion: outcome.tokenVersion });
       await audit.record(caller, {
         action: 'PASSWORD_RESET',

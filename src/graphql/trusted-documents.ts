@@ -123,6 +123,10 @@ export function createTrustedDocuments(settings: TrustedDocumentSettings): Trust
   return {
     admit(params, method) {
       const get = method === 'GET';
+      // A document in any other shape is no trusted document (Apollo refuses it anyway).
+      if (mode === 'enforce' && params.query !== undefined && typeof params.query !== 'string') {
+        return required;
+      }
       const text = typeof params.query === 'string' ? params.query : undefined;
       let hash = get
         ? persistedQueryHash(parseJsonParam(params.extensions))

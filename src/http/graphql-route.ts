@@ -32,6 +32,19 @@ function isUtf8(contentType: string | undefined): boolean {
   return charset === undefined || /^utf-?8$/i.test(charset);
 }
 
+/**
+ * A GET request's parameters read the way Apollo reads them (the first of each, from the URL's
+ * query string up to any `#`), so the trusted-document check sees the document Apollo will run.
+ */
+function getParams(url: string): Record<string, string | undefined> {
+  const search = new URL(url, 'http://localhost').searchParams;
+  return {
+    query: search.get('query') ?? undefined,
+    extensions: search.get('extensions') ?? undefined,
+    documentId: search.get('documentId') ?? undefined,
+  };
+}
+
 class UnsupportedCharset extends Error {
   readonly statusCode = 415;
 }
@@ -84,7 +97,7 @@ export function graphqlRoute(apollo: ApolloServer<Context>, options: GraphqlRout
         }
         request.body ??= {};
         if (options.trustedDocuments) {
-          const params = request.method === 'GET' ? request.query : request.body;
+          const params = request.method === 'GET' ? getParams(request.url) : request.body;
           const refusal = options.trustedDocuments.admit(
             params as Record<string, unknown>,
             request.method,

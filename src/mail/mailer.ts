@@ -6,8 +6,13 @@ import { createTransport } from 'nodemailer';
  */
 
 export interface MailSettings {
-  /** `smtp://` or `smtps://`, with credentials; null prints messages on the terminal instead. */
+  /** `smtp://` or `smtps://`, with credentials; null: see `printWithoutServer`. */
   readonly smtpUrl: string | null;
+  /**
+   * Without a server: print each message on the terminal (development), or refuse to send
+   * (production, where the output is a log and the message holds a working link).
+   */
+  readonly printWithoutServer: boolean;
   readonly from: string;
   /** The frontend's base URL (no trailing slash) that emailed links open. */
   readonly appUrl: string;
@@ -37,6 +42,13 @@ const SMTP_TIMEOUTS = { connectionTimeout: 5_000, greetingTimeout: 5_000, socket
 export function createMailer(settings: MailSettings, terminal: (text: string) => void): Mailer {
   const link = (path: string, query: Record<string, string>) =>
     `${settings.appUrl}${path}?${new URLSearchParams(query).toString()}`;
+  if (settings.smtpUrl === null && !settings.printWithoutServer) {
+    return {
+      send: () => Promise.reject(Object.assign(new Error('no mail server'), { code: 'NO_SMTP' })),
+      link,
+      close: () => undefined,
+    };
+  }
   if (settings.smtpUrl === null) {
     // Development without a mail server: the message goes where the generated admin password
     // goes, the terminal (never the log), so a developer can follow its link.

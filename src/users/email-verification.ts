@@ -1,3 +1,4 @@
+import type { Types } from 'mongoose';
 import type { LinkMail } from '../account-tokens/mailing';
 import type { AccountTokens } from '../account-tokens/service';
 import type { AuditService } from '../audit/service';
@@ -24,6 +25,11 @@ export interface EmailVerification {
   ): void;
   /** Confirms the address a link was mailed to; INVALID_TOKEN when it cannot. */
   verify(token: string, caller: Caller): Promise<void>;
+  /**
+   * Marks `email` (normalized) confirmed for the user while it is still their address: a link
+   * mailed to it was followed (a password reset proves the mailbox too). False when it is not.
+   */
+  confirm(userId: Types.ObjectId, email: string): Promise<boolean>;
 }
 
 export function createEmailVerification(deps: {
@@ -35,6 +41,18 @@ export function createEmailVerification(deps: {
   settings: EmailVerificationSettings;
 }): EmailVerification {
   const { store, accountTokens, sendLink, mailer, audit, settings } = deps;
+
+  // Only while the account still has the address the link was sent to.
+  const confirm = (userId: Types.ObjectId, email: string) =>
+    store.withUserLock(userId, async (lease) => {
+      lease.assertHeld();
+      const result = await store.model.updateOne(
+        { _id: userId, emailNormalized: email, disabled: false },
+        { $set: { emailVerified: true } },
+      );
+      return result.matchedCount === 1;
+    });
+
   return {
     send(user, caller) {
       if (!user.email || !user.emailNormalized) return;
@@ -60,19 +78,14 @@ export function createEmailVerification(deps: {
 
     async verify(token, caller) {
       const spent = await accountTokens.consume(token, 'EMAIL_VERIFICATION');
-      if (!spent?.email) throw invalidLinkToken();
-      const { email, userId } = spent;
-      // Only while the account still has the address the link was sent to.
-      const confirmed = await store.withUserLock(userId, async (lease) => {
-        lease.assertHeld();
-        const result = await store.model.updateOne(
-          { _id: userId, emailNormalized: email, disabled: false },
-          { $set: { emailVerified: true } },
-        );
-        return result.matchedCount === 1;
+      if (!spent?.email || !(await confirm(spent.userId, spent.email))) throw invalidLinkToken();
+      await audit.record(caller, {
+        action: 'EMAIL_VERIFIED',
+        outcome: 'success',
+        actorId: spent.userId,
       });
-      if (!confirmed) throw invalidLinkToken();
-      await audit.record(caller, { action: 'EMAIL_VERIFIED', outcome: 'success', actorId: userId });
     },
+
+    confirm,
   };
 }

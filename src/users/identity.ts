@@ -32,7 +32,9 @@ export function usernameSkeleton(username: string): string {
 
 const USERNAME_PATTERN = /^[\p{L}\p{N}._-]{3,64}$/u;
 // Deliberately simple (one @, a dot in the domain, no spaces): the mailbox proves the rest.
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
+// One mailbox: no list separators, display-name brackets, quotes or comments (which a mailer
+// would read as more, or other, recipients than the address the rules were applied to).
+const EMAIL_PATTERN = /^[^\s@,;<>"()[\]\\]+@[^\s@,;<>"()[\]\\]+\.[^\s@,;<>"()[\]\\]+$/u;
 
 export const EMAIL_MAX_LENGTH = 254;
 export const FULL_NAME_MAX_LENGTH = 200;

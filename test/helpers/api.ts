@@ -212,3 +212,17 @@ export function errorCodes(response: {
 }): unknown[] {
   return (response.body?.errors ?? []).map((error) => error.extensions?.code);
 }
+
+/** Waits until `check` gives a value: for what the API does after it has answered. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,6 +1,7 @@
 import { SYSTEM_CALLER } from '../../src/caller';
 import {
   errorCodes,
+  eventually,
   execute,
   startTestApi,
   withTestApi,
@@ -71,17 +72,6 @@ const inputReasonOf = (response: GraphQLResponse<unknown>) =>
 
 const canSignIn = async (on: TestApi, username: string, password: string) =>
   (await execute(on, LoginMutation, { username, password })).body.data?.login !== undefined;
-
-/** Waits until `check` holds: for what the API does after it has answered. */
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('the condition never held');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('password reset by email', () => {
   test('when a user asks for a reset, then a text and HTML mail links to APP_URL and the link sets a new password, ends every session and signs in', async () => {

@@ -1,9 +1,11 @@
 import { SYSTEM_CALLER } from '../../src/caller';
-import { errorCodes, execute, withTestApi, type TestApi } from '../helpers/api';
+import { errorCodes, eventually, execute, withTestApi, type TestApi } from '../helpers/api';
 import {
   LoginMutation,
   MyEmailQuery,
+  RequestPasswordResetMutation,
   ResendEmailVerificationMutation,
+  ResetPasswordMutation,
   SignUpMutation,
   VerifyEmailMutation,
 } from '../helpers/operations';
@@ -175,5 +177,78 @@ describe('confirmed addresses', () => {
       await verify(api, second);
       expect((await resend()).body.data).toEqual({ resendEmailVerification: false });
     });
+  });
+});
+
+describe('addresses and links', () => {
+  test('when an unconfirmed account must confirm to sign in, then a password reset link confirms it and lets it in', async () => {
+    await withMailingApi({ REQUIRE_VERIFIED_EMAIL: 'true' }, async (api) => {
+      const person = newcomer();
+      await api.app.services.users.create(person, SYSTEM_CALLER);
+      const refused = await execute(api, LoginMutation, person);
+      expect(refused.body.errors?.[0]?.extensions?.reason).toBe('EMAIL_NOT_VERIFIED');
+
+      await execute(api, RequestPasswordResetMutation, { email: person.email });
+      const token = linkTokenOf(
+        await smtp.nextMailTo(person.email, { subject: 'Reset your password' }),
+        '/reset-password',
+      );
+      const password = strongPassword();
+      await execute(api, ResetPasswordMutation, { token, newPassword: password });
+      expect((await execute(api, LoginMutation, { ...person, password })).body.data?.login).toEqual(
+        expect.objectContaining({ accessToken: expect.any(String) }),
+      );
+    });
+  });
+
+  test('when the address changes after a reset link was sent, then that link no longer works', async () => {
+    await withMailingApi({}, async (api) => {
+      const person = newcomer();
+      const record = await api.app.services.users.create(person, SYSTEM_CALLER);
+      await execute(api, RequestPasswordResetMutation, { email: person.email });
+      const token = linkTokenOf(
+        await smtp.nextMailTo(person.email, { subject: 'Reset your password' }),
+        '/reset-password',
+      );
+      const moved = `${uniqueUsername('moved')}@example.test`;
+      await updateUser(api, { id: record._id.toHexString() }, { email: moved });
+      const response = await execute(api, ResetPasswordMutation, {
+        token,
+        newPassword: strongPassword(),
+      });
+      expect(fieldsOf(response)).toEqual([{ field: 'token', reason: 'INVALID_TOKEN' }]);
+    });
+  });
+
+  test('when an address holds list separators or brackets, then it is refused', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+      for (const email of ['a@example.test,victim@example.test', 'Name <victim@example.test>']) {
+        const response = await signUp(api, { ...newcomer(), email });
+        expect(fieldsOf(response)).toEqual([{ field: 'email', reason: 'INVALID_FORMAT' }]);
+      }
+    });
+  });
+
+  test('when production has no mail server, then a link is never printed and the failure is audited', async () => {
+    await withTestApi(
+      {
+        NODE_ENV: 'production',
+        ADMIN_USERNAME: 'root',
+        ADMIN_PASSWORD: 'a long and unusual admin passphrase',
+      },
+      async (api) => {
+        const person = newcomer();
+        await api.app.services.users.create(person, SYSTEM_CALLER);
+        const { accessToken } = await signIn(api, person);
+        await execute(api, ResendEmailVerificationMutation, undefined, { token: accessToken });
+        const failed = await eventually(async () =>
+          (await auditEvents(api, { action: 'EMAIL_VERIFICATION_SENT' })).find(
+            (event) => event.outcome === 'FAILURE',
+          ),
+        );
+        expect(failed).toBeDefined();
+        expect(api.terminal()).toBe('');
+      },
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +122,30 @@ describe('trusted documents enforced (TRUSTED_DOCUMENTS_MODE=enforce)', () => {
       expect(response.status).toBe(400);
       expect(errorCodes(response)).toEqual(['TRUSTED_DOCUMENT_REQUIRED']);
     }
+  });
+
+  test('when a GET hides another document behind a fragment, then it is refused as Apollo would read it', async () => {
+    // Apollo reads the URL's query string up to the "#", as the check now does: a second
+    // `query` after it must not make the first one look absent.
+    const path = `/graphql?query=${encodeURIComponent(OUTSIDER)}#&query=x`;
+    const { status, body } = await new Promise<{ status: number; body: string }>(
+      (resolve, reject) => {
+        // The options form: a URL string would lose its fragment before it is sent.
+        const { hostname, port } = new URL(api.url);
+        const request = httpRequest(
+          { hostname, port, path, headers: { 'apollo-require-preflight': 'true' } },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      },
+    );
+    expect(status).toBe(400);
+    expect(body).toContain('TRUSTED_DOCUMENT_REQUIRED');
   });
 
   test('when a trusted document is sent by hash or as its exact text, then it runs', async () => {

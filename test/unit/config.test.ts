@@ -77,6 +77,11 @@ describe('the refresh-token cookie transport', () => {
       const problems = problemsOf({ REFRESH_TOKEN_TRANSPORT: 'cookie', ...origins });
       expect(problems.join('\n')).toContain('REFRESH_TOKEN_TRANSPORT=cookie needs CORS_ORIGINS');
     }
+    const patterned = problemsOf({
+      REFRESH_TOKEN_TRANSPORT: 'cookie',
+      CORS_ORIGINS: 'https://app.example.com,https://*.example.com',
+    });
+    expect(patterned.join('\n')).toContain('needs exact CORS_ORIGINS');
   });
 
   test('when Secure is dropped outside development on loopback, or with SameSite=None, then start-up is refused', () => {
