@@ -42,5 +42,7 @@ describe('login timing', () => {
     const ratio = median(unknown) / median(wrong);
     expect(ratio).toBeGreaterThan(0.8);
     expect(ratio).toBeLessThan(1.2);
-  });
+    // A ratio, not a duration: on a machine busy with the rest of the suite (a browser, a build)
+    // the 73 sign-ins may take far longer than the usual few seconds without changing it.
+  }, 120_000);
 });
