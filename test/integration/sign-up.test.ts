@@ -47,6 +47,9 @@ const myEmail = async (api: TestApi, user: { username: string; password: string 
   (await execute(api, MyEmailQuery, undefined, { token: (await signIn(api, user)).accessToken }))
     .body.data?.me;
 
+const canSignIn = async (api: TestApi, user: { username: string; password: string }) =>
+  (await execute(api, LoginMutation, user)).body.data?.login !== undefined;
+
 const fieldsOf = (response: { body: { errors?: { extensions?: Record<string, unknown> }[] } }) =>
   response.body.errors?.[0]?.extensions?.fields;
 
@@ -217,6 +220,21 @@ describe('addresses and links', () => {
         newPassword: strongPassword(),
       });
       expect(fieldsOf(response)).toEqual([{ field: 'token', reason: 'INVALID_TOKEN' }]);
+    });
+  });
+
+  test('when a confirmation link is used to reset a password, then it is refused and stays good for its own purpose', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+      const person = newcomer();
+      await signUp(api, person);
+      const token = await confirmationToken(person.email);
+      const misused = await execute(api, ResetPasswordMutation, {
+        token,
+        newPassword: strongPassword(),
+      });
+      expect(fieldsOf(misused)).toEqual([{ field: 'token', reason: 'INVALID_TOKEN' }]);
+      expect(await canSignIn(api, person)).toBe(true);
+      expect((await verify(api, token)).body.data).toEqual({ verifyEmail: true });
     });
   });
 
