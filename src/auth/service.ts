@@ -118,29 +118,45 @@ export function createAuthService(deps: {
   const { passwordReset, accountTokens, mailer, mailThrottle, logger, sendLink } = deps;
   const { emailVerification, signUpMode } = deps;
 
-  /** After the answer: finds the account and mails it a reset link. */
-  async function sendPasswordReset(recipient: string, caller: Caller): Promise<void> {
-    const user = await users.findActiveByEmail(recipient);
-    if (!user?.email) return;
+  /**
+   * Mails `owner` a password reset link, bound to their address (a link mailed to an address the
+   * account no longer has must not work): the reset itself, or the sign-up notice.
+   */
+  function mailResetLink(
+    owner: UserRecord & { readonly email: string },
+    recipient: string,
+    action: 'PASSWORD_RESET_REQUESTED' | 'SIGN_UP_ADDRESS_TAKEN',
+    caller: Caller,
+  ): void {
     sendLink(
       {
-        to: user.email,
+        to: owner.email,
         recipient,
-        userId: user._id,
+        userId: owner._id,
         purpose: 'PASSWORD_RESET',
         ttlSeconds: passwordReset.ttlSeconds,
-        // A link mailed to an address the account no longer has must not work.
         bindToAddress: true,
-        action: 'PASSWORD_RESET_REQUESTED',
-        compose: (token) =>
-          passwordResetMail({
-            username: user.username,
-            link: mailer.link('/reset-password', { token }),
-            validFor: spokenDuration(passwordReset.ttlSeconds),
-          }),
+        action,
+        compose: (token) => {
+          const link = mailer.link('/reset-password', { token });
+          return action === 'SIGN_UP_ADDRESS_TAKEN'
+            ? signUpAttemptMail({ link })
+            : passwordResetMail({
+                username: owner.username,
+                link,
+                validFor: spokenDuration(passwordReset.ttlSeconds),
+              });
+        },
       },
       caller,
     );
+  }
+
+  /** After the answer: finds the account and mails it a reset link. */
+  async function sendPasswordReset(recipient: string, caller: Caller): Promise<void> {
+    const user = await users.findActiveByEmail(recipient);
+    if (user?.email)
+      mailResetLink({ ...user, email: user.email }, recipient, 'PASSWORD_RESET_REQUESTED', caller);
   }
 
   /**
@@ -369,21 +385,9 @@ export function createAuthService(deps: {
       // its owner (within their hourly limit) instead of a second account.
       await hasher.withPermit((permit) => hasher.hash(permit, input.password), caller.gone);
       const owner = await users.findByEmail(recipient);
-      if (!owner?.email) return;
-      sendLink(
-        {
-          to: owner.email,
-          recipient,
-          userId: owner._id,
-          purpose: 'PASSWORD_RESET',
-          ttlSeconds: passwordReset.ttlSeconds,
-          bindToAddress: true,
-          action: 'SIGN_UP_ADDRESS_TAKEN',
-          compose: (token) =>
-            signUpAttemptMail({ link: mailer.link('/reset-password', { token }) }),
-        },
-        caller,
-      );
+      if (owner?.email) {
+        mailResetLink({ ...owner, email: owner.email }, recipient, 'SIGN_UP_ADDRESS_TAKEN', caller);
+      }
     },
 
     async resetPassword(token, newPassword, caller) {

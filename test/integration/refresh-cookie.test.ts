@@ -12,6 +12,7 @@ import {
   errorCodes,
   execute,
   startTestApi,
+  withTestApi,
   type GraphQLResponse,
   type TestApi,
 } from '../helpers/api';
@@ -212,6 +213,41 @@ describe('the refresh-token cookie transport', () => {
     const refused = await preflight('https://evil.example.test');
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     expect(refused.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+});
+
+describe('the cookie attributes the configuration chooses', () => {
+  const setCookieOf = async (overrides: Record<string, string>) =>
+    withTestApi(
+      { REFRESH_TOKEN_TRANSPORT: 'cookie', CORS_ORIGINS: APP_ORIGIN, ...overrides },
+      async (configured) => {
+        const user = await createUser(configured);
+        const response = await execute(
+          configured,
+          LoginMutation,
+          { username: user.username, password: user.password },
+          fromApp(null),
+        );
+        return response.headers.getSetCookie().find((line) => line.includes('refresh-token='));
+      },
+    );
+
+  test('when the app is cross-site (SameSite=None), then the cookie says so and stays Secure', async () => {
+    const line = await setCookieOf({ REFRESH_TOKEN_COOKIE_SAMESITE: 'none' });
+    expect(line).toMatch(/^__Host-refresh-token=/);
+    expect(line).toContain('SameSite=None');
+    expect(line).toContain('Secure');
+  });
+
+  test('when a developer drops Secure on loopback, then the cookie has no Secure and no __Host- prefix', async () => {
+    const line = await setCookieOf({
+      NODE_ENV: 'development',
+      HOST: '127.0.0.1',
+      REFRESH_TOKEN_COOKIE_SECURE: 'false',
+    });
+    expect(line).toMatch(/^refresh-token=[A-Za-z0-9_-]{43};/);
+    expect(line).not.toContain('Secure');
+    expect(line).toContain('HttpOnly');
   });
 });
 
