@@ -97,7 +97,7 @@ export async function yoga(input: VariantInput): Promise<number> {
     // generic-auth's type says a user is always there; anonymous requests pass null.
     const identity = user as Identity | null;
     const requires = (rule.requires as Role[] | undefined) ?? null;
-    const decision = decideAccess(identity?.user.roles ?? null, requires);
+    const decision = decideAccess(identity?.user ?? null, { requires, allowedDuring: [] });
     if (decision === 'unauthenticated') return unauthenticated();
     if (decision === 'forbidden') return forbidden();
     return undefined;
@@ -154,7 +154,10 @@ export async function mercuriusPeer(input: VariantInput): Promise<number> {
     authDirective: 'auth',
     applyPolicy: (directive: DirectiveNode, _parent, _args, context) => {
       const { caller } = context as unknown as Context;
-      const decision = decideAccess(caller.user?.roles ?? null, requiredRoles(directive));
+      const decision = decideAccess(caller.user, {
+        requires: requiredRoles(directive),
+        allowedDuring: [],
+      });
       if (decision === 'unauthenticated') return Promise.resolve(unauthenticated());
       if (decision === 'forbidden') return Promise.resolve(forbidden());
       return Promise.resolve(true);

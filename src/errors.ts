@@ -171,12 +171,25 @@ export function forbidden(): GraphQLError {
 }
 
 /** The `@auth` directive's refusals, which the refusal-status plugin turns into 401 or 403. */
-export function accessRefusal(kind: 'unauthenticated' | 'forbidden'): GraphQLError {
-  return kind === 'unauthenticated'
-    ? new AccessRefusal('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, 'missing', {
+export function accessRefusal(
+  kind: 'unauthenticated' | 'forbidden' | 'password-change-required',
+): GraphQLError {
+  switch (kind) {
+    case 'unauthenticated':
+      return new AccessRefusal('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, 'missing', {
         reason: 'NOT_SIGNED_IN' satisfies UnauthenticatedReason,
-      })
-    : new AccessRefusal('FORBIDDEN', FORBIDDEN_MESSAGE, 'insufficient_scope');
+      });
+    case 'forbidden':
+      return new AccessRefusal('FORBIDDEN', FORBIDDEN_MESSAGE, 'insufficient_scope');
+    case 'password-change-required':
+      // Only `me`, `changePassword` and `logout` answer until the user picks a new password.
+      return new AccessRefusal(
+        'FORBIDDEN',
+        'Choose a new password before you do anything else',
+        'insufficient_scope',
+        { reason: 'PASSWORD_CHANGE_REQUIRED' },
+      );
+  }
 }
 
 /** The challenge an access refusal carries, or null for any other error. */

@@ -169,6 +169,8 @@ export type CreateUserInput = {
   email?: InputMaybe<Scalars['String']['input']>;
   /** An optional full name, up to 200 characters. */
   fullName?: InputMaybe<Scalars['String']['input']>;
+  /** `true` makes the user choose a new password after signing in (for a password you gave them). */
+  mustChangePassword?: InputMaybe<Scalars['Boolean']['input']>;
   /** The initial password; it must satisfy the password policy (length, not a common password). */
   password: Scalars['String']['input'];
   /** The roles to grant; defaults to `[USER]`. */
@@ -215,6 +217,7 @@ export type Mutation = {
   /**
    * Changes the caller's password. A wrong current password is refused like a failed sign-in.
    * Every session ends, this one included, and fresh tokens for a new session are returned.
+   * Clears `mustChangePassword`.
    */
   changePassword: Maybe<AuthPayload>;
   /** Creates a user. */
@@ -266,8 +269,8 @@ export type Mutation = {
    */
   signUp: Scalars['Boolean']['output'];
   /**
-   * Changes a user's email, full name, roles or disabled flag. The last active administrator
-   * cannot be demoted or disabled.
+   * Changes a user's email, full name, roles, disabled flag or `mustChangePassword`. The last
+   * active administrator cannot be demoted or disabled.
    */
   updateUser: Maybe<User>;
   /**
@@ -422,6 +425,14 @@ export type QueryUsersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/**
+ * Something a signed-in user must do before the API serves them anything but the few fields
+ * marked for it: `me`, what completes the action, and `logout`.
+ */
+export type RequiredAction =
+  /** An administrator asked the user to choose a new password (`User.mustChangePassword`). */
+  | 'CHANGE_PASSWORD';
+
 /** The roles a user can hold. Roles are read from the database on every request. */
 export type Role =
   /** Administers users and sees everything an ordinary user sees. */
@@ -468,6 +479,8 @@ export type UpdateUserInput = {
   email?: InputMaybe<Scalars['String']['input']>;
   /** A new full name, or `null` to remove it. */
   fullName?: InputMaybe<Scalars['String']['input']>;
+  /** `true` makes the user choose a new password before anything else; `false` lifts that. */
+  mustChangePassword?: InputMaybe<Scalars['Boolean']['input']>;
   /** The complete new set of roles. */
   roles?: InputMaybe<Array<Role>>;
 };
@@ -487,6 +500,12 @@ export type User = {
   fullName: Maybe<Scalars['String']['output']>;
   /** The user's stable, opaque identifier. */
   id: Scalars['ID']['output'];
+  /**
+   * Whether the user must choose a new password before anything else: until they call
+   * `changePassword`, every field but `me`, `changePassword` and `logout` is refused with
+   * `FORBIDDEN` and reason `PASSWORD_CHANGE_REQUIRED`.
+   */
+  mustChangePassword: Scalars['Boolean']['output'];
   /** The roles the user holds. */
   roles: Array<Role>;
   /** When the account was last changed. */
@@ -609,6 +628,7 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PasswordPolicy: ResolverTypeWrapper<PasswordPolicy>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RequiredAction: RequiredAction;
   Role: Role;
   Session: ResolverTypeWrapper<SessionRecord>;
   SignUpInput: SignUpInput;
@@ -645,6 +665,7 @@ export type ResolversParentTypes = ResolversObject<{
 }>;
 
 export type AuthDirectiveArgs = {
+  allowedDuring?: Maybe<Array<RequiredAction>>;
   nullForAnonymous?: Maybe<Scalars['Boolean']['input']>;
   requires?: Maybe<Array<Role>>;
 };
@@ -750,6 +771,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   fullName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mustChangePassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

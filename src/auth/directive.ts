@@ -7,17 +7,24 @@ import {
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { accessRefusal } from '../errors';
-import { decideAccess } from './policy';
+import {
+  decideAccess,
+  REQUIRED_ACTIONS,
+  type AccessDecision,
+  type AccessRule,
+  type Principal,
+  type RequiredAction,
+} from './policy';
 import { ROLES, type Role } from '../users/roles';
 
 export interface AuthDirectiveOptions<TContext> {
-  /** Reads the signed-in caller's roles from the context; null for anonymous requests. */
-  readonly getRoles: (context: TContext) => readonly Role[] | null;
+  /** Reads the signed-in caller from the context; null for anonymous requests. */
+  readonly getPrincipal: (context: TContext) => Principal | null;
   /** Hears of every refusal (after it is decided, before it is thrown), e.g. for an audit trail. */
   readonly onRefusal?: (
     context: TContext,
     field: string,
-    decision: 'unauthenticated' | 'forbidden',
+    decision: Exclude<AccessDecision, 'allow'>,
   ) => void;
   readonly authDirective?: string;
   readonly publicDirective?: string;
@@ -40,8 +47,7 @@ export function publicRootFields(
 }
 
 /** A field's access rule, read once from its directive. */
-interface Rule {
-  readonly requires: readonly Role[] | null;
+interface Rule extends AccessRule {
   /** Anonymous callers get null rather than UNAUTHENTICATED. */
   readonly nullForAnonymous: boolean;
 }
@@ -57,7 +63,13 @@ function withRule(description: string | null | undefined, rule: Rule): string {
       : rule.requires.length === 1
         ? `Requires role: ${rule.requires[0]}.`
         : `Requires one of the roles: ${rule.requires.join(', ')}.`;
-  const text = rule.nullForAnonymous ? `${who} Anonymous callers get null.` : who;
+  const text = [
+    who,
+    ...(rule.nullForAnonymous ? ['Anonymous callers get null.'] : []),
+    ...(rule.allowedDuring.includes('CHANGE_PASSWORD')
+      ? ['Open while a password change is required.']
+      : []),
+  ].join(' ');
   return description ? `${description}\n\n${text}` : text;
 }
 
@@ -81,6 +93,20 @@ function readRequires(args: Record<string, unknown>, coordinate: string): readon
   return Object.freeze([...new Set(requires as readonly Role[])]);
 }
 
+function readAllowedDuring(
+  args: Record<string, unknown>,
+  coordinate: string,
+): readonly RequiredAction[] {
+  const actions = (args.allowedDuring as readonly string[] | null | undefined) ?? [];
+  const unknown = actions.filter(
+    (action) => !(REQUIRED_ACTIONS as readonly string[]).includes(action),
+  );
+  if (unknown.length > 0) {
+    throw new SchemaAccessError(`${coordinate}: unknown required actions ${unknown.join(', ')}`);
+  }
+  return Object.freeze([...new Set(actions as readonly RequiredAction[])]);
+}
+
 /**
  * Returns a schema transformer for `@auth` and `@public`. Each protected field's required roles
  * and wrapper are computed once here; unannotated fields keep their resolvers untouched. Apply it
@@ -90,22 +116,25 @@ function readRequires(args: Record<string, unknown>, coordinate: string): readon
 export function authDirectiveTransformer<TContext>(
   options: AuthDirectiveOptions<TContext>,
 ): (schema: GraphQLSchema) => GraphQLSchema {
-  const { getRoles, onRefusal, authDirective = 'auth', publicDirective = 'public' } = options;
+  const { getPrincipal, onRefusal, authDirective = 'auth', publicDirective = 'public' } = options;
   // Built once: the refusal path allocates nothing per call.
-  const unauthenticatedError = accessRefusal('unauthenticated');
-  const forbiddenError = accessRefusal('forbidden');
+  const refusals = {
+    unauthenticated: accessRefusal('unauthenticated'),
+    forbidden: accessRefusal('forbidden'),
+    'password-change-required': accessRefusal('password-change-required'),
+  } as const;
 
   function guard<TSource, TArgs>(
     coordinate: string,
-    { requires, nullForAnonymous }: Rule,
+    rule: Rule,
     resolver: GraphQLFieldResolver<TSource, TContext, TArgs>,
   ): GraphQLFieldResolver<TSource, TContext, TArgs> {
     return (source, args, context, info) => {
-      const decision = decideAccess(getRoles(context), requires);
+      const decision = decideAccess(getPrincipal(context), rule);
       if (decision === 'allow') return resolver(source, args, context, info);
-      if (decision === 'unauthenticated' && nullForAnonymous) return null;
+      if (decision === 'unauthenticated' && rule.nullForAnonymous) return null;
       onRefusal?.(context, coordinate, decision);
-      throw decision === 'unauthenticated' ? unauthenticatedError : forbiddenError;
+      throw refusals[decision];
     };
   }
 
@@ -140,6 +169,7 @@ export function authDirectiveTransformer<TContext>(
         }
         const access: Rule = {
           requires: readRequires(rule, coordinate),
+          allowedDuring: readAllowedDuring(rule, coordinate),
           nullForAnonymous: rule.nullForAnonymous === true,
         };
         if (access.nullForAnonymous && isNonNullType(fieldConfig.type)) {

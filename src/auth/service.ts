@@ -96,6 +96,11 @@ export interface PasswordResetSettings {
   readonly ttlSeconds: number;
 }
 
+/** The user as a password change leaves them: a new token version, nothing more to change. */
+function withNewPassword(user: UserRecord, tokenVersion: number): UserRecord {
+  return { ...user, tokenVersion, mustChangePassword: null };
+}
+
 export function createAuthService(deps: {
   users: UserService;
   sessions: SessionService;
@@ -343,7 +348,7 @@ export function createAuthService(deps: {
         outcome: 'success',
         actorId: user._id,
       });
-      return startSession({ ...user, tokenVersion: outcome.tokenVersion }, caller);
+      return startSession(withNewPassword(user, outcome.tokenVersion), caller);
     },
 
     async requestPasswordReset(email, caller) {
@@ -418,7 +423,7 @@ export function createAuthService(deps: {
         outcome: 'success',
         actorId: user._id,
       });
-      return startSession({ ...user, tokenVersion: outcome.tokenVersion }, caller);
+      return startSession(withNewPassword(user, outcome.tokenVersion), caller);
     },
   };
 }

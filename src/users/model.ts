@@ -16,6 +16,8 @@ const userSchema = new Schema(
     fullName: { type: String },
     roles: { type: [{ type: String, enum: ROLES }], required: true },
     disabled: { type: Boolean, required: true, default: false },
+    // Set by an administrator; the next password change clears it (auth/policy.ts).
+    mustChangePassword: { type: Boolean },
     // Bumped whenever every session must end (password, roles, disable, "log out everywhere"):
     // access tokens carry the version they were issued under and stop working once it moves.
     tokenVersion: { type: Number, required: true, default: 0 },

@@ -42,5 +42,6 @@ export const userResolvers: Resolvers = {
     email: (user) => user.email ?? null,
     fullName: (user) => user.fullName ?? null,
     emailVerified: (user) => user.emailVerified === true,
+    mustChangePassword: (user) => user.mustChangePassword === true,
   },
 };

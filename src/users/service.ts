@@ -28,6 +28,7 @@ export interface NewUser {
   readonly email?: string | null;
   readonly fullName?: string | null;
   readonly roles?: readonly Role[] | null;
+  readonly mustChangePassword?: boolean | null;
 }
 
 export interface UserChanges {
@@ -35,6 +36,7 @@ export interface UserChanges {
   readonly fullName?: string | null;
   readonly roles?: readonly Role[] | null;
   readonly disabled?: boolean | null;
+  readonly mustChangePassword?: boolean | null;
 }
 
 export type PasswordReplacement =
@@ -289,6 +291,7 @@ export function createUserService(deps: {
         ...(input.fullName ? { fullName: input.fullName } : {}),
         roles: uniqueRoles(input.roles ?? ['USER']),
         disabled: false,
+        ...(input.mustChangePassword === true ? { mustChangePassword: true } : {}),
         passwordHash,
       }).catch((error: unknown) => rethrowDuplicate(error, input.username));
       const { passwordHash: _omitted, ...record } = created.toObject();
@@ -322,6 +325,8 @@ export function createUserService(deps: {
       else if (changes.fullName !== undefined) set.fullName = changes.fullName;
       if (changes.roles != null) set.roles = uniqueRoles(changes.roles);
       if (changes.disabled != null) set.disabled = changes.disabled;
+      if (changes.mustChangePassword === true) set.mustChangePassword = true;
+      else if (changes.mustChangePassword === false) unset.mustChangePassword = 1;
 
       const write = (adminsLease?: Lease) =>
         store.withUserLock(_id, async (lease) => {
@@ -410,7 +415,10 @@ export function createUserService(deps: {
         const passwordHash = await decide(stored.passwordHash);
         if (passwordHash === null) return { kind: 'refused' };
         lease.assertHeld();
-        await model.updateOne({ _id: id }, { $set: { passwordHash }, $inc: { tokenVersion: 1 } });
+        await model.updateOne(
+          { _id: id },
+          { $set: { passwordHash }, $unset: { mustChangePassword: 1 }, $inc: { tokenVersion: 1 } },
+        );
         return { kind: 'changed', tokenVersion: expectedTokenVersion + 1 };
       });
     },

@@ -14,7 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    createdAt\n    updatedAt\n  }\n": typeof types.UserFieldsFragmentDoc,
+    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    mustChangePassword\n    createdAt\n    updatedAt\n  }\n": typeof types.UserFieldsFragmentDoc,
     "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    deviceToken\n    user {\n      ...UserFields\n    }\n  }\n": typeof types.AuthPayloadFieldsFragmentDoc,
     "\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n": typeof types.LoginDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": typeof types.MeDocument,
@@ -45,7 +45,7 @@ type Documents = {
     "\n  query MyEmail {\n    me {\n      id\n      email\n      emailVerified\n    }\n  }\n": typeof types.MyEmailDocument,
 };
 const documents: Documents = {
-    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    createdAt\n    updatedAt\n  }\n": types.UserFieldsFragmentDoc,
+    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    mustChangePassword\n    createdAt\n    updatedAt\n  }\n": types.UserFieldsFragmentDoc,
     "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    deviceToken\n    user {\n      ...UserFields\n    }\n  }\n": types.AuthPayloadFieldsFragmentDoc,
     "\n  mutation Login($username: String!, $password: String!, $deviceToken: String) {\n    login(username: $username, password: $password, deviceToken: $deviceToken) {\n      ...AuthPayloadFields\n    }\n  }\n": types.LoginDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": types.MeDocument,
@@ -93,7 +93,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    createdAt\n    updatedAt\n  }\n"): (typeof documents)["\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    createdAt\n    updatedAt\n  }\n"];
+export function graphql(source: "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    mustChangePassword\n    createdAt\n    updatedAt\n  }\n"): (typeof documents)["\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    mustChangePassword\n    createdAt\n    updatedAt\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

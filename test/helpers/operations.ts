@@ -10,6 +10,7 @@ export const UserFieldsFragment = graphql(`
     fullName
     roles
     disabled
+    mustChangePassword
     createdAt
     updatedAt
   }

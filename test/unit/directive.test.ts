@@ -5,7 +5,14 @@ import { authDirectiveTransformer, SchemaAccessError } from '../../src/auth/dire
 import type { Role } from '../../src/users/roles';
 
 const DIRECTIVES = /* GraphQL */ `
-  directive @auth(requires: [Role!], nullForAnonymous: Boolean = false) on OBJECT | FIELD_DEFINITION
+  directive @auth(
+    requires: [Role!]
+    nullForAnonymous: Boolean = false
+    allowedDuring: [RequiredAction!]
+  ) on OBJECT | FIELD_DEFINITION
+  enum RequiredAction {
+    CHANGE_PASSWORD
+  }
   directive @public on FIELD_DEFINITION
   enum Role {
     ADMIN
@@ -15,7 +22,13 @@ const DIRECTIVES = /* GraphQL */ `
 
 interface TinyContext {
   roles: readonly Role[] | null;
+  mustChangePassword?: boolean;
 }
+
+const principalOf = (context: TinyContext) =>
+  context.roles === null
+    ? null
+    : { roles: context.roles, mustChangePassword: context.mustChangePassword ?? false };
 
 const calls: string[] = [];
 const record = (name: string) => () => {
@@ -24,7 +37,7 @@ const record = (name: string) => () => {
 };
 
 function build(typeDefs: string, resolvers: IResolvers = {}): GraphQLSchema {
-  return authDirectiveTransformer<TinyContext>({ getRoles: (context) => context.roles })(
+  return authDirectiveTransformer<TinyContext>({ getPrincipal: principalOf })(
     makeExecutableSchema({ typeDefs: [DIRECTIVES, typeDefs], resolvers }),
   );
 }
@@ -134,7 +147,7 @@ describe('@auth directive', () => {
       resolvers: { Query: { a: () => ({}) }, Thing: { b: () => 'b' } },
     });
     const transformed = authDirectiveTransformer<TinyContext>({
-      getRoles: (context) => context.roles,
+      getPrincipal: principalOf,
     })(plain);
     const resolverOf = (s: GraphQLSchema, type: string, field: string) =>
       (s.getType(type) as GraphQLObjectType).getFields()[field]?.resolve;
@@ -175,6 +188,32 @@ describe('@auth directive', () => {
     expect(() => build('type Query { a: String! @auth(nullForAnonymous: true) }')).toThrow(
       SchemaAccessError,
     );
+  });
+
+  test('when a user must change their password, then only fields allowed during it run, refused with the reason', async () => {
+    const pending = build(
+      `type Query {
+        whoami: String @auth(allowedDuring: [CHANGE_PASSWORD])
+        other: String @auth
+        boss: String @auth(requires: [ADMIN], allowedDuring: [CHANGE_PASSWORD])
+      }`,
+      { Query: { whoami: record('whoami'), other: record('other'), boss: record('boss') } },
+    );
+    const result = await graphql({
+      schema: pending,
+      source: '{ whoami other boss }',
+      contextValue: { roles: ['USER'], mustChangePassword: true },
+    });
+    expect(result.data).toEqual({ whoami: 'whoami', other: null, boss: null });
+    expect(result.errors?.map((error) => [error.path?.[0], error.extensions.reason])).toEqual([
+      ['other', 'PASSWORD_CHANGE_REQUIRED'],
+      ['boss', undefined],
+    ]);
+    expect(calls).toEqual(['whoami']);
+    expect((pending.getType('Query') as GraphQLObjectType).getFields().whoami?.description).toBe(
+      'Requires sign-in. Open while a password change is required.',
+    );
+    expect(() => build('type Query { a: String @auth(allowedDuring: [NOPE]) }')).toThrow();
   });
 
   test('when the schema is built, then each guarded field says its rule in its description', () => {

@@ -17,7 +17,33 @@ describe('decideAccess', () => {
   ] as const)(
     'when %s are required, then the decision is fixed',
     (_case, who, requires, expected) => {
-      expect(decideAccess(who, requires)).toBe(expected);
+      expect(
+        decideAccess(who === null ? null : { roles: who }, { requires, allowedDuring: [] }),
+      ).toBe(expected);
     },
   );
+
+  const mustChange = { roles: ['ADMIN'], mustChangePassword: true } as const;
+
+  test('when a user must change their password, then only fields open during it allow them', () => {
+    expect(decideAccess(mustChange, { requires: null, allowedDuring: [] })).toBe(
+      'password-change-required',
+    );
+    expect(decideAccess(mustChange, { requires: ['ADMIN'], allowedDuring: [] })).toBe(
+      'password-change-required',
+    );
+    expect(decideAccess(mustChange, { requires: null, allowedDuring: ['CHANGE_PASSWORD'] })).toBe(
+      'allow',
+    );
+  });
+
+  test('when a user who must change their password lacks the role, then the answer is forbidden', () => {
+    expect(decideAccess(mustChange, { requires: ['USER'], allowedDuring: [] })).toBe('forbidden');
+  });
+
+  test('when the flag is false or absent, then nothing is pending', () => {
+    const rule = { requires: null, allowedDuring: [] };
+    expect(decideAccess({ roles: [], mustChangePassword: false }, rule)).toBe('allow');
+    expect(decideAccess({ roles: [], mustChangePassword: null }, rule)).toBe('allow');
+  });
 });
