@@ -7,7 +7,7 @@ import { isAsymmetricAlgorithm, JWT_ALGORITHMS, loadSigningKeys } from './auth/s
 import { findUriProblems } from './db/connection';
 import { findOriginProblem } from './http/origins';
 import type { AuditSettings } from './audit/service';
-import type { SignUpMode } from './auth/service';
+import type { SignUpMode } from './sign-up/service';
 import type { TokenSettings } from './auth/tokens';
 import type { QueryLimits } from './graphql/query-limits';
 import {
@@ -60,7 +60,10 @@ export interface Config {
   /** Outgoing mail: null prints messages on the terminal (development) instead of sending. */
   readonly mail: MailSettings;
   readonly passwordReset: { readonly enabled: boolean; readonly ttlSeconds: number };
+  /** Who may create an account: admins only, anyone (`open`), or whom an admin invites. */
   readonly signUpMode: SignUpMode;
+  /** How long an invitation's link works: INVITATION_TTL. */
+  readonly invitationTtlSeconds: number;
   /** Requests that send mail (sign-up, password reset) one client address may make an hour. */
   readonly mailMaxPerIpPerHour: number;
   readonly emailVerification: EmailVerificationSettings;
@@ -314,6 +317,7 @@ const envSchema = z.object({
   ),
   REQUIRE_VERIFIED_EMAIL: boolean('REQUIRE_VERIFIED_EMAIL'),
   EMAIL_VERIFICATION_TTL: duration('EMAIL_VERIFICATION_TTL', '24h', 1, 30 * 86_400, '1s to 30d'),
+  INVITATION_TTL: duration('INVITATION_TTL', '7d', 1, 30 * 86_400, '1s to 30d'),
   TRUSTED_DOCUMENTS: optionalString,
   TRUSTED_DOCUMENTS_MODE: optionalString.pipe(
     z
@@ -472,20 +476,12 @@ function passwordResetOn(env: Env): boolean {
     : env.PASSWORD_RESET === 'on';
 }
 
-/**
- * In production, a feature that sends mail needs a mail server, a sender and the app's URL.
- * Invitations are not built yet: SIGNUP_MODE=invite is refused rather than silently closed.
- */
+/** In production, a feature that sends mail needs a mail server, a sender and the app's URL. */
 function findMailProblems(env: Env): string[] {
   const problems: string[] = [];
-  if (env.SIGNUP_MODE === 'invite') {
-    problems.push(
-      'SIGNUP_MODE=invite is not available yet (invitations are not built): use closed or open',
-    );
-  }
   const mailing = [
     ...(passwordResetOn(env) ? ['PASSWORD_RESET=on'] : []),
-    ...(env.SIGNUP_MODE === 'open' ? ['SIGNUP_MODE=open'] : []),
+    ...(env.SIGNUP_MODE === 'closed' ? [] : [`SIGNUP_MODE=${env.SIGNUP_MODE}`]),
     ...(env.REQUIRE_VERIFIED_EMAIL === true ? ['REQUIRE_VERIFIED_EMAIL=true'] : []),
   ];
   if (env.NODE_ENV !== 'production' || mailing.length === 0) return problems;
@@ -628,7 +624,8 @@ export function loadConfig(
       enabled: passwordResetOn(env),
       ttlSeconds: env.PASSWORD_RESET_TTL,
     }),
-    signUpMode: env.SIGNUP_MODE === 'open' ? 'open' : 'closed',
+    signUpMode: env.SIGNUP_MODE,
+    invitationTtlSeconds: env.INVITATION_TTL,
     mailMaxPerIpPerHour: env.MAIL_MAX_PER_IP_PER_HOUR,
     emailVerification: Object.freeze({
       ttlSeconds: env.EMAIL_VERIFICATION_TTL,

@@ -5,7 +5,9 @@ import type { TokenService } from './auth/tokens';
 import type { Caller, SignedInCaller } from './caller';
 import { isSignedIn } from './caller';
 import { unauthenticated } from './errors';
+import type { Invitations } from './invitations/service';
 import type { SessionService } from './sessions/service';
+import type { SignUps } from './sign-up/service';
 import type { UserService } from './users/service';
 
 /** The feature services one app instance runs on. */
@@ -15,6 +17,8 @@ export interface Services {
   readonly auth: AuthService;
   readonly tokens: TokenService;
   readonly audit: AuditService;
+  readonly signUps: SignUps;
+  readonly invitations: Invitations;
 }
 
 /** What a resolver may add to the HTTP response. */

@@ -4,6 +4,8 @@ import { createAuditEventModel } from './audit/model';
 import { isDuplicateKeyError } from './db/errors';
 import { createLockModel } from './db/locks';
 import { createSessionModels, ENDED_SESSION_RETENTION_SECONDS } from './sessions/model';
+import { createInvitationModel } from './invitations/model';
+import { createPendingSignUpModel } from './sign-up/model';
 import { createDeviceModel } from './throttling/devices';
 import { createMailRequestModel } from './throttling/mail';
 import { createLoginAttemptModel } from './throttling/model';
@@ -41,6 +43,8 @@ export function expiryRules(settings: ExpirySettings): ReadonlyMap<string, numbe
     ['accountTokens.expiresAt', 0],
     ['accountTokenUses.expiresAt', 0],
     ['mailRequests.at', 60 * 60],
+    ['pendingSignUps.expiresAt', 0],
+    ['invitations.expiresAt', 0],
   ]);
 }
 
@@ -63,6 +67,8 @@ function allModels(connection: Connection): Model<never>[] {
     accountTokens.tokens,
     accountTokens.uses,
     createMailRequestModel(connection),
+    createPendingSignUpModel(connection),
+    createInvitationModel(connection),
   ] as unknown as Model<never>[];
 }
 

@@ -5,10 +5,13 @@ import { createAccountTokens } from './account-tokens/service';
 import { createAuditEventModel } from './audit/model';
 import { createAuditService } from './audit/service';
 import { createAuthService } from './auth/service';
+import { createResetLinkMailer } from './auth/reset-links';
 import { createTokenService } from './auth/tokens';
 import type { Config } from './config';
 import type { Services } from './context';
 import { createLocks, LockTimeoutError } from './db/locks';
+import { createInvitationModel } from './invitations/model';
+import { createInvitations } from './invitations/service';
 import type { Logger } from './logger';
 import { createMailer } from './mail/mailer';
 import { createMailThrottle } from './throttling/mail';
@@ -16,6 +19,8 @@ import { engineOf } from './migrate';
 import { createPasswordHasher } from './passwords/hasher';
 import { createSessionModels } from './sessions/model';
 import { createSessionService } from './sessions/service';
+import { createPendingSignUpModel } from './sign-up/model';
+import { createSignUps } from './sign-up/service';
 import { createDevices } from './throttling/devices';
 import { createLoginAttemptModel } from './throttling/model';
 import { createLoginThrottle } from './throttling/service';
@@ -68,6 +73,11 @@ export async function createServices(
   const mailThrottle = createMailThrottle(connection, config.mailMaxPerIpPerHour);
   const mailer = createMailer(config.mail, terminal);
   const sendLink = createLinkMailer({ accountTokens, mailer, mailThrottle, audit, logger });
+  const mailResetLink = createResetLinkMailer({
+    sendLink,
+    mailer,
+    ttlSeconds: config.passwordReset.ttlSeconds,
+  });
   const emailVerification = createEmailVerification({
     store,
     accountTokens,
@@ -98,15 +108,38 @@ export async function createServices(
     devices,
     passwordReset: config.passwordReset,
     emailVerification: { ...emailVerification, required: config.emailVerification.required },
-    signUpMode: config.signUpMode,
     accountTokens,
-    mailer,
     mailThrottle,
-    sendLink,
+    mailResetLink,
     logger,
   });
+  const signUps = createSignUps({
+    model: createPendingSignUpModel(connection),
+    mode: config.signUpMode,
+    ttlSeconds: config.emailVerification.ttlSeconds,
+    users,
+    hasher,
+    accountTokens,
+    emailVerification,
+    mailThrottle,
+    sendLink,
+    mailResetLink,
+    mailer,
+    audit,
+  });
+  const invitations = createInvitations({
+    model: createInvitationModel(connection),
+    mode: config.signUpMode,
+    ttlSeconds: config.invitationTtlSeconds,
+    users,
+    hasher,
+    accountTokens,
+    sendLink,
+    mailer,
+    audit,
+  });
   return {
-    services: { users, sessions, auth, tokens, audit },
+    services: { users, sessions, auth, tokens, audit, signUps, invitations },
     async purge() {
       // On MongoDB, TTL indexes (migrate.ts) expire all of these; FerretDB has none.
       if ((await engineOf(connection)) === 'mongodb') return;
@@ -120,6 +153,8 @@ export async function createServices(
             devices.purgeExpired(),
             accountTokens.purgeExpired(),
             mailThrottle.purgeOld(),
+            signUps.purgeExpired(),
+            invitations.purgeExpired(),
           ]),
         );
       } catch (error) {

@@ -5,6 +5,7 @@ import type { UserConnectionSource } from '../users/service';
 import type { SessionRecord } from '../sessions/model';
 import type { AuthPayloadModel } from '../auth/resolvers';
 import type { AuditEventRecord } from '../audit/model';
+import type { InvitationRecord } from '../invitations/model';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -32,6 +33,10 @@ export type AuditAction =
   | 'EMAIL_VERIFICATION_SENT'
   /** An email address was confirmed through its link. */
   | 'EMAIL_VERIFIED'
+  /** An invitation was accepted: the account was created, with the invitation's id. */
+  | 'INVITATION_ACCEPTED'
+  /** An administrator revoked an invitation before it was accepted. */
+  | 'INVITATION_REVOKED'
   /** A sign-in attempt, through `login` or `POST /token`; `outcome` tells how it went. */
   | 'LOGIN'
   /** A sign-in attempt refused because the account or the client address must wait. */
@@ -47,6 +52,8 @@ export type AuditAction =
    * message, `failure` when it did not, `denied` when the address had had enough mail this hour.
    */
   | 'PASSWORD_RESET_REQUESTED'
+  /** A signed-in user changed their own full name or address (`updateMe`). */
+  | 'PROFILE_UPDATED'
   /** A retired refresh token was presented again; its whole session was revoked. */
   | 'REFRESH_TOKEN_REUSE_DETECTED'
   /** Every session of a user was ended (`logoutAll`, `revokeUserSessions`). */
@@ -63,9 +70,14 @@ export type AuditAction =
   | 'USER_DISABLED'
   /** A user was enabled again. */
   | 'USER_ENABLED'
+  /**
+   * An administrator invited an address (`inviteUser`); `outcome` as for
+   * `PASSWORD_RESET_REQUESTED`. The invitation is the target.
+   */
+  | 'USER_INVITED'
   /** A user's roles were changed. */
   | 'USER_ROLES_CHANGED'
-  /** Someone created their own account with `signUp`. */
+  /** Someone created their own account: they followed the link `signUp` mailed them. */
   | 'USER_SIGNED_UP';
 
 /** One security event. Never contains a password or a token. */
@@ -211,9 +223,63 @@ export type InputErrorReason =
   /** The new value must differ from the current one (a new password). */
   | 'UNCHANGED';
 
+/** An administrator's invitation to create an account, waiting for its link to be followed. */
+export type Invitation = {
+  __typename?: 'Invitation';
+  /** When the address was first invited. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The address the invitation was mailed to; the account gets it, already confirmed. */
+  email: Scalars['String']['output'];
+  /** When the link stops working (`INVITATION_TTL` after the latest invitation). */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The full name the account will start with, if one was given. */
+  fullName: Maybe<Scalars['String']['output']>;
+  /** The invitation's id; the account it creates will have the same id. */
+  id: Scalars['ID']['output'];
+  /** The administrator who sent (or last re-sent) the invitation; null once they are deleted. */
+  invitedBy: Maybe<User>;
+  /** The roles the account will hold. */
+  roles: Array<Role>;
+};
+
+/** A page of pending invitations, oldest first. */
+export type InvitationConnection = {
+  __typename?: 'InvitationConnection';
+  /** The invitations on this page with their cursors. */
+  edges: Array<InvitationEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** One invitation in an `InvitationConnection`. */
+export type InvitationEdge = {
+  __typename?: 'InvitationEdge';
+  /** An opaque cursor for this position; pass it as `after` to continue after this invitation. */
+  cursor: Scalars['String']['output'];
+  /** The invitation. */
+  node: Invitation;
+};
+
+/** Whom to invite. */
+export type InviteUserInput = {
+  /** The address to mail the link to; no account may have it yet. */
+  email: Scalars['String']['input'];
+  /** An optional full name, up to 200 characters. */
+  fullName?: InputMaybe<Scalars['String']['input']>;
+  /** The roles the account will hold; defaults to `[USER]`. */
+  roles?: InputMaybe<Array<Role>>;
+};
+
 /** Write operations. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Creates the invited account, with the invitation's address confirmed, and signs it in. A token
+   * that is unknown, expired, used, revoked or replaced by a newer invitation is `BAD_USER_INPUT`
+   * on `token` with reason `INVALID_TOKEN`; a taken username is `TAKEN` on `username`, and the
+   * link still works for another try.
+   */
+  acceptInvitation: AuthPayload;
   /**
    * Changes the caller's password. A wrong current password is refused like a failed sign-in.
    * Every session ends, this one included, and fresh tokens for a new session are returned.
@@ -224,6 +290,13 @@ export type Mutation = {
   createUser: Maybe<User>;
   /** Deletes a user. The last active administrator cannot be deleted. Returns `true` once deleted. */
   deleteUser: Maybe<Scalars['Boolean']['output']>;
+  /**
+   * Mails an address a link to create an account (`APP_URL/accept-invitation?token=...`), valid
+   * once, for `INVITATION_TTL`. Inviting an address again updates its invitation and voids the
+   * earlier link. An address an account already has is `BAD_USER_INPUT` with reason `TAKEN`.
+   * `FORBIDDEN` with reason `FEATURE_OFF` when `SIGNUP_MODE=closed`.
+   */
+  inviteUser: Maybe<Invitation>;
   /**
    * Exchanges a username and password for an access token. Every failure, whether the user
    * is unknown, the password is wrong or the account is disabled, is the same
@@ -254,6 +327,8 @@ export type Mutation = {
    * `BAD_USER_INPUT` on `token` with reason `INVALID_TOKEN`.
    */
   resetPassword: AuthPayload;
+  /** Revokes a pending invitation: its link stops working. `false` when there is no such invitation. */
+  revokeInvitation: Maybe<Scalars['Boolean']['output']>;
   /**
    * Ends one of the caller's sessions. Returns `false` when no such session of the caller is
    * active (an unknown id and someone else's give the same answer).
@@ -283,6 +358,14 @@ export type Mutation = {
 
 
 /** Write operations. */
+export type MutationAcceptInvitationArgs = {
+  password: Scalars['String']['input'];
+  token: Scalars['String']['input'];
+  username: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
 export type MutationChangePasswordArgs = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
@@ -298,6 +381,12 @@ export type MutationCreateUserArgs = {
 /** Write operations. */
 export type MutationDeleteUserArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. */
+export type MutationInviteUserArgs = {
+  input: InviteUserInput;
 };
 
 
@@ -325,6 +414,12 @@ export type MutationRequestPasswordResetArgs = {
 export type MutationResetPasswordArgs = {
   newPassword: Scalars['String']['input'];
   token: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
+export type MutationRevokeInvitationArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -387,6 +482,8 @@ export type Query = {
   auditEvents: Maybe<AuditEventConnection>;
   /** A liveness probe for GraphQL clients: always `true`, open to everyone. */
   health: Scalars['Boolean']['output'];
+  /** Pages through the invitations not yet accepted, revoked or expired, oldest first. */
+  invitations: Maybe<InvitationConnection>;
   /**
    * The signed-in user, or null when the request carries no `Authorization` header, so "am I
    * signed in?" is a plain query. An unusable token is refused with 401, as on every guarded field.
@@ -409,6 +506,13 @@ export type Query = {
 export type QueryAuditEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. */
+export type QueryInvitationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -624,6 +728,10 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   InputErrorReason: InputErrorReason;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Invitation: ResolverTypeWrapper<InvitationRecord>;
+  InvitationConnection: ResolverTypeWrapper<Omit<InvitationConnection, 'edges'> & { edges: Array<ResolversTypes['InvitationEdge']> }>;
+  InvitationEdge: ResolverTypeWrapper<Omit<InvitationEdge, 'node'> & { node: ResolversTypes['Invitation'] }>;
+  InviteUserInput: InviteUserInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PasswordPolicy: ResolverTypeWrapper<PasswordPolicy>;
@@ -651,6 +759,10 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  Invitation: InvitationRecord;
+  InvitationConnection: Omit<InvitationConnection, 'edges'> & { edges: Array<ResolversParentTypes['InvitationEdge']> };
+  InvitationEdge: Omit<InvitationEdge, 'node'> & { node: ResolversParentTypes['Invitation'] };
+  InviteUserInput: InviteUserInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   PasswordPolicy: PasswordPolicy;
@@ -713,10 +825,32 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type InvitationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Invitation'] = ResolversParentTypes['Invitation']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fullName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invitedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+}>;
+
+export type InvitationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvitationConnection'] = ResolversParentTypes['InvitationConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['InvitationEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type InvitationEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvitationEdge'] = ResolversParentTypes['InvitationEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Invitation'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'password' | 'token' | 'username'>>;
   changePassword?: Resolver<Maybe<ResolversTypes['AuthPayload']>, ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   createUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deleteUser?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
+  inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
   logout?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   logoutAll?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -724,6 +858,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resendEmailVerification?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
+  revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'id'>>;
   revokeSession?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   revokeUserSessions?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
   signUp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
@@ -746,6 +881,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   adminOnly?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   auditEvents?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, Partial<QueryAuditEventsArgs>>;
   health?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  invitations?: Resolver<Maybe<ResolversTypes['InvitationConnection']>, ParentType, ContextType, Partial<QueryInvitationsArgs>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   passwordPolicy?: Resolver<ResolversTypes['PasswordPolicy'], ParentType, ContextType>;
   sessions?: Resolver<Maybe<Array<ResolversTypes['Session']>>, ParentType, ContextType>;
@@ -794,6 +930,9 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Invitation?: InvitationResolvers<ContextType>;
+  InvitationConnection?: InvitationConnectionResolvers<ContextType>;
+  InvitationEdge?: InvitationEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PasswordPolicy?: PasswordPolicyResolvers<ContextType>;

@@ -10,7 +10,7 @@ import type { AccountTokens } from './service';
 
 /** The audit actions of messages that carry a link. */
 export type LinkMailAction =
-  'PASSWORD_RESET_REQUESTED' | 'EMAIL_VERIFICATION_SENT' | 'SIGN_UP_ADDRESS_TAKEN';
+  'PASSWORD_RESET_REQUESTED' | 'EMAIL_VERIFICATION_SENT' | 'SIGN_UP_ADDRESS_TAKEN' | 'USER_INVITED';
 
 export interface LinkMail {
   readonly to: string;
@@ -22,6 +22,11 @@ export interface LinkMail {
   /** Binds the token to the recipient's address (an email verification). */
   readonly bindToAddress: boolean;
   readonly action: LinkMailAction;
+  /**
+   * Whom the audit event names as `userId`: the actor (the default: the user the mail is for),
+   * or the target (an invitation, sent by the signed-in administrator).
+   */
+  readonly auditAs?: 'actor' | 'target';
   readonly compose: (token: string) => MailContent;
 }
 
@@ -41,7 +46,10 @@ export function createLinkMailer(deps: {
   const { accountTokens, mailer, mailThrottle, audit, logger } = deps;
 
   async function send(mail: LinkMail, caller: Caller): Promise<void> {
-    const event = { action: mail.action, actorId: mail.userId };
+    const event =
+      mail.auditAs === 'target'
+        ? { action: mail.action, targetId: mail.userId }
+        : { action: mail.action, actorId: mail.userId };
     if (!(await mailThrottle.admitRecipient(mail.recipient))) {
       await audit.record(caller, {
         ...event,

@@ -1,7 +1,13 @@
 import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
 
 /** What an emailed token is for; a token serves only its own purpose. */
-export const ACCOUNT_TOKEN_PURPOSES = ['PASSWORD_RESET', 'EMAIL_VERIFICATION'] as const;
+export const ACCOUNT_TOKEN_PURPOSES = [
+  'PASSWORD_RESET',
+  'EMAIL_VERIFICATION',
+  // The subject of these two is the id the account will have once the link is followed.
+  'SIGN_UP',
+  'INVITATION',
+] as const;
 export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
 
 /**

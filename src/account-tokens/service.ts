@@ -23,6 +23,16 @@ export interface AccountTokens {
    * can do nothing else).
    */
   consume(token: string, purpose: AccountTokenPurpose): Promise<SpentToken | null>;
+  /**
+   * What `consume` would spend, without spending it: for links whose use creates an account,
+   * where the account's unique id is what makes the use single (the caller consumes after).
+   */
+  inspect(
+    token: string,
+    purposes: readonly AccountTokenPurpose[],
+  ): Promise<(SpentToken & { readonly purpose: AccountTokenPurpose }) | null>;
+  /** Voids every token of one purpose for one subject (a revoked invitation). */
+  revoke(userId: Types.ObjectId, purpose: AccountTokenPurpose): Promise<void>;
   purgeExpired(): Promise<void>;
 }
 
@@ -37,6 +47,25 @@ const hashOf = (token: string) => createHash('sha256').update(token).digest('bas
 
 export function createAccountTokens(models: AccountTokenModels): AccountTokens {
   const { tokens, uses } = models;
+
+  /** The token's record when it is well-formed, for one of `purposes`, unexpired and newest. */
+  async function usable(
+    token: string,
+    purposes: readonly AccountTokenPurpose[],
+  ): Promise<AccountTokenRecord | null> {
+    if (!TOKEN_PATTERN.test(token)) return null;
+    const record = await tokens.findById(hashOf(token)).lean<AccountTokenRecord>();
+    if (!record || !purposes.includes(record.purpose) || record.expiresAt.getTime() <= Date.now()) {
+      return null;
+    }
+    const newer = await tokens.exists({
+      userId: record.userId,
+      purpose: record.purpose,
+      issuedAt: trusted({ $gt: record.issuedAt }),
+    });
+    return newer ? null : record;
+  }
+
   return {
     async issue(purpose, userId, ttlSeconds, email) {
       const token = randomBytes(32).toString('base64url');
@@ -52,26 +81,27 @@ export function createAccountTokens(models: AccountTokenModels): AccountTokens {
       return token;
     },
 
+    inspect: async (token, purposes) => {
+      const record = await usable(token, purposes);
+      return record && (await uses.exists({ _id: record._id })) === null
+        ? { userId: record.userId, email: record.email ?? null, purpose: record.purpose }
+        : null;
+    },
+
     async consume(token, purpose) {
-      if (!TOKEN_PATTERN.test(token)) return null;
-      const id = hashOf(token);
-      const record = await tokens.findById(id).lean<AccountTokenRecord>();
-      if (!record || record.purpose !== purpose || record.expiresAt.getTime() <= Date.now()) {
-        return null;
-      }
-      const newer = await tokens.exists({
-        userId: record.userId,
-        purpose,
-        issuedAt: trusted({ $gt: record.issuedAt }),
-      });
-      if (newer) return null;
+      const record = await usable(token, [purpose]);
+      if (!record) return null;
       try {
-        await insertOne(uses, { _id: id, at: new Date(), expiresAt: record.expiresAt });
+        await insertOne(uses, { _id: record._id, at: new Date(), expiresAt: record.expiresAt });
       } catch (error) {
         if (isDuplicateKeyError(error)) return null;
         throw error;
       }
       return { userId: record.userId, email: record.email ?? null };
+    },
+
+    async revoke(userId, purpose) {
+      await tokens.deleteMany({ userId, purpose });
     },
 
     async purgeExpired() {

@@ -9,7 +9,7 @@ export type AuthPayloadModel = Omit<SignIn, 'refreshToken'> & {
 };
 
 /** A sign-in's payload, its refresh token handed over as the transport says. */
-function handOver(signIn: SignIn, transport: RefreshTokenTransport): AuthPayloadModel {
+export function handOver(signIn: SignIn, transport: RefreshTokenTransport): AuthPayloadModel {
   return {
     ...signIn,
     refreshToken: transport.deliver(signIn.refreshToken, signIn.refreshExpiresIn),

@@ -1,5 +1,4 @@
 import type { Types } from 'mongoose';
-import type { LinkMail } from '../account-tokens/mailing';
 import type { AccountTokens } from '../account-tokens/service';
 import type { AuditService } from '../audit/service';
 import type { Caller, SignedInCaller } from '../caller';
@@ -11,13 +10,8 @@ import {
   incorrectCredentials,
   invalidLinkToken,
   invalidRefreshToken,
-  isInputRefusal,
 } from '../errors';
 import type { Logger } from '../logger';
-import type { Mailer } from '../mail/mailer';
-import { spokenDuration } from '../mail/templates/duration';
-import { signUpAttemptMail } from '../mail/templates/email-verification';
-import { passwordResetMail } from '../mail/templates/password-reset';
 import type { HashPermit, PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, passwordLength, type PasswordPolicy } from '../passwords/policy';
 import type { SessionRecord } from '../sessions/model';
@@ -29,6 +23,7 @@ import { findEmailProblem, findUsernameProblem, normalizeIdentifier } from '../u
 import type { UserRecord } from '../users/model';
 import type { EmailVerification } from '../users/email-verification';
 import type { UserService } from '../users/service';
+import type { ResetLinkMailer } from './reset-links';
 import type { TokenService } from './tokens';
 
 /** What every successful sign-in, refresh or password change hands back. */
@@ -73,21 +68,8 @@ export interface AuthService {
   requestPasswordReset(email: string, caller: Caller): Promise<void>;
   /** Sets a new password with a reset link's token, ends every session, signs in a new one. */
   resetPassword(token: string, newPassword: string, caller: Caller): Promise<SignIn>;
-  /**
-   * Creates a USER account and mails a link to confirm its address; an address that already has
-   * an account is answered the same way, and its owner told by mail.
-   */
-  signUp(input: SignUpInput, caller: Caller): Promise<void>;
-}
-
-/** SIGNUP_MODE: whether anyone may create their own account. */
-export type SignUpMode = 'closed' | 'open';
-
-export interface SignUpInput {
-  readonly username: string;
-  readonly email: string;
-  readonly password: string;
-  readonly fullName?: string | null;
+  /** Signs in an account made in this request from an emailed link, with the password it chose. */
+  signInNewAccount(user: UserRecord, caller: Caller): Promise<SignIn>;
 }
 
 /** Password reset by email: PASSWORD_RESET and PASSWORD_RESET_TTL. */
@@ -112,56 +94,19 @@ export function createAuthService(deps: {
   devices: Devices;
   passwordReset: PasswordResetSettings;
   emailVerification: EmailVerification & { readonly required: boolean };
-  signUpMode: SignUpMode;
   accountTokens: AccountTokens;
-  mailer: Mailer;
   mailThrottle: MailThrottle;
-  sendLink: (mail: LinkMail, caller: Caller) => void;
+  mailResetLink: ResetLinkMailer;
   logger: Logger;
 }): AuthService {
   const { users, sessions, hasher, tokens, policy, audit, throttle, devices } = deps;
-  const { passwordReset, accountTokens, mailer, mailThrottle, logger, sendLink } = deps;
-  const { emailVerification, signUpMode } = deps;
-
-  /**
-   * Mails `owner` a password reset link, bound to their address (a link mailed to an address the
-   * account no longer has must not work): the reset itself, or the sign-up notice.
-   */
-  function mailResetLink(
-    owner: UserRecord & { readonly email: string },
-    recipient: string,
-    action: 'PASSWORD_RESET_REQUESTED' | 'SIGN_UP_ADDRESS_TAKEN',
-    caller: Caller,
-  ): void {
-    sendLink(
-      {
-        to: owner.email,
-        recipient,
-        userId: owner._id,
-        purpose: 'PASSWORD_RESET',
-        ttlSeconds: passwordReset.ttlSeconds,
-        bindToAddress: true,
-        action,
-        compose: (token) => {
-          const link = mailer.link('/reset-password', { token });
-          return action === 'SIGN_UP_ADDRESS_TAKEN'
-            ? signUpAttemptMail({ link })
-            : passwordResetMail({
-                username: owner.username,
-                link,
-                validFor: spokenDuration(passwordReset.ttlSeconds),
-              });
-        },
-      },
-      caller,
-    );
-  }
+  const { passwordReset, accountTokens, mailThrottle, logger, mailResetLink, emailVerification } =
+    deps;
 
   /** After the answer: finds the account and mails it a reset link. */
   async function sendPasswordReset(recipient: string, caller: Caller): Promise<void> {
     const user = await users.findActiveByEmail(recipient);
-    if (user?.email)
-      mailResetLink({ ...user, email: user.email }, recipient, 'PASSWORD_RESET_REQUESTED', caller);
+    if (user) mailResetLink(user, 'PASSWORD_RESET_REQUESTED', caller);
   }
 
   /**
@@ -362,37 +307,9 @@ export function createAuthService(deps: {
       });
     },
 
-    async signUp(input, caller) {
-      if (signUpMode !== 'open') throw featureOff('Sign-up');
-      // Counted per client address with every request that sends mail (10 an hour).
-      await mailThrottle.admitRequest(caller.ip);
-      // Every refusal a client can act on comes before the address is looked at: the fields,
-      // and a taken username (usernames are public names; addresses are not).
-      users.checkNewUser(input);
-      await users.refuseTakenUsername(input.username);
-      const recipient = normalizeIdentifier(input.email);
-      if ((await users.findByEmail(recipient)) === null) {
-        try {
-          const user = await users.create({ ...input, roles: ['USER'] }, caller);
-          await audit.record(caller, {
-            action: 'USER_SIGNED_UP',
-            outcome: 'success',
-            actorId: user._id,
-          });
-          emailVerification.send(user, caller);
-          return;
-        } catch (error) {
-          // Taken between the check and the insert: answered like any taken address.
-          if (!isInputRefusal(error, 'email', 'TAKEN')) throw error;
-        }
-      }
-      // The address has an account: the same answer after the same hashing work, and a word to
-      // its owner (within their hourly limit) instead of a second account.
-      await hasher.withPermit((permit) => hasher.hash(permit, input.password), caller.gone);
-      const owner = await users.findByEmail(recipient);
-      if (owner?.email) {
-        mailResetLink({ ...owner, email: owner.email }, recipient, 'SIGN_UP_ADDRESS_TAKEN', caller);
-      }
+    async signInNewAccount(user, caller) {
+      await audit.record(caller, { action: 'LOGIN', outcome: 'success', actorId: user._id });
+      return startSession(user, caller);
     },
 
     async resetPassword(token, newPassword, caller) {

@@ -45,3 +45,16 @@ export function pageSize(
   }
   return size;
 }
+
+/** An opaque page cursor for a row: its ObjectId's 12 bytes, base64url. */
+export function encodeIdCursor(id: Types.ObjectId): string {
+  return Buffer.from(id.id).toString('base64url');
+}
+
+/** The id an `encodeIdCursor` cursor names; BAD_USER_INPUT on `after` for anything else. */
+export function decodeIdCursor(cursor: string): Types.ObjectId {
+  const bytes = /^[A-Za-z0-9_-]{16}$/.test(cursor) ? Buffer.from(cursor, 'base64url') : null;
+  if (bytes?.length !== 12)
+    throw badUserInput('after', { reason: 'INVALID_FORMAT', message: 'is not a valid cursor' });
+  return new Types.ObjectId(bytes);
+}

@@ -7,7 +7,9 @@ import { auditResolvers } from '../audit/resolvers';
 import { authDirectiveTransformer } from '../auth/directive';
 import { authResolvers } from '../auth/resolvers';
 import type { Context } from '../context';
+import { invitationResolvers } from '../invitations/resolvers';
 import { sessionResolvers } from '../sessions/resolvers';
+import { signUpResolvers } from '../sign-up/resolvers';
 import { userResolvers } from '../users/resolvers';
 import { DateTime } from './date-time';
 
@@ -33,6 +35,8 @@ export const resolvers: readonly Resolvers[] = Object.freeze([
   sessionResolvers,
   userResolvers,
   auditResolvers,
+  signUpResolvers,
+  invitationResolvers,
 ]);
 
 /** The SDL with its resolvers attached, before any authorization is applied. */

@@ -1,12 +1,12 @@
 import type { Resolvers } from '../__generated__/graphql';
 import { signedIn } from '../context';
-import { encodeCursor } from './service';
+import { encodeIdCursor } from '../db/ids';
 
 export const userResolvers: Resolvers = {
   Query: {
     users: async (_source, { first, after }, { services }) => {
       const page = await services.users.list(first, after ?? null);
-      const edges = page.users.map((node) => ({ cursor: encodeCursor(node), node }));
+      const edges = page.users.map((node) => ({ cursor: encodeIdCursor(node._id), node }));
       return {
         edges,
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
@@ -20,14 +20,6 @@ export const userResolvers: Resolvers = {
       services.users.update(id, input, caller),
     deleteUser: async (_source, { id }, { services, caller }) => {
       await services.users.delete(id, caller);
-      return true;
-    },
-    signUp: async (_source, { input }, { services, caller }) => {
-      await services.auth.signUp(input, caller);
-      return true;
-    },
-    verifyEmail: async (_source, { token }, { services, caller }) => {
-      await services.users.verifyEmail(token, caller);
       return true;
     },
     resendEmailVerification: (_source, _args, context) =>

@@ -1,10 +1,18 @@
-import { trusted, Types } from 'mongoose';
+import { trusted, type Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
 import type { Caller, SignedInCaller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
 import { insertOne } from '../db/insert';
-import { badUserInput, invalidInput, notFound, type FieldProblem, type Problem } from '../errors';
-import { pageSize, parseObjectId } from '../db/ids';
+import {
+  badUserInput,
+  invalidInput,
+  invalidLinkToken,
+  isInputRefusal,
+  notFound,
+  type FieldProblem,
+  type Problem,
+} from '../errors';
+import { decodeIdCursor, pageSize, parseObjectId } from '../db/ids';
 import type { Lease, Locks } from '../db/locks';
 import type { PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, type PasswordPolicy } from '../passwords/policy';
@@ -29,6 +37,19 @@ export interface NewUser {
   readonly fullName?: string | null;
   readonly roles?: readonly Role[] | null;
   readonly mustChangePassword?: boolean | null;
+}
+
+/**
+ * An account made by following an emailed link (a confirmed sign-up, an accepted invitation):
+ * its id is the link's subject, so it can be made once, and its address is confirmed.
+ */
+export interface AdmittedAccount {
+  readonly _id: Types.ObjectId;
+  readonly username: string;
+  readonly email: string;
+  readonly fullName?: string | null;
+  readonly roles: readonly Role[];
+  readonly passwordHash: string;
 }
 
 export interface UserChanges {
@@ -70,10 +91,10 @@ export interface UserService {
   findByEmail(email: string): Promise<UserRecord | null>;
   /** Throws BAD_USER_INPUT listing every field of a new user that `create` would refuse. */
   checkNewUser(input: NewUser): void;
+  /** Throws BAD_USER_INPUT listing every problem with an address, a full name or a role list. */
+  checkProfile(input: Pick<UserChanges, 'email' | 'fullName' | 'roles'>): void;
   /** Throws BAD_USER_INPUT (TAKEN) when the username, or a look-alike of it, is taken. */
   refuseTakenUsername(username: string): Promise<void>;
-  /** Confirms an address with the token from its link (see email-verification.ts). */
-  verifyEmail(token: string, caller: Caller): Promise<void>;
   /** Mails a new confirmation link; false when there is no unconfirmed address to confirm. */
   resendEmailVerification(caller: SignedInCaller): Promise<boolean>;
   /** `first` users after the cursor `after`, oldest first; the default page size when null. */
@@ -84,6 +105,12 @@ export interface UserService {
     caller: Caller,
     options?: { skipPasswordPolicy?: boolean },
   ): Promise<UserRecord>;
+  /**
+   * Stores an account whose fields were checked when its link was asked for. The link is
+   * INVALID_TOKEN when the account exists already (it was used) or another account has the
+   * address now; a username taken meanwhile is TAKEN on `username`.
+   */
+  admit(account: AdmittedAccount): Promise<UserRecord>;
   /** Changing roles or the disabled flag ends every session of the user. */
   update(id: string, changes: UserChanges, caller: Caller): Promise<UserRecord>;
   /** Deletes the user, their sessions with them. */
@@ -110,17 +137,6 @@ const LAST_ADMIN_PROBLEM: Problem = {
 const NO_ROLES_PROBLEM: Problem = { reason: 'REQUIRED', message: 'must list at least one role' };
 // Every change that could remove an administrator holds this lock while it counts and writes.
 const ADMINS_LOCK = 'users:admins';
-
-export function encodeCursor(user: UserRecord): string {
-  return Buffer.from(user._id.id).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Types.ObjectId {
-  const bytes = /^[A-Za-z0-9_-]{16}$/.test(cursor) ? Buffer.from(cursor, 'base64url') : null;
-  if (bytes?.length !== 12)
-    throw badUserInput('after', { reason: 'INVALID_FORMAT', message: 'is not a valid cursor' });
-  return new Types.ObjectId(bytes);
-}
 
 function isActiveAdmin(user: Pick<UserRecord, 'roles' | 'disabled'>): boolean {
   return !user.disabled && user.roles.includes('ADMIN');
@@ -156,6 +172,23 @@ function findFullNameProblem(fullName: string): Problem | null {
         message: 'must not contain control, format or invisible characters',
       }
     : null;
+}
+
+/** The stored form of a new account's names and address. */
+function accountFields(input: {
+  readonly username: string;
+  readonly email?: string | null;
+  readonly fullName?: string | null;
+}) {
+  return {
+    username: input.username.normalize('NFKC'),
+    usernameNormalized: normalizeIdentifier(input.username),
+    usernameSkeleton: usernameSkeleton(input.username),
+    ...(input.email
+      ? { email: input.email, emailNormalized: normalizeIdentifier(input.email) }
+      : {}),
+    ...(input.fullName ? { fullName: input.fullName } : {}),
+  };
 }
 
 function uniqueRoles(roles: readonly Role[]): Role[] {
@@ -211,6 +244,14 @@ export function createUserService(deps: {
     ]);
   }
 
+  function checkProfile(input: Pick<UserChanges, 'email' | 'fullName' | 'roles'>): void {
+    refuseAll([
+      ...optionalText('email', input.email, findEmailProblem),
+      ...optionalText('fullName', input.fullName, findFullNameProblem),
+      ...(input.roles?.length === 0 ? [{ field: 'roles', ...NO_ROLES_PROBLEM }] : []),
+    ]);
+  }
+
   async function refuseIfLastAdmin(field: string): Promise<void> {
     if ((await countActiveAdmins()) <= 1) throw badUserInput(field, LAST_ADMIN_PROBLEM);
   }
@@ -223,6 +264,7 @@ export function createUserService(deps: {
       model.findOne({ emailNormalized: normalizeIdentifier(email) }).lean<UserRecord>(),
 
     checkNewUser,
+    checkProfile,
 
     async refuseTakenUsername(username) {
       const taken = await model.exists({
@@ -233,8 +275,6 @@ export function createUserService(deps: {
       });
       if (taken) throw badUserInput('username', { reason: 'TAKEN', message: 'is already taken' });
     },
-
-    verifyEmail: (token, caller) => emailVerification.verify(token, caller),
 
     async resendEmailVerification(caller) {
       const user = await model.findById(caller.user._id).lean<UserRecord>();
@@ -265,7 +305,7 @@ export function createUserService(deps: {
 
     async list(first, after) {
       const size = pageSize(first);
-      const filter = after === null ? {} : { _id: trusted({ $gt: decodeCursor(after) }) };
+      const filter = after === null ? {} : { _id: trusted({ $gt: decodeIdCursor(after) }) };
       const rows = await model
         .find(filter)
         .sort({ _id: 1 })
@@ -282,13 +322,7 @@ export function createUserService(deps: {
 
       const passwordHash = await hasher.withPermit((permit) => hasher.hash(permit, input.password));
       const created = await insertOne(model, {
-        username: input.username.normalize('NFKC'),
-        usernameNormalized: normalizeIdentifier(input.username),
-        usernameSkeleton: usernameSkeleton(input.username),
-        ...(input.email
-          ? { email: input.email, emailNormalized: normalizeIdentifier(input.email) }
-          : {}),
-        ...(input.fullName ? { fullName: input.fullName } : {}),
+        ...accountFields(input),
         roles: uniqueRoles(input.roles ?? ['USER']),
         disabled: false,
         ...(input.mustChangePassword === true ? { mustChangePassword: true } : {}),
@@ -304,13 +338,31 @@ export function createUserService(deps: {
       return record;
     },
 
+    async admit(account) {
+      try {
+        const created = await insertOne(model, {
+          _id: account._id,
+          ...accountFields(account),
+          emailVerified: true,
+          roles: uniqueRoles(account.roles),
+          disabled: false,
+          passwordHash: account.passwordHash,
+        });
+        const { passwordHash: _omitted, ...record } = created.toObject();
+        return record;
+      } catch (error) {
+        if (isDuplicateKeyError(error) && (await model.exists({ _id: account._id }))) {
+          throw invalidLinkToken();
+        }
+        return rethrowDuplicate(error, account.username).catch((refusal: unknown) => {
+          throw isInputRefusal(refusal, 'email', 'TAKEN') ? invalidLinkToken() : refusal;
+        });
+      }
+    },
+
     async update(id, changes, caller) {
       const _id = parseObjectId(id, 'id');
-      refuseAll([
-        ...optionalText('email', changes.email, findEmailProblem),
-        ...optionalText('fullName', changes.fullName, findFullNameProblem),
-        ...(changes.roles?.length === 0 ? [{ field: 'roles', ...NO_ROLES_PROBLEM }] : []),
-      ]);
+      checkProfile(changes);
       const set: Record<string, unknown> = {};
       const unset: Record<string, 1> = {};
       if (changes.email === null) {

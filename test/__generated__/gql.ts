@@ -43,6 +43,10 @@ type Documents = {
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": typeof types.VerifyEmailDocument,
     "\n  mutation ResendEmailVerification {\n    resendEmailVerification\n  }\n": typeof types.ResendEmailVerificationDocument,
     "\n  query MyEmail {\n    me {\n      id\n      email\n      emailVerified\n    }\n  }\n": typeof types.MyEmailDocument,
+    "\n  mutation InviteUser($input: InviteUserInput!) {\n    inviteUser(input: $input) {\n      id\n      email\n      fullName\n      roles\n      invitedBy {\n        id\n        username\n      }\n      createdAt\n      expiresAt\n    }\n  }\n": typeof types.InviteUserDocument,
+    "\n  query Invitations($first: Int, $after: String) {\n    invitations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          email\n          roles\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.InvitationsDocument,
+    "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id)\n  }\n": typeof types.RevokeInvitationDocument,
+    "\n  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {\n    acceptInvitation(token: $token, username: $username, password: $password) {\n      ...AuthPayloadFields\n      user {\n        emailVerified\n      }\n    }\n  }\n": typeof types.AcceptInvitationDocument,
 };
 const documents: Documents = {
     "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    mustChangePassword\n    createdAt\n    updatedAt\n  }\n": types.UserFieldsFragmentDoc,
@@ -74,6 +78,10 @@ const documents: Documents = {
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": types.VerifyEmailDocument,
     "\n  mutation ResendEmailVerification {\n    resendEmailVerification\n  }\n": types.ResendEmailVerificationDocument,
     "\n  query MyEmail {\n    me {\n      id\n      email\n      emailVerified\n    }\n  }\n": types.MyEmailDocument,
+    "\n  mutation InviteUser($input: InviteUserInput!) {\n    inviteUser(input: $input) {\n      id\n      email\n      fullName\n      roles\n      invitedBy {\n        id\n        username\n      }\n      createdAt\n      expiresAt\n    }\n  }\n": types.InviteUserDocument,
+    "\n  query Invitations($first: Int, $after: String) {\n    invitations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          email\n          roles\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.InvitationsDocument,
+    "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id)\n  }\n": types.RevokeInvitationDocument,
+    "\n  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {\n    acceptInvitation(token: $token, username: $username, password: $password) {\n      ...AuthPayloadFields\n      user {\n        emailVerified\n      }\n    }\n  }\n": types.AcceptInvitationDocument,
 };
 
 /**
@@ -206,6 +214,22 @@ export function graphql(source: "\n  mutation ResendEmailVerification {\n    res
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query MyEmail {\n    me {\n      id\n      email\n      emailVerified\n    }\n  }\n"): (typeof documents)["\n  query MyEmail {\n    me {\n      id\n      email\n      emailVerified\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation InviteUser($input: InviteUserInput!) {\n    inviteUser(input: $input) {\n      id\n      email\n      fullName\n      roles\n      invitedBy {\n        id\n        username\n      }\n      createdAt\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation InviteUser($input: InviteUserInput!) {\n    inviteUser(input: $input) {\n      id\n      email\n      fullName\n      roles\n      invitedBy {\n        id\n        username\n      }\n      createdAt\n      expiresAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Invitations($first: Int, $after: String) {\n    invitations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          email\n          roles\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Invitations($first: Int, $after: String) {\n    invitations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          email\n          roles\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id)\n  }\n"): (typeof documents)["\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {\n    acceptInvitation(token: $token, username: $username, password: $password) {\n      ...AuthPayloadFields\n      user {\n        emailVerified\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {\n    acceptInvitation(token: $token, username: $username, password: $password) {\n      ...AuthPayloadFields\n      user {\n        emailVerified\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -260,3 +260,56 @@ export const MyEmailQuery = graphql(`
     }
   }
 `);
+
+export const InviteUserMutation = graphql(`
+  mutation InviteUser($input: InviteUserInput!) {
+    inviteUser(input: $input) {
+      id
+      email
+      fullName
+      roles
+      invitedBy {
+        id
+        username
+      }
+      createdAt
+      expiresAt
+    }
+  }
+`);
+
+export const InvitationsQuery = graphql(`
+  query Invitations($first: Int, $after: String) {
+    invitations(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          email
+          roles
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const RevokeInvitationMutation = graphql(`
+  mutation RevokeInvitation($id: ID!) {
+    revokeInvitation(id: $id)
+  }
+`);
+
+export const AcceptInvitationMutation = graphql(`
+  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {
+    acceptInvitation(token: $token, username: $username, password: $password) {
+      ...AuthPayloadFields
+      user {
+        emailVerified
+      }
+    }
+  }
+`);

@@ -48,7 +48,9 @@ describe('the schema says who may call what', () => {
       fields.find((field) => field.name === name)?.description;
     expect(descriptionOf('users')).toMatch(/\n\nRequires role: ADMIN\.$/);
     expect(descriptionOf('sessions')).toMatch(/\n\nRequires sign-in\.$/);
-    expect(descriptionOf('me')).toMatch(/Requires sign-in\. Anonymous callers get null\.$/);
+    expect(descriptionOf('me')).toMatch(
+      /Requires sign-in\. Anonymous callers get null\. Open while a password change is required\.$/,
+    );
     expect(descriptionOf('health')).not.toMatch(/Requires/);
   });
 });

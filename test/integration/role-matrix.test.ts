@@ -3,7 +3,11 @@ import { SYSTEM_CALLER } from '../../src/caller';
 import { buildSchema } from '../../src/graphql/schema';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
 import {
+  AcceptInvitationMutation,
   AdminOnlyQuery,
+  InvitationsQuery,
+  InviteUserMutation,
+  RevokeInvitationMutation,
   AuditEventsQuery,
   ChangePasswordMutation,
   CreateUserMutation,
@@ -122,6 +126,20 @@ async function confirmationTokenFor(on: TestApi): Promise<string> {
   return mailedToken(on, input.email, '/verify-email');
 }
 
+/** An invitation token, from an invitation the matrix's administrator sends. */
+async function invitationTokenFor(on: TestApi): Promise<string> {
+  const { email } = newcomer();
+  await execute(
+    on,
+    InviteUserMutation,
+    { input: { email } },
+    {
+      token: await tokenFor(on, callers.ADMIN!),
+    },
+  );
+  return mailedToken(on, email, '/accept-invitation');
+}
+
 function query<TData, TVariables>(
   document: TypedDocumentNode<TData, TVariables>,
   variables: () => Promise<TVariables> | TVariables,
@@ -179,6 +197,34 @@ const matrix: Record<string, Case> = {
   'Mutation.resendEmailVerification': {
     run: query(ResendEmailVerificationMutation, () => ({})),
     expected: SIGNED_IN,
+  },
+  'Query.invitations': {
+    run: query(InvitationsQuery, () => ({ first: 5 })),
+    expected: ADMIN_ONLY,
+  },
+  'Mutation.inviteUser': {
+    async run(token) {
+      const { email } = newcomer();
+      const response = await execute(api, InviteUserMutation, { input: { email } }, { token });
+      const pending = async () =>
+        (await api.app.services.invitations.list(100, null)).invitations.some(
+          (invitation) => invitation.email === email,
+        );
+      return { response, wrote: pending };
+    },
+    expected: ADMIN_ONLY,
+  },
+  'Mutation.revokeInvitation': {
+    run: query(RevokeInvitationMutation, () => ({ id: 'f'.repeat(24) })),
+    expected: ADMIN_ONLY,
+  },
+  'Mutation.acceptInvitation': {
+    run: query(AcceptInvitationMutation, async () => ({
+      token: await invitationTokenFor(api),
+      username: uniqueUsername('invited'),
+      password: strongPassword(),
+    })),
+    expected: PUBLIC,
   },
   'Query.sessions': { run: query(SessionsQuery, () => ({})), expected: SIGNED_IN },
   'Mutation.logout': { run: query(LogoutMutation, () => ({})), expected: SIGNED_IN },

@@ -54,14 +54,15 @@ const fieldsOf = (response: { body: { errors?: { extensions?: Record<string, unk
   response.body.errors?.[0]?.extensions?.fields;
 
 describe('sign-up (SIGNUP_MODE=open)', () => {
-  test('when someone signs up, then the account exists and the link mailed to it confirms the address, once', async () => {
+  test('when someone signs up, then no account exists until the mailed link is followed, which makes it confirmed, once', async () => {
     await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
       const person = newcomer();
       expect((await signUp(api, person)).body).toEqual({ data: { signUp: true } });
       const mail = await smtp.nextMailTo(person.email, { subject: CONFIRM });
       expect(mail.text).toContain(`${APP_URL}/verify-email?token=`);
       expect(mail.html).toContain(`${APP_URL}/verify-email?token=`);
-      expect(await myEmail(api, person)).toMatchObject({ emailVerified: false });
+      // Before the link: the same answer as for a name nobody signed up with.
+      expect(await canSignIn(api, person)).toBe(false);
 
       const token = linkTokenOf(mail, '/verify-email');
       expect((await verify(api, token)).body.data).toEqual({ verifyEmail: true });
@@ -77,11 +78,70 @@ describe('sign-up (SIGNUP_MODE=open)', () => {
     });
   });
 
+  test('when one sign-up link is followed twice at once, then exactly one account is made', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+      const person = newcomer();
+      await signUp(api, person);
+      const token = await confirmationToken(person.email);
+      const answers = await Promise.all([verify(api, token), verify(api, token)]);
+      const [won, lost] = [...answers].sort((a) => (a.body.data?.verifyEmail ? -1 : 1));
+      expect(won?.body.data).toEqual({ verifyEmail: true });
+      expect(lost && fieldsOf(lost)).toEqual([{ field: 'token', reason: 'INVALID_TOKEN' }]);
+      expect(await auditEvents(api, { action: 'USER_SIGNED_UP' })).toHaveLength(1);
+      expect(await canSignIn(api, person)).toBe(true);
+    });
+  });
+
+  test('when the name is taken before the link is followed, then the link says TAKEN on username and no account is made', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+      const first = newcomer();
+      const second = { ...newcomer(), username: first.username };
+      await signUp(api, first);
+      await signUp(api, second);
+      const secondToken = await confirmationToken(second.email);
+      await verify(api, await confirmationToken(first.email));
+      expect(fieldsOf(await verify(api, secondToken))).toEqual([
+        { field: 'username', reason: 'TAKEN' },
+      ]);
+      expect(await canSignIn(api, second)).toBe(false);
+    });
+  });
+
+  test('when an address signed up twice is confirmed through one link, then the other link is INVALID_TOKEN', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+      const first = newcomer();
+      const second = { ...newcomer(), email: first.email };
+      await signUp(api, first);
+      const firstLink = await confirmationToken(first.email);
+      await signUp(api, second);
+      const secondLink = await confirmationToken(first.email);
+      expect((await verify(api, secondLink)).body.data).toEqual({ verifyEmail: true });
+      expect(fieldsOf(await verify(api, firstLink))).toEqual([
+        { field: 'token', reason: 'INVALID_TOKEN' },
+      ]);
+      expect(await canSignIn(api, first)).toBe(false);
+      expect(await canSignIn(api, second)).toBe(true);
+    });
+  });
+
+  test('when the sign-up link has expired, then it is INVALID_TOKEN and no account is made', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open', EMAIL_VERIFICATION_TTL: '1s' }, async (api) => {
+      const person = newcomer();
+      await signUp(api, person);
+      const token = await confirmationToken(person.email);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(fieldsOf(await verify(api, token))).toEqual([
+        { field: 'token', reason: 'INVALID_TOKEN' },
+      ]);
+      expect(await canSignIn(api, person)).toBe(false);
+    });
+  });
+
   test('when the address already has an account, then the answer is the same, no account is made and the owner is told', async () => {
     await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
       const owner = newcomer();
       await signUp(api, owner);
-      await confirmationToken(owner.email);
+      await verify(api, await confirmationToken(owner.email));
 
       const intruder = { ...newcomer(), email: owner.email.toUpperCase() };
       expect((await signUp(api, intruder)).body).toEqual({ data: { signUp: true } });
@@ -101,6 +161,7 @@ describe('sign-up (SIGNUP_MODE=open)', () => {
     await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
       const first = newcomer();
       await signUp(api, first);
+      await verify(api, await confirmationToken(first.email));
       const taken = await signUp(api, { ...newcomer(), username: first.username });
       expect(fieldsOf(taken)).toEqual([{ field: 'username', reason: 'TAKEN' }]);
       const invalid = await signUp(api, {
@@ -127,17 +188,18 @@ describe('sign-up (SIGNUP_MODE=open)', () => {
 
 describe('confirmed addresses', () => {
   test('when REQUIRE_VERIFIED_EMAIL is on, then the right password is refused with EMAIL_NOT_VERIFIED until the address is confirmed', async () => {
-    await withMailingApi({ SIGNUP_MODE: 'open', REQUIRE_VERIFIED_EMAIL: 'true' }, async (api) => {
+    await withMailingApi({ REQUIRE_VERIFIED_EMAIL: 'true' }, async (api) => {
       const person = newcomer();
-      await signUp(api, person);
-      const token = await confirmationToken(person.email);
+      const record = await api.app.services.users.create(person, SYSTEM_CALLER);
       const refused = await execute(api, LoginMutation, person);
       expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
       expect(refused.body.errors?.[0]?.extensions?.reason).toBe('EMAIL_NOT_VERIFIED');
       const wrong = await execute(api, LoginMutation, { ...person, password: strongPassword() });
       expect(wrong.body.errors?.[0]?.extensions?.reason).toBe('BAD_CREDENTIALS');
 
-      await verify(api, token);
+      const moved = `${uniqueUsername('moved')}@example.test`;
+      await updateUser(api, { id: record._id.toHexString() }, { email: moved });
+      await verify(api, await confirmationToken(moved));
       expect((await execute(api, LoginMutation, person)).body.data?.login.accessToken).toEqual(
         expect.any(String),
       );
@@ -145,13 +207,15 @@ describe('confirmed addresses', () => {
   });
 
   test('when an administrator changes the address, then it is unconfirmed, the new one gets a link and the old link no longer works', async () => {
-    await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
+    await withMailingApi({}, async (api) => {
       const person = newcomer();
-      await signUp(api, person);
-      const oldLink = await confirmationToken(person.email);
-      const user = await api.app.services.users.findByEmail(person.email);
+      const record = await api.app.services.users.create(person, SYSTEM_CALLER);
+      const id = record._id.toHexString();
+      const first = `${uniqueUsername('moved')}@example.test`;
+      await updateUser(api, { id }, { email: first });
+      const oldLink = await confirmationToken(first);
       const changed = `${uniqueUsername('moved')}@example.test`;
-      await updateUser(api, { id: user?._id.toHexString() ?? '' }, { email: changed });
+      await updateUser(api, { id }, { email: changed });
 
       const newLink = await confirmationToken(changed);
       expect(fieldsOf(await verify(api, oldLink))).toEqual([
@@ -233,8 +297,8 @@ describe('addresses and links', () => {
         newPassword: strongPassword(),
       });
       expect(fieldsOf(misused)).toEqual([{ field: 'token', reason: 'INVALID_TOKEN' }]);
-      expect(await canSignIn(api, person)).toBe(true);
       expect((await verify(api, token)).body.data).toEqual({ verifyEmail: true });
+      expect(await canSignIn(api, person)).toBe(true);
     });
   });
 

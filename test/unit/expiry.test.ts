@@ -16,6 +16,8 @@ describe('expiry on each engine', () => {
       'accountTokens.expiresAt': 0,
       'accountTokenUses.expiresAt': 0,
       'mailRequests.at': 3600,
+      'pendingSignUps.expiresAt': 0,
+      'invitations.expiresAt': 0,
     });
     const indexes = declaredIndexes(
       'auditEvents',
