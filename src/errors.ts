@@ -166,6 +166,15 @@ export function featureOff(feature: string): GraphQLError {
   });
 }
 
+/** The last active administrator asked to delete their own account (`deleteMe`). */
+export function lastAdministrator(): GraphQLError {
+  return new ClientError(
+    'FORBIDDEN',
+    'The last active administrator cannot delete their own account',
+    { reason: 'LAST_ADMINISTRATOR' },
+  );
+}
+
 export function forbidden(): GraphQLError {
   return new ClientError('FORBIDDEN', FORBIDDEN_MESSAGE);
 }

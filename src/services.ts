@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { createAccountTokenModels } from './account-tokens/model';
-import { createLinkMailer } from './account-tokens/mailing';
+import { createAccountMail } from './account-tokens/mailing';
 import { createAccountTokens } from './account-tokens/service';
 import { createAuditEventModel } from './audit/model';
 import { createAuditService } from './audit/service';
@@ -72,7 +72,13 @@ export async function createServices(
   const accountTokens = createAccountTokens(createAccountTokenModels(connection));
   const mailThrottle = createMailThrottle(connection, config.mailMaxPerIpPerHour);
   const mailer = createMailer(config.mail, terminal);
-  const sendLink = createLinkMailer({ accountTokens, mailer, mailThrottle, audit, logger });
+  const { sendLink, sendNotice } = createAccountMail({
+    accountTokens,
+    mailer,
+    mailThrottle,
+    audit,
+    logger,
+  });
   const mailResetLink = createResetLinkMailer({
     sendLink,
     mailer,
@@ -94,6 +100,8 @@ export async function createServices(
     audit,
     locks,
     emailVerification,
+    mailThrottle,
+    sendNotice,
   });
   const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
   const devices = createDevices(connection);

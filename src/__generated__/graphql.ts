@@ -27,6 +27,11 @@ export type AuditAction =
   /** A signed-in user was refused a field their roles do not allow. */
   | 'AUTHORIZATION_DENIED'
   /**
+   * The old address was told of an address change (`updateMe`); `outcome` as for
+   * `PASSWORD_RESET_REQUESTED`.
+   */
+  | 'EMAIL_CHANGE_NOTIFIED'
+  /**
    * A link to confirm an email address was mailed (after sign-up, an address change or
    * `resendEmailVerification`); `outcome` as for `PASSWORD_RESET_REQUESTED`.
    */
@@ -64,7 +69,7 @@ export type AuditAction =
   | 'SIGN_UP_ADDRESS_TAKEN'
   /** A user was created. */
   | 'USER_CREATED'
-  /** A user was deleted. */
+  /** A user was deleted, by an administrator or by themselves (`deleteMe`). */
   | 'USER_DELETED'
   /** A user was disabled. */
   | 'USER_DISABLED'
@@ -103,6 +108,8 @@ export type AuditEvent = {
   requestId: Maybe<Scalars['String']['output']>;
   /** The user or session acted upon, when there is one. */
   targetId: Maybe<Scalars['ID']['output']>;
+  /** The `User-Agent` the client sent with the request, shortened to 256 characters. */
+  userAgent: Maybe<Scalars['String']['output']>;
 };
 
 /** A page of audit events, newest first. */
@@ -288,6 +295,12 @@ export type Mutation = {
   changePassword: Maybe<AuthPayload>;
   /** Creates a user. */
   createUser: Maybe<User>;
+  /**
+   * Deletes the caller's account after checking the password (counted like a sign-in; a wrong one
+   * is `BAD_USER_INPUT` on `password` with reason `INCORRECT`). Every session ends. The last active
+   * administrator cannot: `FORBIDDEN` with reason `LAST_ADMINISTRATOR`.
+   */
+  deleteMe: Maybe<Scalars['Boolean']['output']>;
   /** Deletes a user. The last active administrator cannot be deleted. Returns `true` once deleted. */
   deleteUser: Maybe<Scalars['Boolean']['output']>;
   /**
@@ -344,6 +357,12 @@ export type Mutation = {
    */
   signUp: Scalars['Boolean']['output'];
   /**
+   * Changes the caller's full name or email address. A new address counts as a request that sends
+   * mail (`MAIL_MAX_PER_IP_PER_HOUR`); an address another account has is `BAD_USER_INPUT` with
+   * reason `TAKEN`.
+   */
+  updateMe: Maybe<User>;
+  /**
    * Changes a user's email, full name, roles, disabled flag or `mustChangePassword`. The last
    * active administrator cannot be demoted or disabled.
    */
@@ -375,6 +394,12 @@ export type MutationChangePasswordArgs = {
 /** Write operations. */
 export type MutationCreateUserArgs = {
   input: CreateUserInput;
+};
+
+
+/** Write operations. */
+export type MutationDeleteMeArgs = {
+  password: Scalars['String']['input'];
 };
 
 
@@ -442,6 +467,12 @@ export type MutationSignUpArgs = {
 
 
 /** Write operations. */
+export type MutationUpdateMeArgs = {
+  input: UpdateMeInput;
+};
+
+
+/** Write operations. */
 export type MutationUpdateUserArgs = {
   id: Scalars['ID']['input'];
   input: UpdateUserInput;
@@ -489,6 +520,12 @@ export type Query = {
    * signed in?" is a plain query. An unusable token is refused with 401, as on every guarded field.
    */
   me: Maybe<User>;
+  /**
+   * The caller's own security history, newest first: sign-ins (failed ones included), password
+   * changes and resets, session revocations, confirmed addresses and profile changes, each with
+   * its client address and user agent.
+   */
+  mySecurityEvents: Maybe<AuditEventConnection>;
   /** The password policy that `createUser` and `changePassword` apply, open to everyone. */
   passwordPolicy: PasswordPolicy;
   /** The caller's sessions that can still be refreshed, most recently used first. */
@@ -512,6 +549,13 @@ export type QueryAuditEventsArgs = {
 
 /** Read operations. */
 export type QueryInvitationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. */
+export type QueryMySecurityEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -573,6 +617,17 @@ export type SignUpInput = {
   password: Scalars['String']['input'];
   /** 3 to 64 letters, digits, `.`, `_` or `-`; unique regardless of case. */
   username: Scalars['String']['input'];
+};
+
+/** The caller's own fields to change; omitted fields stay as they are. */
+export type UpdateMeInput = {
+  /**
+   * A new email address. It is unconfirmed until the link mailed to it is followed, and the old
+   * address is told of the change. It cannot be removed (`null` is refused).
+   */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** A new full name, up to 200 characters, or `null` to remove it. */
+  fullName?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The fields of a user to change; omitted fields stay as they are. */
@@ -741,6 +796,7 @@ export type ResolversTypes = ResolversObject<{
   Session: ResolverTypeWrapper<SessionRecord>;
   SignUpInput: SignUpInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  UpdateMeInput: UpdateMeInput;
   UpdateUserInput: UpdateUserInput;
   User: ResolverTypeWrapper<UserRecord>;
   UserConnection: ResolverTypeWrapper<UserConnectionSource>;
@@ -770,6 +826,7 @@ export type ResolversParentTypes = ResolversObject<{
   Session: SessionRecord;
   SignUpInput: SignUpInput;
   String: Scalars['String']['output'];
+  UpdateMeInput: UpdateMeInput;
   UpdateUserInput: UpdateUserInput;
   User: UserRecord;
   UserConnection: UserConnectionSource;
@@ -799,6 +856,7 @@ export type AuditEventResolvers<ContextType = Context, ParentType extends Resolv
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
   requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   targetId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type AuditEventConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
@@ -849,6 +907,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'password' | 'token' | 'username'>>;
   changePassword?: Resolver<Maybe<ResolversTypes['AuthPayload']>, ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   createUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
+  deleteMe?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteMeArgs, 'password'>>;
   deleteUser?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
   inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
@@ -862,6 +921,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   revokeSession?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   revokeUserSessions?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
   signUp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
+  updateMe?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
   updateUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
   verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 }>;
@@ -883,6 +943,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   health?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   invitations?: Resolver<Maybe<ResolversTypes['InvitationConnection']>, ParentType, ContextType, Partial<QueryInvitationsArgs>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  mySecurityEvents?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, Partial<QueryMySecurityEventsArgs>>;
   passwordPolicy?: Resolver<ResolversTypes['PasswordPolicy'], ParentType, ContextType>;
   sessions?: Resolver<Maybe<Array<ResolversTypes['Session']>>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;

@@ -30,22 +30,47 @@ export interface LinkMail {
   readonly compose: (token: string) => MailContent;
 }
 
+/** The audit actions of messages that only tell the user something. */
+export type NoticeMailAction = 'EMAIL_CHANGE_NOTIFIED';
+
+/** A message with nothing to follow: it tells the user what happened to their account. */
+export interface NoticeMail {
+  readonly to: string;
+  /** The normalized address, for the per-recipient limit. */
+  readonly recipient: string;
+  readonly userId: Types.ObjectId;
+  readonly action: NoticeMailAction;
+  readonly content: MailContent;
+}
+
+export interface AccountMail {
+  readonly sendLink: (mail: LinkMail, caller: Caller) => void;
+  readonly sendNotice: (mail: NoticeMail, caller: Caller) => void;
+}
+
 /**
- * Mails a message with a fresh token in its link, after the request that caused it has been
- * answered: within the recipient's hourly limit, and with the outcome audited (`success`,
- * `failure` when the mail server did not take it, `denied` past the limit). Never throws: a
- * failure is logged, without the message or its link, and the user can ask again.
+ * Mails the messages about an account, after the request that caused them has been answered:
+ * within the recipient's hourly limit, and with the outcome audited (`success`, `failure` when
+ * the mail server did not take it, `denied` past the limit). A link carries a fresh token, made
+ * only once the message may go. Never throws: a failure is logged, without the message or its
+ * link, and the user can ask again.
  */
-export function createLinkMailer(deps: {
+export function createAccountMail(deps: {
   accountTokens: AccountTokens;
   mailer: Mailer;
   mailThrottle: MailThrottle;
   audit: AuditService;
   logger: Logger;
-}): (mail: LinkMail, caller: Caller) => void {
+}): AccountMail {
   const { accountTokens, mailer, mailThrottle, audit, logger } = deps;
 
-  async function send(mail: LinkMail, caller: Caller): Promise<void> {
+  async function send(
+    mail: Pick<LinkMail, 'to' | 'recipient' | 'userId' | 'auditAs'> & {
+      readonly action: LinkMailAction | NoticeMailAction;
+    },
+    caller: Caller,
+    compose: () => Promise<MailContent>,
+  ): Promise<void> {
     const event =
       mail.auditAs === 'target'
         ? { action: mail.action, targetId: mail.userId }
@@ -58,14 +83,9 @@ export function createLinkMailer(deps: {
       });
       return;
     }
-    const token = await accountTokens.issue(
-      mail.purpose,
-      mail.userId,
-      mail.ttlSeconds,
-      mail.bindToAddress ? mail.recipient : undefined,
-    );
+    const content = await compose();
     try {
-      await mailer.send({ to: mail.to, ...mail.compose(token) });
+      await mailer.send({ to: mail.to, ...content });
     } catch (error) {
       // The error's code and the server's answer only: nothing of the message (or its link).
       const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
@@ -83,9 +103,31 @@ export function createLinkMailer(deps: {
     await audit.record(caller, { ...event, outcome: 'success' });
   }
 
-  return (mail, caller) => {
-    send(mail, caller).catch((error: unknown) => {
-      logger.error({ err: error, requestId: caller.requestId }, 'could not mail a link');
+  const inBackground = (work: Promise<void>, caller: Caller) => {
+    work.catch((error: unknown) => {
+      logger.error({ err: error, requestId: caller.requestId }, 'could not mail a message');
     });
+  };
+
+  return {
+    sendLink: (mail, caller) =>
+      inBackground(
+        send(mail, caller, async () =>
+          mail.compose(
+            await accountTokens.issue(
+              mail.purpose,
+              mail.userId,
+              mail.ttlSeconds,
+              mail.bindToAddress ? mail.recipient : undefined,
+            ),
+          ),
+        ),
+        caller,
+      ),
+    sendNotice: (mail, caller) =>
+      inBackground(
+        send(mail, caller, () => Promise.resolve(mail.content)),
+        caller,
+      ),
   };
 }

@@ -11,6 +11,7 @@ const auditEventSchema = new Schema(
     actorName: { type: String },
     targetId: { type: Schema.Types.ObjectId },
     ipAddress: { type: String },
+    userAgent: { type: String },
     requestId: { type: String },
     details: { type: Schema.Types.Mixed },
     /**

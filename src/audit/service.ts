@@ -32,6 +32,20 @@ export interface AuditFilter {
   readonly to?: Date | string | null;
 }
 
+/** What `mySecurityEvents` shows a user of their own account. */
+export const SECURITY_ACTIONS: readonly AuditAction[] = Object.freeze([
+  'LOGIN',
+  'LOGIN_THROTTLED',
+  'REFRESH_TOKEN_REUSE_DETECTED',
+  'SESSION_REVOKED',
+  'SESSIONS_REVOKED_ALL',
+  'PASSWORD_CHANGED',
+  'PASSWORD_RESET',
+  'EMAIL_VERIFIED',
+  'PROFILE_UPDATED',
+  'USER_ROLES_CHANGED',
+]);
+
 export interface AuditPage {
   readonly events: readonly AuditEventRecord[];
   readonly hasNextPage: boolean;
@@ -60,6 +74,12 @@ export interface AuditService {
     first: number | null | undefined,
     after: string | null,
     filter: AuditFilter,
+  ): Promise<AuditPage>;
+  /** A user's own `SECURITY_ACTIONS`, as actor or target, newest first. */
+  listSecurityEvents(
+    userId: Types.ObjectId,
+    first: number | null | undefined,
+    after: string | null,
   ): Promise<AuditPage>;
 }
 
@@ -105,6 +125,7 @@ export function createAuditService(
       ...(entry.actorName ? { actorName: storableText(entry.actorName, 128) } : {}),
       ...(entry.targetId ? { targetId: entry.targetId } : {}),
       ...(caller.ip ? { ipAddress: caller.ip } : {}),
+      ...(caller.userAgent ? { userAgent: storableText(caller.userAgent, 256) } : {}),
       ...(caller.requestId ? { requestId: caller.requestId } : {}),
       ...(entry.details ? { details: entry.details } : {}),
     };
@@ -120,6 +141,30 @@ export function createAuditService(
         'could not write an audit event',
       );
     }
+  }
+
+  /** One page, newest first, of the events that meet every condition. */
+  async function page(
+    first: number | null | undefined,
+    after: string | null,
+    conditions: Record<string, unknown>[],
+  ): Promise<AuditPage> {
+    const size = pageSize(first);
+    if (after !== null) {
+      const cursor = decodeCursor(after);
+      conditions.push({
+        $or: [
+          { at: trusted({ $lt: cursor.at }) },
+          { at: cursor.at, _id: trusted({ $lt: cursor.id }) },
+        ],
+      });
+    }
+    const rows = await model
+      .find(conditions.length > 0 ? { $and: conditions } : {})
+      .sort({ at: -1, _id: -1 })
+      .limit(size + 1)
+      .lean<AuditEventRecord[]>();
+    return { events: rows.slice(0, size), hasNextPage: rows.length > size };
   }
 
   const service: AuditService = {
@@ -168,8 +213,7 @@ export function createAuditService(
       });
     },
 
-    async list(first, after, filter) {
-      const size = pageSize(first);
+    list(first, after, filter) {
       const conditions: Record<string, unknown>[] = [];
       const actorId = idFilter('filter.actorId', filter.actorId);
       const targetId = idFilter('filter.targetId', filter.targetId);
@@ -178,21 +222,15 @@ export function createAuditService(
       if (filter.action) conditions.push({ action: filter.action });
       if (filter.from) conditions.push({ at: trusted({ $gte: new Date(filter.from) }) });
       if (filter.to) conditions.push({ at: trusted({ $lt: new Date(filter.to) }) });
-      if (after !== null) {
-        const cursor = decodeCursor(after);
-        conditions.push({
-          $or: [
-            { at: trusted({ $lt: cursor.at }) },
-            { at: cursor.at, _id: trusted({ $lt: cursor.id }) },
-          ],
-        });
-      }
-      const rows = await model
-        .find(conditions.length > 0 ? { $and: conditions } : {})
-        .sort({ at: -1, _id: -1 })
-        .limit(size + 1)
-        .lean<AuditEventRecord[]>();
-      return { events: rows.slice(0, size), hasNextPage: rows.length > size };
+      return page(first, after, conditions);
+    },
+
+    listSecurityEvents(userId, first, after) {
+      // Each branch is served by its (actorId | targetId, at, _id) index on MongoDB.
+      return page(first, after, [
+        { $or: [{ actorId: userId }, { targetId: userId }] },
+        { action: trusted({ $in: SECURITY_ACTIONS }) },
+      ]);
     },
   };
   return service;

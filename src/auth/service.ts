@@ -68,6 +68,11 @@ export interface AuthService {
   requestPasswordReset(email: string, caller: Caller): Promise<void>;
   /** Sets a new password with a reset link's token, ends every session, signs in a new one. */
   resetPassword(token: string, newPassword: string, caller: Caller): Promise<SignIn>;
+  /**
+   * Deletes the caller's own account once their password is checked (a password guess like any
+   * other: same throttle, same audit). A wrong one is INCORRECT on `password`.
+   */
+  deleteAccount(caller: SignedInCaller, password: string): Promise<void>;
   /** Signs in an account made in this request from an emailed link, with the password it chose. */
   signInNewAccount(user: UserRecord, caller: Caller): Promise<SignIn>;
 }
@@ -142,6 +147,13 @@ export function createAuthService(deps: {
     } finally {
       await attempt.abandon();
     }
+  }
+
+  /** Whether `password` is the one `storedHash` was made from; over-long input never is. */
+  async function isPassword(permit: HashPermit, storedHash: string, password: string) {
+    return (
+      passwordLength(password) <= policy.maxLength && hasher.verify(permit, storedHash, password)
+    );
   }
 
   /** Settles the attempt by the check's outcome. */
@@ -271,8 +283,7 @@ export function createAuthService(deps: {
         users.replacePasswordHash(user._id, user.tokenVersion, async (storedHash) => {
           const currentIsRight = await settled(
             attempt,
-            passwordLength(currentPassword) <= policy.maxLength &&
-              (await hasher.verify(permit, storedHash, currentPassword)),
+            await isPassword(permit, storedHash, currentPassword),
           );
           return currentIsRight ? hasher.hash(permit, newPassword) : null;
         }),
@@ -305,6 +316,33 @@ export function createAuthService(deps: {
       sendPasswordReset(normalizeIdentifier(email), caller).catch((error: unknown) => {
         logger.error({ err: error, requestId: caller.requestId }, 'password reset failed');
       });
+    },
+
+    async deleteAccount(caller, password) {
+      const { user } = caller;
+      const confirmed = await guarded(
+        user.username,
+        user._id,
+        caller,
+        null,
+        async (attempt, permit) => {
+          const stored = await users.findWithPasswordHash(user._id);
+          return settled(
+            attempt,
+            stored !== null && (await isPassword(permit, stored.passwordHash, password)),
+          );
+        },
+      );
+      if (!confirmed) {
+        await audit.record(caller, {
+          action: 'USER_DELETED',
+          outcome: 'failure',
+          targetId: user._id,
+          details: { reason: 'password incorrect' },
+        });
+        throw badUserInput('password', { reason: 'INCORRECT', message: 'is incorrect' });
+      }
+      await users.delete(user._id.toHexString(), caller, { ownAccount: true });
     },
 
     async signInNewAccount(user, caller) {

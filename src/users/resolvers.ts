@@ -22,6 +22,13 @@ export const userResolvers: Resolvers = {
       await services.users.delete(id, caller);
       return true;
     },
+    updateMe: (_source, { input }, context) =>
+      context.services.users.updateProfile(signedIn(context), input),
+    deleteMe: async (_source, { password }, context) => {
+      await context.services.auth.deleteAccount(signedIn(context), password);
+      context.refreshTokens.forget();
+      return true;
+    },
     resendEmailVerification: (_source, _args, context) =>
       context.services.users.resendEmailVerification(signedIn(context)),
   },

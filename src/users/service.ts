@@ -1,4 +1,5 @@
 import { trusted, type Types } from 'mongoose';
+import type { NoticeMail } from '../account-tokens/mailing';
 import type { AuditService } from '../audit/service';
 import type { Caller, SignedInCaller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
@@ -8,6 +9,7 @@ import {
   invalidInput,
   invalidLinkToken,
   isInputRefusal,
+  lastAdministrator,
   notFound,
   type FieldProblem,
   type Problem,
@@ -17,7 +19,9 @@ import type { Lease, Locks } from '../db/locks';
 import type { PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, type PasswordPolicy } from '../passwords/policy';
 import type { SessionService } from '../sessions/service';
+import { emailChangedMail } from '../mail/templates/email-changed';
 import { hasInvisibleOrControl } from '../text';
+import type { MailThrottle } from '../throttling/mail';
 import {
   findEmailProblem,
   findUsernameProblem,
@@ -111,10 +115,21 @@ export interface UserService {
    * address now; a username taken meanwhile is TAKEN on `username`.
    */
   admit(account: AdmittedAccount): Promise<UserRecord>;
+  /**
+   * The caller's own change of full name or address (`updateMe`). A new address counts as a
+   * request that sends mail, is unconfirmed until its link is followed, and the old one is told.
+   */
+  updateProfile(
+    caller: SignedInCaller,
+    changes: Pick<UserChanges, 'email' | 'fullName'>,
+  ): Promise<UserRecord>;
   /** Changing roles or the disabled flag ends every session of the user. */
   update(id: string, changes: UserChanges, caller: Caller): Promise<UserRecord>;
-  /** Deletes the user, their sessions with them. */
-  delete(id: string, caller: Caller): Promise<void>;
+  /**
+   * Deletes the user, their sessions with them. The last active administrator cannot be deleted:
+   * BAD_USER_INPUT on `id`, or FORBIDDEN (LAST_ADMINISTRATOR) for `ownAccount` (`deleteMe`).
+   */
+  delete(id: string, caller: Caller, options?: { ownAccount?: boolean }): Promise<void>;
   /**
    * Changes a password as one step under the user's lock: `decide` sees the stored hash and
    * returns the new one (or null to refuse), and the hash and the token version move in one
@@ -207,8 +222,11 @@ export function createUserService(deps: {
   audit: AuditService;
   locks: Locks;
   emailVerification: EmailVerification;
+  mailThrottle: Pick<MailThrottle, 'admitRequest'>;
+  sendNotice: (mail: NoticeMail, caller: Caller) => void;
 }): UserService {
   const { store, hasher, policy, sessions, audit, locks, emailVerification } = deps;
+  const { mailThrottle, sendNotice } = deps;
   const { model } = store;
   const countActiveAdmins = () => model.countDocuments({ roles: 'ADMIN', disabled: false });
 
@@ -256,7 +274,7 @@ export function createUserService(deps: {
     if ((await countActiveAdmins()) <= 1) throw badUserInput(field, LAST_ADMIN_PROBLEM);
   }
 
-  return {
+  const service: UserService = {
     passwordPolicy: policy,
     findActive: (id) => store.findActive(id),
 
@@ -360,6 +378,40 @@ export function createUserService(deps: {
       }
     },
 
+    async updateProfile(caller, changes) {
+      if (changes.email === null) {
+        throw badUserInput('email', { reason: 'REQUIRED', message: 'cannot be removed' });
+      }
+      checkProfile(changes);
+      const current = await model.findById(caller.user._id).lean<UserRecord>();
+      if (!current) throw notFound('User');
+      const moving =
+        changes.email !== undefined &&
+        normalizeIdentifier(changes.email) !== current.emailNormalized;
+      if (moving) await mailThrottle.admitRequest(caller.ip);
+      const after = await service.update(current._id.toHexString(), changes, caller);
+      if (moving && current.email && current.emailNormalized && after.email) {
+        sendNotice(
+          {
+            to: current.email,
+            recipient: current.emailNormalized,
+            userId: current._id,
+            action: 'EMAIL_CHANGE_NOTIFIED',
+            content: emailChangedMail({ username: current.username, newAddress: after.email }),
+          },
+          caller,
+        );
+      }
+      await audit.record(caller, {
+        action: 'PROFILE_UPDATED',
+        outcome: 'success',
+        details: {
+          fields: (['fullName', 'email'] as const).filter((field) => changes[field] !== undefined),
+        },
+      });
+      return after;
+    },
+
     async update(id, changes, caller) {
       const _id = parseObjectId(id, 'id');
       checkProfile(changes);
@@ -435,13 +487,16 @@ export function createUserService(deps: {
       return after;
     },
 
-    async delete(id, caller) {
+    async delete(id, caller, options = {}) {
       const _id = parseObjectId(id, 'id');
       const deleted = await locks.withLock(ADMINS_LOCK, (adminsLease) =>
         store.withUserLock(_id, async (lease) => {
           const before = await model.findById(_id).lean<UserRecord>();
           if (!before) throw notFound('User');
-          if (isActiveAdmin(before)) await refuseIfLastAdmin('id');
+          if (isActiveAdmin(before)) {
+            if (options.ownAccount && (await countActiveAdmins()) <= 1) throw lastAdministrator();
+            await refuseIfLastAdmin('id');
+          }
           adminsLease.assertHeld();
           lease.assertHeld();
           await model.deleteOne({ _id });
@@ -489,4 +544,5 @@ export function createUserService(deps: {
       });
     },
   };
+  return service;
 }

@@ -47,6 +47,9 @@ type Documents = {
     "\n  query Invitations($first: Int, $after: String) {\n    invitations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          email\n          roles\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.InvitationsDocument,
     "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id)\n  }\n": typeof types.RevokeInvitationDocument,
     "\n  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {\n    acceptInvitation(token: $token, username: $username, password: $password) {\n      ...AuthPayloadFields\n      user {\n        emailVerified\n      }\n    }\n  }\n": typeof types.AcceptInvitationDocument,
+    "\n  mutation UpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      id\n      email\n      emailVerified\n      fullName\n    }\n  }\n": typeof types.UpdateMeDocument,
+    "\n  mutation DeleteMe($password: String!) {\n    deleteMe(password: $password)\n  }\n": typeof types.DeleteMeDocument,
+    "\n  query MySecurityEvents($first: Int, $after: String) {\n    mySecurityEvents(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          action\n          outcome\n          actorId\n          targetId\n          ipAddress\n          userAgent\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MySecurityEventsDocument,
 };
 const documents: Documents = {
     "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    mustChangePassword\n    createdAt\n    updatedAt\n  }\n": types.UserFieldsFragmentDoc,
@@ -82,6 +85,9 @@ const documents: Documents = {
     "\n  query Invitations($first: Int, $after: String) {\n    invitations(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          email\n          roles\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.InvitationsDocument,
     "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id)\n  }\n": types.RevokeInvitationDocument,
     "\n  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {\n    acceptInvitation(token: $token, username: $username, password: $password) {\n      ...AuthPayloadFields\n      user {\n        emailVerified\n      }\n    }\n  }\n": types.AcceptInvitationDocument,
+    "\n  mutation UpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      id\n      email\n      emailVerified\n      fullName\n    }\n  }\n": types.UpdateMeDocument,
+    "\n  mutation DeleteMe($password: String!) {\n    deleteMe(password: $password)\n  }\n": types.DeleteMeDocument,
+    "\n  query MySecurityEvents($first: Int, $after: String) {\n    mySecurityEvents(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          action\n          outcome\n          actorId\n          targetId\n          ipAddress\n          userAgent\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MySecurityEventsDocument,
 };
 
 /**
@@ -230,6 +236,18 @@ export function graphql(source: "\n  mutation RevokeInvitation($id: ID!) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {\n    acceptInvitation(token: $token, username: $username, password: $password) {\n      ...AuthPayloadFields\n      user {\n        emailVerified\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {\n    acceptInvitation(token: $token, username: $username, password: $password) {\n      ...AuthPayloadFields\n      user {\n        emailVerified\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      id\n      email\n      emailVerified\n      fullName\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      id\n      email\n      emailVerified\n      fullName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteMe($password: String!) {\n    deleteMe(password: $password)\n  }\n"): (typeof documents)["\n  mutation DeleteMe($password: String!) {\n    deleteMe(password: $password)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MySecurityEvents($first: Int, $after: String) {\n    mySecurityEvents(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          action\n          outcome\n          actorId\n          targetId\n          ipAddress\n          userAgent\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query MySecurityEvents($first: Int, $after: String) {\n    mySecurityEvents(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          action\n          outcome\n          actorId\n          targetId\n          ipAddress\n          userAgent\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -313,3 +313,42 @@ export const AcceptInvitationMutation = graphql(`
     }
   }
 `);
+
+export const UpdateMeMutation = graphql(`
+  mutation UpdateMe($input: UpdateMeInput!) {
+    updateMe(input: $input) {
+      id
+      email
+      emailVerified
+      fullName
+    }
+  }
+`);
+
+export const DeleteMeMutation = graphql(`
+  mutation DeleteMe($password: String!) {
+    deleteMe(password: $password)
+  }
+`);
+
+export const MySecurityEventsQuery = graphql(`
+  query MySecurityEvents($first: Int, $after: String) {
+    mySecurityEvents(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          action
+          outcome
+          actorId
+          targetId
+          ipAddress
+          userAgent
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);

@@ -5,6 +5,9 @@ import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api'
 import {
   AcceptInvitationMutation,
   AdminOnlyQuery,
+  DeleteMeMutation,
+  MySecurityEventsQuery,
+  UpdateMeMutation,
   InvitationsQuery,
   InviteUserMutation,
   RevokeInvitationMutation,
@@ -225,6 +228,32 @@ const matrix: Record<string, Case> = {
       password: strongPassword(),
     })),
     expected: PUBLIC,
+  },
+  'Query.mySecurityEvents': {
+    run: query(MySecurityEventsQuery, () => ({ first: 5 })),
+    expected: SIGNED_IN,
+  },
+  'Mutation.updateMe': {
+    run: query(UpdateMeMutation, () => ({ input: { fullName: 'Matrix Name' } })),
+    expected: SIGNED_IN,
+  },
+  'Mutation.deleteMe': {
+    // A signed-in caller deletes a stand-in of their role, so the matrix's callers live on.
+    async run(token, caller) {
+      const standIn =
+        caller === 'USER' || caller === 'ADMIN' ? await createUser(api, { roles: [caller] }) : null;
+      const response = await execute(
+        api,
+        DeleteMeMutation,
+        { password: standIn?.password ?? strongPassword() },
+        { token: standIn ? await tokenFor(api, standIn) : token },
+      );
+      return {
+        response,
+        wrote: async () => standIn !== null && (await findUser(api, standIn.id)) === null,
+      };
+    },
+    expected: SIGNED_IN,
   },
   'Query.sessions': { run: query(SessionsQuery, () => ({})), expected: SIGNED_IN },
   'Mutation.logout': { run: query(LogoutMutation, () => ({})), expected: SIGNED_IN },
