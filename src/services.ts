@@ -142,6 +142,7 @@ export async function createServices(
     users,
     hasher,
     accountTokens,
+    mailThrottle,
     sendLink,
     mailer,
     audit,

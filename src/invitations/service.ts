@@ -12,6 +12,7 @@ import { spokenDuration } from '../mail/templates/duration';
 import { invitationMail } from '../mail/templates/invitation';
 import type { PasswordHasher } from '../passwords/hasher';
 import type { SignUpMode } from '../sign-up/service';
+import type { MailThrottle } from '../throttling/mail';
 import { normalizeIdentifier } from '../users/identity';
 import type { UserRecord } from '../users/model';
 import type { Role } from '../users/roles';
@@ -54,11 +55,13 @@ export function createInvitations(deps: {
   users: UserService;
   hasher: PasswordHasher;
   accountTokens: AccountTokens;
+  mailThrottle: Pick<MailThrottle, 'admitRequest'>;
   sendLink: (mail: LinkMail, caller: Caller) => void;
   mailer: Pick<Mailer, 'link'>;
   audit: AuditService;
 }): Invitations {
   const { model, mode, ttlSeconds, users, hasher, accountTokens, sendLink, mailer, audit } = deps;
+  const { mailThrottle } = deps;
 
   /** The address's invitation with these terms: updated when there is one, else a new one. */
   async function store(
@@ -98,6 +101,7 @@ export function createInvitations(deps: {
       if (await users.findByEmail(emailNormalized)) {
         throw badUserInput('email', { reason: 'TAKEN', message: 'already has an account' });
       }
+      await mailThrottle.admitRequest(caller.ip);
       const invitation = await store(emailNormalized, {
         email: input.email,
         ...(input.fullName ? { fullName: input.fullName } : {}),

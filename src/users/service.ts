@@ -297,6 +297,7 @@ export function createUserService(deps: {
     async resendEmailVerification(caller) {
       const user = await model.findById(caller.user._id).lean<UserRecord>();
       if (!user?.email || user.emailVerified === true) return false;
+      await mailThrottle.admitRequest(caller.ip);
       emailVerification.send(user, caller);
       return true;
     },

@@ -229,6 +229,13 @@ describe('invitations', () => {
     });
   });
 
+  test('when an administrator sends more invitations than MAIL_MAX_PER_IP_PER_HOUR allows, then RATE_LIMITED', async () => {
+    await withInvitingApi({ MAIL_MAX_PER_IP_PER_HOUR: '1' }, async (api, admin) => {
+      expect((await invite(api, admin, { email: address() })).body.errors).toBeUndefined();
+      expect(errorCodes(await invite(api, admin, { email: address() }))).toEqual(['RATE_LIMITED']);
+    });
+  });
+
   test('when SIGNUP_MODE is invite, then signUp is FEATURE_OFF; when closed, inviting is', async () => {
     await withInvitingApi({}, async (api) => {
       const username = uniqueUsername('self');

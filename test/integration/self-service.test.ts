@@ -7,6 +7,7 @@ import {
   LogoutMutation,
   MeQuery,
   MySecurityEventsQuery,
+  ResendEmailVerificationMutation,
   UpdateMeMutation,
   VerifyEmailMutation,
 } from '../helpers/operations';
@@ -30,8 +31,11 @@ beforeAll(async () => {
 });
 afterAll(() => smtp.close());
 
-const withMailingApi = <T>(work: (api: TestApi) => Promise<T>) =>
-  withTestApi({ SMTP_URL: smtp.url, MAIL_FROM: 'Accounts <accounts@example.test>', APP_URL }, work);
+const withMailingApi = <T>(work: (api: TestApi) => Promise<T>, overrides = {}) =>
+  withTestApi(
+    { SMTP_URL: smtp.url, MAIL_FROM: 'Accounts <accounts@example.test>', APP_URL, ...overrides },
+    work,
+  );
 
 /** A user with a (not yet confirmed) address, signed in. */
 async function member(api: TestApi) {
@@ -107,6 +111,27 @@ describe('updateMe', () => {
         [{ field: 'email', reason: 'INVALID_FORMAT' }],
       ]);
     });
+  });
+
+  test('when one client sends too many mail-sending requests, then RATE_LIMITED and the address stays', async () => {
+    await withMailingApi(
+      async (api) => {
+        const me = await member(api);
+        const resent = await execute(api, ResendEmailVerificationMutation, undefined, me);
+        expect(resent.body.data).toEqual({ resendEmailVerification: true });
+        const moved = `${uniqueUsername('moved')}@example.test`;
+        await execute(api, UpdateMeMutation, { input: { email: moved } }, me);
+        const refused = await execute(
+          api,
+          UpdateMeMutation,
+          { input: { email: `${uniqueUsername('again')}@example.test` } },
+          me,
+        );
+        expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+        expect((await execute(api, MeQuery, undefined, me)).body.data?.me?.email).toBe(moved);
+      },
+      { MAIL_MAX_PER_IP_PER_HOUR: '2' },
+    );
   });
 });
 
