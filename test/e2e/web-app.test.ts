@@ -8,8 +8,10 @@ import {
   type Response,
 } from 'playwright-core';
 import { startTestApi, type TestApi } from '../helpers/api';
-import { SYSTEM_CALLER } from '../../src/caller';
+import { SYSTEM_CALLER, type SignedInCaller } from '../../src/caller';
 import type { Role } from '../../src/users/roles';
+import type { NewUser } from '../../src/users/service';
+import { linkTokenOf, startSmtpServer, type ReceivedMail, type TestSmtp } from '../helpers/smtp';
 import { strongPassword, uniqueUsername, type TestUser } from '../helpers/users';
 import {
   chromiumPath,
@@ -24,13 +26,14 @@ import {
 /**
  * The example web app (examples/web), built as its team would build it, served from its own
  * origin, driven in Chromium against the API with the cookie transport and enforced trusted
- * documents.
+ * documents. The API mails to an SMTP server in this process, with links to the app's origin.
  */
 
 jest.setTimeout(180_000);
 
 let scratch: string;
 let api: TestApi;
+let smtp: TestSmtp;
 let browser: Browser;
 let app: Awaited<ReturnType<typeof serveStatic>>;
 let elsewhere: Awaited<ReturnType<typeof serveStatic>>;
@@ -41,14 +44,22 @@ const ACCESS_TOKEN_TTL_S = 30;
 const EXPIRED_AFTER_MS = (ACCESS_TOKEN_TTL_S + 6) * 1000;
 
 /** Made through the services: with trusted documents enforced, only the app's documents run. */
-async function createUser(on: TestApi, roles: Role[] = ['USER']): Promise<TestUser> {
+async function createUser(
+  on: TestApi,
+  roles: Role[] = ['USER'],
+  extra: Pick<NewUser, 'email' | 'mustChangePassword'> = {},
+): Promise<TestUser> {
   const username = uniqueUsername();
   const password = strongPassword();
-  const record = await on.app.services.users.create({ username, password, roles }, SYSTEM_CALLER);
+  const record = await on.app.services.users.create(
+    { username, password, roles, ...extra },
+    SYSTEM_CALLER,
+  );
   return { id: record._id.toHexString(), username, password, roles };
 }
 
 beforeAll(async () => {
+  smtp = await startSmtpServer();
   scratch = scratchCopyOfWeb();
   await runTool(CODEGEN, ['--config', 'codegen.ts'], scratch, {
     GRAPHQL_SCHEMA: join(ROOT, 'schema', '*.graphql'),
@@ -64,6 +75,11 @@ beforeAll(async () => {
     TRUSTED_DOCUMENTS_MODE: 'enforce',
     ACCESS_TOKEN_TTL: `${ACCESS_TOKEN_TTL_S}s`,
     REFRESH_TOKEN_REUSE_GRACE: '10s',
+    SMTP_URL: smtp.url,
+    MAIL_FROM: 'web app test <web@example.test>',
+    APP_URL: appOrigin(),
+    PASSWORD_RESET: 'on',
+    SIGNUP_MODE: 'open',
   });
   await runTool(VITE, ['build', '--outDir', dist, '--emptyOutDir'], scratch, {
     VITE_API_URL: `${api.url}/graphql`,
@@ -78,10 +94,32 @@ afterAll(async () => {
   await app?.close();
   await elsewhere?.close();
   await api?.close();
+  await smtp?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-const appUrl = () => `http://127.0.0.1:${app.port}/`;
+const appOrigin = () => `http://127.0.0.1:${app.port}`;
+const appUrl = () => `${appOrigin()}/`;
+
+/** The hash the app sends for its operation whose text starts with `prefix`. */
+function hashOf(prefix: string): string {
+  const manifest = JSON.parse(
+    readFileSync(join(scratch, 'src', 'gql', 'persisted-documents.json'), 'utf8'),
+  ) as Record<string, string>;
+  return Object.keys(manifest).find((hash) => manifest[hash]?.startsWith(prefix)) ?? prefix;
+}
+
+/** The emailed link to the app's `path`, and its token; the mail must name exactly that link. */
+function linkIn(mail: ReceivedMail, path: string): { url: string; token: string } {
+  const token = linkTokenOf(mail, path);
+  const url = `${appOrigin()}${path}?token=${token}`;
+  expect(mail.text).toContain(url);
+  return { url, token };
+}
+
+/** The alert a refusal shows, found by the API's code or reason, never by its words. */
+const refusal = (page: Page, reason: string) =>
+  page.locator(`[role="alert"][data-reason="${reason}"]`).waitFor();
 
 async function signIn(page: Page, who: TestUser, url = appUrl()) {
   await page.goto(url);
@@ -222,11 +260,6 @@ test('when a session is revoked on the sessions page, then the browser holding i
 });
 
 test('when the access token expires, then the app refreshes it without the user noticing', async () => {
-  const manifest = JSON.parse(
-    readFileSync(join(scratch, 'src', 'gql', 'persisted-documents.json'), 'utf8'),
-  ) as Record<string, string>;
-  const hashOf = (prefix: string) =>
-    Object.keys(manifest).find((hash) => manifest[hash]?.startsWith(prefix)) ?? prefix;
   const sends = (hash: string, status: number) => (response: Response) =>
     response.status() === status && (response.request().postData() ?? '').includes(hash);
   await withContext(async (context) => {
@@ -253,5 +286,152 @@ test('when the app is served from an origin not in CORS_ORIGINS, then signing in
     await signIn(page, user, `http://localhost:${elsewhere.port}/`);
     await page.getByRole('alert').filter({ hasText: 'Could not reach the API' }).waitFor();
     expect(await context.cookies(api.url)).toEqual([]);
+  });
+});
+
+test('when a user follows the emailed reset link and chooses a new password, then they are signed in, the token leaves the address bar and the old password fails', async () => {
+  const email = `${uniqueUsername('reset')}@example.test`;
+  const owner = await createUser(api, ['USER'], { email });
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await page.goto(appUrl());
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.getByPlaceholder('Email address').fill(email);
+    await page.getByRole('button', { name: 'Send me a link' }).click();
+    await page.getByRole('status').waitFor();
+
+    const link = linkIn(
+      await smtp.nextMailTo(email, { subject: 'Reset your password' }),
+      '/reset-password',
+    );
+    await page.goto(link.url);
+    await page.getByPlaceholder('New password').fill(strongPassword());
+    expect(page.url()).toBe(`${appOrigin()}/reset-password`);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await signedInAs(page, owner);
+    expect(page.url()).not.toContain(link.token);
+  });
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, owner);
+    await refusal(page, 'BAD_CREDENTIALS');
+  });
+});
+
+test('when someone signs up and follows the emailed link once, then the account is made and signs in', async () => {
+  const newcomer = { username: uniqueUsername('signup'), password: strongPassword() };
+  const email = `${newcomer.username}@example.test`;
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await page.goto(appUrl());
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByPlaceholder('Username').fill(newcomer.username);
+    await page.getByPlaceholder('Email address').fill(email);
+    await page.getByPlaceholder('Password').fill(newcomer.password);
+    await page.getByPlaceholder('Full name').fill('Web Newcomer');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('status').waitFor();
+
+    const mail = await smtp.nextMailTo(email, { subject: 'Confirm your email address' });
+    const link = linkIn(mail, '/verify-email');
+    const verifyEmail = hashOf('mutation VerifyEmail');
+    let verifications = 0;
+    page.on('request', (request) => {
+      if ((request.postData() ?? '').includes(verifyEmail)) verifications += 1;
+    });
+    await page.goto(link.url);
+    await page.getByRole('heading', { name: 'Your address is confirmed' }).waitFor();
+    expect(page.url()).toBe(`${appOrigin()}/verify-email`);
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByPlaceholder('Username').fill(newcomer.username);
+    await page.getByPlaceholder('Password').fill(newcomer.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByTestId('me')
+      .filter({ hasText: `Signed in as ${newcomer.username}` })
+      .waitFor();
+    expect(verifications).toBe(1);
+  });
+});
+
+/** A sign-up made through the service, and the confirmation link mailed for it. */
+async function pendingSignUp(username: string) {
+  const email = `${uniqueUsername('pending')}@example.test`;
+  await api.app.services.signUps.signUp(
+    { username, email, password: strongPassword() },
+    SYSTEM_CALLER,
+  );
+  return linkIn(
+    await smtp.nextMailTo(email, { subject: 'Confirm your email address' }),
+    '/verify-email',
+  );
+}
+
+test('when a used confirmation link is opened again, then the page says the link is invalid', async () => {
+  const link = await pendingSignUp(uniqueUsername('used'));
+  await api.app.services.signUps.verifyEmail(link.token, SYSTEM_CALLER);
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await page.goto(link.url);
+    await refusal(page, 'INVALID_TOKEN');
+    expect(await page.getByRole('heading', { name: 'Your address is confirmed' }).count()).toBe(0);
+  });
+});
+
+test('when the username was taken between sign-up and the link, then the page asks to sign up again', async () => {
+  const username = uniqueUsername('contested');
+  const first = await pendingSignUp(username);
+  const second = await pendingSignUp(username);
+  await api.app.services.signUps.verifyEmail(first.token, SYSTEM_CALLER);
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await page.goto(second.url);
+    await refusal(page, 'TAKEN');
+    await page.getByRole('link', { name: 'Sign up' }).click();
+    await page.getByRole('button', { name: 'Sign up' }).waitFor();
+  });
+});
+
+test('when an administrator requires a new password, then the user sees only that form until they choose one', async () => {
+  const owner = await createUser(api, ['USER'], { mustChangePassword: true });
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, owner);
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Admin' }).count()).toBe(0);
+    expect(await page.getByTestId('me').count()).toBe(0);
+
+    await page.getByPlaceholder('Current password').fill(owner.password);
+    await page.getByPlaceholder('New password').fill(strongPassword());
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await signedInAs(page, owner);
+    await page.getByRole('button', { name: 'Admin' }).waitFor();
+    // The cookie holds the new session's refresh token.
+    await page.reload();
+    await signedInAs(page, owner);
+  });
+});
+
+test('when an invited person follows the link and picks a username and password, then they are signed in', async () => {
+  const email = `${uniqueUsername('invitee')}@example.test`;
+  const inviter = await api.app.services.users.findById(admin.id);
+  if (!inviter) throw new Error('the administrator is gone');
+  const caller: SignedInCaller = { ...SYSTEM_CALLER, user: inviter, sessionId: 'x'.repeat(24) };
+  await api.app.services.invitations.invite({ email, roles: ['USER'] }, caller);
+  const mail = await smtp.nextMailTo(email, { subject: 'You are invited to create an account' });
+  const link = linkIn(mail, '/accept-invitation');
+  const invitee = { username: uniqueUsername('invited'), password: strongPassword() };
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await page.goto(link.url);
+    await page.getByPlaceholder('Username').fill(invitee.username);
+    expect(page.url()).toBe(`${appOrigin()}/accept-invitation`);
+    await page.getByPlaceholder('Password').fill(invitee.password);
+    await page.getByRole('button', { name: 'Create my account' }).click();
+    await page
+      .getByTestId('me')
+      .filter({ hasText: `Signed in as ${invitee.username}` })
+      .waitFor();
+    expect(page.url()).toBe(appUrl());
   });
 });

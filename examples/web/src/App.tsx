@@ -1,24 +1,53 @@
 import { CombinedGraphQLErrors } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, useSyncExternalStore, type FormEvent } from 'react';
+import { ChoosePassword } from './change-password';
+import { AcceptInvitation } from './invitations';
 import {
   CreateUserMutation,
   MeQuery,
   RevokeSessionMutation,
   SessionsQuery,
   SignInMutation,
-  SignOutMutation,
   UsersQuery,
 } from './operations';
+import { Problem } from './problems';
+import { ForgotPassword, ResetPassword } from './recovery';
+import { Link, router } from './router';
 import { session } from './session';
+import { SignOut } from './sign-out';
+import { SignUp, VerifyEmail } from './sign-up';
 
 type Page = 'home' | 'admin' | 'sessions';
 
 export function App() {
   const state = useSyncExternalStore(session.subscribe, session.state);
-  const [page, setPage] = useState<Page>('home');
+  const { path, token } = useSyncExternalStore(router.subscribe, router.route);
+  // Wait for the session first: a link page that signs in must not race the start-up refresh.
   if (state === 'starting') return <p>Loading…</p>;
+  // The pages emailed links open, and the ways to them, whether or not anyone is signed in.
+  switch (path) {
+    case '/forgot-password':
+      return <ForgotPassword />;
+    case '/reset-password':
+      return <ResetPassword token={token} />;
+    case '/sign-up':
+      return <SignUp />;
+    case '/verify-email':
+      return <VerifyEmail token={token} />;
+    case '/accept-invitation':
+      return <AcceptInvitation token={token} />;
+  }
   if (state === 'signed-out') return <SignIn />;
+  return <SignedIn />;
+}
+
+/** The signed-in app; only the new-password form while an administrator requires one. */
+function SignedIn() {
+  const [page, setPage] = useState<Page>('home');
+  const { data, error, refetch } = useQuery(MeQuery);
+  if (data === undefined && error === undefined) return <p>Loading…</p>;
+  if (data?.me?.mustChangePassword) return <ChoosePassword onChanged={() => void refetch()} />;
   return (
     <main>
       <nav>
@@ -32,12 +61,6 @@ export function App() {
       {page === 'sessions' && <Sessions />}
     </main>
   );
-}
-
-/** The message a failed request shows: the API's own for GraphQL errors, else a network one. */
-function problemOf(error: unknown): string {
-  if (CombinedGraphQLErrors.is(error)) return error.errors.map((e) => e.message).join('; ');
-  return 'Could not reach the API';
 }
 
 function SignIn() {
@@ -63,7 +86,11 @@ function SignIn() {
       <button type="submit" disabled={loading}>
         Sign in
       </button>
-      {error && <p role="alert">{problemOf(error)}</p>}
+      {error && <Problem error={error} />}
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>{' '}
+        <Link to="/sign-up">Create an account</Link>
+      </p>
     </form>
   );
 }
@@ -77,7 +104,7 @@ function Home() {
           Signed in as {data.me.username} ({data.me.roles.join(', ')})
         </p>
       )}
-      {error && <p role="alert">{problemOf(error)}</p>}
+      {error && <Problem error={error} />}
       <button onClick={() => void refetch()}>Check again</button>
     </section>
   );
@@ -117,7 +144,7 @@ function Admin() {
         <input name="password" type="password" placeholder="Initial password" />
         <button type="submit">Create user</button>
       </form>
-      {created.error && <p role="alert">{problemOf(created.error)}</p>}
+      {created.error && <Problem error={created.error} />}
     </section>
   );
 }
@@ -148,20 +175,5 @@ function Sessions() {
         ))}
       </ul>
     </section>
-  );
-}
-
-function SignOut() {
-  const [signOut] = useMutation(SignOutMutation);
-  return (
-    <button
-      onClick={async () => {
-        // The API clears the cookie; this tab forgets its access token either way.
-        await signOut().catch(() => undefined);
-        session.signedOut();
-      }}
-    >
-      Sign out
-    </button>
   );
 }

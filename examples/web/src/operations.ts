@@ -24,6 +24,7 @@ export const MeQuery = graphql(`
       id
       username
       roles
+      mustChangePassword
     }
   }
 `);
@@ -72,5 +73,50 @@ export const RevokeSessionMutation = graphql(`
 export const SignOutMutation = graphql(`
   mutation SignOut {
     logout
+  }
+`);
+
+export const ChangePasswordMutation = graphql(`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
+      accessToken
+      expiresIn
+    }
+  }
+`);
+
+export const RequestPasswordResetMutation = graphql(`
+  mutation RequestPasswordReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
+
+export const ResetPasswordMutation = graphql(`
+  mutation ResetPassword($token: String!, $newPassword: String!) {
+    resetPassword(token: $token, newPassword: $newPassword) {
+      accessToken
+      expiresIn
+    }
+  }
+`);
+
+export const SignUpMutation = graphql(`
+  mutation SignUp($input: SignUpInput!) {
+    signUp(input: $input)
+  }
+`);
+
+export const VerifyEmailMutation = graphql(`
+  mutation VerifyEmail($token: String!) {
+    verifyEmail(token: $token)
+  }
+`);
+
+export const AcceptInvitationMutation = graphql(`
+  mutation AcceptInvitation($token: String!, $username: String!, $password: String!) {
+    acceptInvitation(token: $token, username: $username, password: $password) {
+      accessToken
+      expiresIn
+    }
   }
 `);

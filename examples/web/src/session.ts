@@ -9,7 +9,7 @@ import { SetContextLink } from '@apollo/client/link/context';
 import { ErrorLink } from '@apollo/client/link/error';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { from, switchMap } from 'rxjs';
-import { RefreshMutation } from './operations';
+import { MeQuery, RefreshMutation } from './operations';
 
 /**
  * The session as this tab knows it. The access token lives in memory only; the refresh token
@@ -42,10 +42,13 @@ export const session = {
   },
 };
 
-/** What the API says about an UNAUTHENTICATED error: refresh and retry, or sign in again. */
-function reasonOf(error: unknown): string | undefined {
+/**
+ * Why the API refused with `code`: for UNAUTHENTICATED, refresh and retry or sign in again; for
+ * FORBIDDEN, PASSWORD_CHANGE_REQUIRED among others.
+ */
+function reasonOf(error: unknown, code: 'UNAUTHENTICATED' | 'FORBIDDEN'): string | undefined {
   if (!CombinedGraphQLErrors.is(error)) return undefined;
-  const refusal = error.errors.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
+  const refusal = error.errors.find((e) => e.extensions?.code === code);
   return refusal?.extensions?.reason as string | undefined;
 }
 
@@ -76,9 +79,17 @@ const withToken = new SetContextLink((previous) => {
   return { headers: { ...headers, authorization: `Bearer ${accessToken}` } };
 });
 
-/** Refresh-on-expiry: an expired access token is refreshed once and the request retried. */
-const onExpiry = new ErrorLink(({ error, operation, forward }) => {
-  const reason = reasonOf(error);
+/**
+ * Refusals the whole tab acts on. Refresh-on-expiry: an expired access token is refreshed once
+ * and the request retried.
+ */
+const onRefusal = new ErrorLink(({ error, operation, forward }) => {
+  // An administrator asked for a new password meanwhile: `me` says so, and the app shows the form.
+  if (reasonOf(error, 'FORBIDDEN') === 'PASSWORD_CHANGE_REQUIRED') {
+    void client.refetchQueries({ include: [MeQuery] });
+    return;
+  }
+  const reason = reasonOf(error, 'UNAUTHENTICATED');
   if (reason === undefined || operation.getContext().skipAuth) return;
   if (reason === 'TOKEN_EXPIRED' && !operation.getContext().retried) {
     return from(refreshSession()).pipe(
@@ -101,7 +112,7 @@ const byHash = new PersistedQueryLink({
 
 export const client = new ApolloClient({
   link: ApolloLink.from([
-    onExpiry,
+    onRefusal,
     withToken,
     byHash,
     new HttpLink({ uri: API_URL, credentials: 'include' }),
