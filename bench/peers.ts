@@ -9,7 +9,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import mercurius from 'mercurius';
 import mercuriusAuth from 'mercurius-auth';
 import { authenticate, type Identity } from '../src/auth/authenticate';
-import { decideAccess } from '../src/auth/policy';
+import { decideAccess, principalOf } from '../src/auth/policy';
 import { SYSTEM_CALLER, type Caller } from '../src/caller';
 import type { Context, Services } from '../src/context';
 import { forbidden, unauthenticated } from '../src/errors';
@@ -54,6 +54,7 @@ export async function fixedViewerContext(input: VariantInput): Promise<() => Pro
   const caller: Caller = { ...SYSTEM_CALLER, user, sessionId: 'bench' };
   const context: Context = {
     caller,
+    principal: principalOf(user, [], []),
     services,
     response: NO_RESPONSE_CONTROL,
     refreshTokens: BODY_TRANSPORT,
@@ -97,7 +98,11 @@ export async function yoga(input: VariantInput): Promise<number> {
     // generic-auth's type says a user is always there; anonymous requests pass null.
     const identity = user as Identity | null;
     const requires = (rule.requires as Role[] | undefined) ?? null;
-    const decision = decideAccess(identity?.user ?? null, { requires, allowedDuring: [] });
+    const decision = decideAccess(identity && principalOf(identity.user, [], []), {
+      requires,
+      allowedDuring: [],
+      mfa: false,
+    });
     if (decision === 'unauthenticated') return unauthenticated();
     if (decision === 'forbidden') return forbidden();
     return undefined;
@@ -154,9 +159,10 @@ export async function mercuriusPeer(input: VariantInput): Promise<number> {
     authDirective: 'auth',
     applyPolicy: (directive: DirectiveNode, _parent, _args, context) => {
       const { caller } = context as unknown as Context;
-      const decision = decideAccess(caller.user, {
+      const decision = decideAccess(caller.user && principalOf(caller.user, [], []), {
         requires: requiredRoles(directive),
         allowedDuring: [],
+        mfa: false,
       });
       if (decision === 'unauthenticated') return Promise.resolve(unauthenticated());
       if (decision === 'forbidden') return Promise.resolve(forbidden());

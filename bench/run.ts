@@ -296,11 +296,13 @@ async function main() {
       const { session } = await services.sessions.start(record, {
         ...SYSTEM_CALLER,
         userAgent: 'bench',
-      });
+      }, ['pwd']);
       return services.tokens.issueAccessToken({
         userId: record._id.toHexString(),
         sessionId: session._id.toHexString(),
         tokenVersion: record.tokenVersion,
+        authMethods: ['pwd'],
+        authTime: Math.floor(session.createdAt.getTime() / 1000),
       }).token;
     };
     const tokens: Tokens = {

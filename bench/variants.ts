@@ -16,6 +16,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { allow, or, rule, shield } from 'graphql-shield';
 import type { Connection } from 'mongoose';
 import { authenticate } from '../src/auth/authenticate';
+import { principalOf, type Principal } from '../src/auth/policy';
 import { SYSTEM_CALLER, type Caller } from '../src/caller';
 import type { Config } from '../src/config';
 import type { Context } from '../src/context';
@@ -150,7 +151,7 @@ async function shieldVariant(input: VariantInput): Promise<Server> {
     { fallbackRule: allow, fallbackError: forbidden(), allowExternalErrors: true },
   );
   const schema = applyMiddleware(schemaWithoutAuthorization(), permissions);
-  const createContext = createContextFactory(services, input.logger);
+  const createContext = createContextFactory(services, input.logger, []);
   return serveLikeTheProject(input, schema, (request, reply) =>
     createContext({
       authorization: request.headers.authorization,
@@ -208,9 +209,11 @@ async function floor(input: VariantInput): Promise<Server> {
     const prepared = prepare(query);
     if (!('kind' in prepared)) return send(res, 400, { errors: prepared });
     let caller: Caller;
+    let principal: Principal | null;
     try {
       const identity = await authenticate(req.headers.authorization, services);
       caller = { ...SYSTEM_CALLER, ...identity };
+      principal = identity && principalOf(identity.user, identity.authMethods, []);
     } catch (error) {
       return send(res, 401, { errors: [error] });
     }
@@ -220,6 +223,7 @@ async function floor(input: VariantInput): Promise<Server> {
       variableValues: variables,
       contextValue: {
         caller,
+        principal,
         services,
         response: NO_RESPONSE_CONTROL,
         refreshTokens: BODY_TRANSPORT,

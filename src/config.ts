@@ -27,6 +27,7 @@ import type { SessionSettings } from './sessions/service';
 import type { ThrottleSettings } from './throttling/service';
 import type { EmailVerificationSettings } from './users/email-verification';
 import { findUsernameProblem } from './users/identity';
+import { ROLES, type Role } from './users/roles';
 
 /**
  * The configuration: assembled from the settings types each feature owns, so features never
@@ -64,6 +65,8 @@ export interface Config {
   readonly signUpMode: SignUpMode;
   /** How long an invitation's link works: INVITATION_TTL. */
   readonly invitationTtlSeconds: number;
+  /** Second factors: MFA_REQUIRED_ROLES and the name authenticator apps show (TOTP_ISSUER). */
+  readonly mfa: { readonly requiredRoles: readonly Role[]; readonly totpIssuer: string };
   /** Requests that send mail (sign-up, password reset) one client address may make an hour. */
   readonly mailMaxPerIpPerHour: number;
   readonly emailVerification: EmailVerificationSettings;
@@ -318,6 +321,28 @@ const envSchema = z.object({
   REQUIRE_VERIFIED_EMAIL: boolean('REQUIRE_VERIFIED_EMAIL'),
   EMAIL_VERIFICATION_TTL: duration('EMAIL_VERIFICATION_TTL', '24h', 1, 30 * 86_400, '1s to 30d'),
   INVITATION_TTL: duration('INVITATION_TTL', '7d', 1, 30 * 86_400, '1s to 30d'),
+  MFA_REQUIRED_ROLES: optionalString.transform((value, ctx) => {
+    const roles = (value ?? '')
+      .split(',')
+      .map((role) => role.trim())
+      .filter((role) => role !== '');
+    const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `MFA_REQUIRED_ROLES must list roles from ${ROLES.join(', ')}: not ${unknown.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(roles as Role[])];
+  }),
+  TOTP_ISSUER: optionalString.pipe(
+    z
+      .string()
+      .max(64, 'TOTP_ISSUER must be at most 64 characters')
+      .regex(/^[^:]+$/, 'TOTP_ISSUER must not contain a colon')
+      .default('graphql-auth-api'),
+  ),
   TRUSTED_DOCUMENTS: optionalString,
   TRUSTED_DOCUMENTS_MODE: optionalString.pipe(
     z
@@ -626,6 +651,10 @@ export function loadConfig(
     }),
     signUpMode: env.SIGNUP_MODE,
     invitationTtlSeconds: env.INVITATION_TTL,
+    mfa: Object.freeze({
+      requiredRoles: Object.freeze(env.MFA_REQUIRED_ROLES),
+      totpIssuer: env.TOTP_ISSUER,
+    }),
     mailMaxPerIpPerHour: env.MAIL_MAX_PER_IP_PER_HOUR,
     emailVerification: Object.freeze({
       ttlSeconds: env.EMAIL_VERIFICATION_TTL,

@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { AuditService } from './audit/service';
 import type { AuthService } from './auth/service';
+import type { Principal } from './auth/policy';
 import type { TokenService } from './auth/tokens';
 import type { Caller, SignedInCaller } from './caller';
 import { isSignedIn } from './caller';
@@ -48,6 +49,8 @@ export interface RefreshTokenTransport {
 export interface Context {
   /** Who is calling, authenticated once while the context was built. */
   readonly caller: Caller;
+  /** What `@auth` decides on: the caller's roles, pending required actions and factors. */
+  readonly principal: Principal | null;
   readonly services: Services;
   readonly response: ResponseControl;
   readonly refreshTokens: RefreshTokenTransport;

@@ -1,4 +1,5 @@
 import { GraphQLError, type ASTNode } from 'graphql';
+import type { AccessDecision } from './auth/policy';
 
 /** RFC 6749 section 5.2 error names, as the token and revocation endpoints answer them. */
 export type OAuthErrorName =
@@ -180,9 +181,7 @@ export function forbidden(): GraphQLError {
 }
 
 /** The `@auth` directive's refusals, which the refusal-status plugin turns into 401 or 403. */
-export function accessRefusal(
-  kind: 'unauthenticated' | 'forbidden' | 'password-change-required',
-): GraphQLError {
+export function accessRefusal(kind: Exclude<AccessDecision, 'allow'>): GraphQLError {
   switch (kind) {
     case 'unauthenticated':
       return new AccessRefusal('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, 'missing', {
@@ -197,6 +196,20 @@ export function accessRefusal(
         'Choose a new password before you do anything else',
         'insufficient_scope',
         { reason: 'PASSWORD_CHANGE_REQUIRED' },
+      );
+    case 'mfa-enrollment-required':
+      return new AccessRefusal(
+        'FORBIDDEN',
+        'Set up a second factor before you do anything else',
+        'insufficient_scope',
+        { reason: 'MFA_ENROLLMENT_REQUIRED' },
+      );
+    case 'mfa-required':
+      return new AccessRefusal(
+        'FORBIDDEN',
+        'Sign in with a second factor to do this',
+        'insufficient_scope',
+        { reason: 'MFA_REQUIRED' },
       );
   }
 }

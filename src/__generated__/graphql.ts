@@ -579,7 +579,12 @@ export type QueryUsersArgs = {
  */
 export type RequiredAction =
   /** An administrator asked the user to choose a new password (`User.mustChangePassword`). */
-  | 'CHANGE_PASSWORD';
+  | 'CHANGE_PASSWORD'
+  /**
+   * The user holds a role in `MFA_REQUIRED_ROLES` and has no second factor yet: refused with reason
+   * `MFA_ENROLLMENT_REQUIRED` until they set one up.
+   */
+  | 'ENROLL_MFA';
 
 /** The roles a user can hold. Roles are read from the database on every request. */
 export type Role =
@@ -835,6 +840,7 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type AuthDirectiveArgs = {
   allowedDuring?: Maybe<Array<RequiredAction>>;
+  mfa?: Maybe<Scalars['Boolean']['input']>;
   nullForAnonymous?: Maybe<Scalars['Boolean']['input']>;
   requires?: Maybe<Array<Role>>;
 };

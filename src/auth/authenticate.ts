@@ -8,6 +8,8 @@ import { EXPIRED, type TokenService } from './tokens';
 export interface Identity {
   readonly user: UserRecord;
   readonly sessionId: string;
+  /** How the session was signed in: the token's `amr` (RFC 8176). */
+  readonly authMethods: readonly string[];
 }
 
 const BEARER_PATTERN = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
@@ -45,5 +47,5 @@ export async function authenticate(
     // Signed out, revoked, every session ended, or the account disabled or deleted.
     throw invalidToken('SESSION_ENDED');
   }
-  return { user, sessionId: claims.sid };
+  return { user, sessionId: claims.sid, authMethods: claims.amr };
 }

@@ -65,9 +65,13 @@ function withRule(description: string | null | undefined, rule: Rule): string {
         : `Requires one of the roles: ${rule.requires.join(', ')}.`;
   const text = [
     who,
+    ...(rule.mfa ? ['Requires a sign-in with a second factor.'] : []),
     ...(rule.nullForAnonymous ? ['Anonymous callers get null.'] : []),
     ...(rule.allowedDuring.includes('CHANGE_PASSWORD')
       ? ['Open while a password change is required.']
+      : []),
+    ...(rule.allowedDuring.includes('ENROLL_MFA')
+      ? ['Open while a second factor must be set up.']
       : []),
   ].join(' ');
   return description ? `${description}\n\n${text}` : text;
@@ -122,6 +126,8 @@ export function authDirectiveTransformer<TContext>(
     unauthenticated: accessRefusal('unauthenticated'),
     forbidden: accessRefusal('forbidden'),
     'password-change-required': accessRefusal('password-change-required'),
+    'mfa-enrollment-required': accessRefusal('mfa-enrollment-required'),
+    'mfa-required': accessRefusal('mfa-required'),
   } as const;
 
   function guard<TSource, TArgs>(
@@ -170,6 +176,7 @@ export function authDirectiveTransformer<TContext>(
         const access: Rule = {
           requires: readRequires(rule, coordinate),
           allowedDuring: readAllowedDuring(rule, coordinate),
+          mfa: rule.mfa === true,
           nullForAnonymous: rule.nullForAnonymous === true,
         };
         if (access.nullForAnonymous && isNonNullType(fieldConfig.type)) {

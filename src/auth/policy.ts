@@ -5,14 +5,16 @@ import type { Role } from '../users/roles';
  * required actions). While one is pending, only fields that `@auth(allowedDuring:)` names it on
  * answer.
  */
-export const REQUIRED_ACTIONS = ['CHANGE_PASSWORD'] as const;
+export const REQUIRED_ACTIONS = ['CHANGE_PASSWORD', 'ENROLL_MFA'] as const;
 export type RequiredAction = (typeof REQUIRED_ACTIONS)[number];
 
-/** The signed-in user as the policy sees them: a stored user record satisfies it as it is. */
+/** The signed-in caller as the policy sees them, made once per request by `principalOf`. */
 export interface Principal {
   readonly roles: readonly Role[];
-  /** Set by an administrator; cleared when the user chooses a new password. */
-  readonly mustChangePassword?: boolean | null;
+  /** The required actions pending, in the order they are asked for. */
+  readonly requiredActions: readonly RequiredAction[];
+  /** Whether this session was signed in with two factors (`mfa` in the token's `amr`). */
+  readonly multiFactor: boolean;
 }
 
 /** A field's access rule, read once from its `@auth` directive. */
@@ -21,13 +23,56 @@ export interface AccessRule {
   readonly requires: readonly Role[] | null;
   /** The required actions the field stays open during (`me`, `changePassword`, `logout`). */
   readonly allowedDuring: readonly RequiredAction[];
+  /** Only sessions signed in with a second factor (step-up). */
+  readonly mfa: boolean;
 }
 
-export type AccessDecision = 'allow' | 'unauthenticated' | 'forbidden' | 'password-change-required';
+export type AccessDecision =
+  | 'allow'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'password-change-required'
+  | 'mfa-enrollment-required'
+  | 'mfa-required';
+
+const REFUSAL_OF_ACTION = {
+  CHANGE_PASSWORD: 'password-change-required',
+  ENROLL_MFA: 'mfa-enrollment-required',
+} as const satisfies Record<RequiredAction, AccessDecision>;
+
+/** What the policy needs of a stored user. */
+export interface PrincipalSource {
+  readonly roles: readonly Role[];
+  readonly mustChangePassword?: boolean | null;
+  /** The second factors the user has set up (TOTP, passkeys). */
+  readonly mfaMethods?: readonly string[] | null;
+}
+
+/**
+ * The principal of a signed-in request: the user's roles, what they must do first (a password an
+ * administrator asked them to change; a second factor their role requires, MFA_REQUIRED_ROLES),
+ * and whether the token's `amr` says two factors were used.
+ */
+export function principalOf(
+  user: PrincipalSource,
+  authMethods: readonly string[],
+  mfaRequiredRoles: readonly Role[],
+): Principal {
+  const requiredActions: RequiredAction[] = [];
+  if (user.mustChangePassword === true) requiredActions.push('CHANGE_PASSWORD');
+  if (
+    (user.mfaMethods ?? []).length === 0 &&
+    mfaRequiredRoles.some((role) => user.roles.includes(role))
+  ) {
+    requiredActions.push('ENROLL_MFA');
+  }
+  return { roles: user.roles, requiredActions, multiFactor: authMethods.includes('mfa') };
+}
 
 /**
  * The single access decision of the code base. `principal` is null when nobody is signed in.
  * Roles come first: a field the user could never call is refused as such, not as a step to take.
+ * Then each pending required action the field is not open during; then the step-up.
  */
 export function decideAccess(principal: Principal | null, rule: AccessRule): AccessDecision {
   if (principal === null) return 'unauthenticated';
@@ -35,8 +80,9 @@ export function decideAccess(principal: Principal | null, rule: AccessRule): Acc
   if (requires !== null && !requires.some((role) => principal.roles.includes(role))) {
     return 'forbidden';
   }
-  if (principal.mustChangePassword === true && !rule.allowedDuring.includes('CHANGE_PASSWORD')) {
-    return 'password-change-required';
+  for (const action of principal.requiredActions) {
+    if (!rule.allowedDuring.includes(action)) return REFUSAL_OF_ACTION[action];
   }
+  if (rule.mfa && !principal.multiFactor) return 'mfa-required';
   return 'allow';
 }

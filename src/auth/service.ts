@@ -83,6 +83,9 @@ export interface PasswordResetSettings {
   readonly ttlSeconds: number;
 }
 
+/** RFC 8176: a sign-in with a password alone. */
+const PASSWORD_ONLY: readonly string[] = Object.freeze(['pwd']);
+
 /** The user as a password change leaves them: a new token version, nothing more to change. */
 function withNewPassword(user: UserRecord, tokenVersion: number): UserRecord {
   return { ...user, tokenVersion, mustChangePassword: null };
@@ -172,6 +175,9 @@ export function createAuthService(deps: {
       userId: user._id.toHexString(),
       sessionId: session._id.toHexString(),
       tokenVersion: user.tokenVersion,
+      // Sessions from before methods were recorded were all signed in with a password.
+      authMethods: session.authMethods ?? PASSWORD_ONLY,
+      authTime: Math.floor(session.createdAt.getTime() / 1000),
     });
     return {
       accessToken: access.token,
@@ -188,8 +194,9 @@ export function createAuthService(deps: {
     user: UserRecord,
     caller: Caller,
     deviceToken: string | null = null,
+    authMethods: readonly string[] = PASSWORD_ONLY,
   ): Promise<SignIn> {
-    const { session, refreshToken } = await sessions.start(user, caller);
+    const { session, refreshToken } = await sessions.start(user, caller, authMethods);
     return signIn(user, session, refreshToken, deviceToken);
   }
 

@@ -43,6 +43,10 @@ export interface AccessTokenSubject {
   readonly sessionId: string;
   /** The user's token version when issued: bumping it revokes every token issued before. */
   readonly tokenVersion: number;
+  /** How the session was signed in: RFC 8176 values (`pwd`, `otp`, `hwk`, `swk`, `mfa`). */
+  readonly authMethods: readonly string[];
+  /** When the session was signed in, in seconds since the epoch (`auth_time`). */
+  readonly authTime: number;
 }
 
 export interface AccessTokenClaims {
@@ -52,6 +56,8 @@ export interface AccessTokenClaims {
   readonly jti: string;
   readonly iat: number;
   readonly exp: number;
+  /** RFC 8176 authentication methods; empty for tokens issued before they were recorded. */
+  readonly amr: readonly string[];
 }
 
 export interface IssuedToken {
@@ -98,7 +104,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function createClaimsValidator(issuer: string, audience: string) {
   return (payload: unknown): AccessTokenClaims | typeof EXPIRED | null => {
     if (!isRecord(payload)) return null;
-    const { sub, sid, ver, jti, iat, exp, nbf, iss, aud } = payload;
+    const { sub, sid, ver, jti, iat, exp, nbf, iss, aud, amr = [] } = payload;
     const now = Math.floor(Date.now() / 1000);
     const audiences = Array.isArray(aud) ? aud : [aud];
     if (
@@ -113,13 +119,15 @@ function createClaimsValidator(issuer: string, audience: string) {
       iat - CLOCK_TOLERANCE_SECONDS > now ||
       (nbf !== undefined && (typeof nbf !== 'number' || nbf - CLOCK_TOLERANCE_SECONDS > now)) ||
       iss !== issuer ||
-      !audiences.includes(audience)
+      !audiences.includes(audience) ||
+      !Array.isArray(amr) ||
+      !amr.every((method) => typeof method === 'string')
     ) {
       return null;
     }
     // Checked last, on a token that is ours in every other respect: its holder may refresh.
     if (exp + CLOCK_TOLERANCE_SECONDS <= now) return EXPIRED;
-    return { sub, sid, ver: ver as number, jti, iat, exp };
+    return { sub, sid, ver: ver as number, jti, iat, exp, amr: amr as string[] };
   };
 }
 
@@ -210,7 +218,7 @@ export function createTokenService(settings: TokenSettings): TokenService {
   }
 
   return {
-    issueAccessToken({ userId, sessionId, tokenVersion }) {
+    issueAccessToken({ userId, sessionId, tokenVersion, authMethods, authTime }) {
       const iat = Math.floor(Date.now() / 1000);
       const payload = {
         iss: issuer,
@@ -218,6 +226,8 @@ export function createTokenService(settings: TokenSettings): TokenService {
         sub: userId,
         sid: sessionId,
         ver: tokenVersion,
+        amr: authMethods,
+        auth_time: authTime,
         jti: randomUUID(),
         iat,
         exp: iat + accessTokenTtlSeconds,

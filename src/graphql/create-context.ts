@@ -1,9 +1,11 @@
 import type { GraphQLError } from 'graphql';
 import { authenticate, type Identity } from '../auth/authenticate';
+import { principalOf } from '../auth/policy';
 import type { Caller } from '../caller';
 import type { Context, RefreshTokenTransport, ResponseControl, Services } from '../context';
 import { isClientError } from '../errors';
 import type { Logger } from '../logger';
+import type { Role } from '../users/roles';
 
 /** What the edge knows of a GraphQL request before it is authenticated. */
 export interface IncomingRequest {
@@ -22,6 +24,8 @@ export interface IncomingRequest {
 export function createContextFactory(
   services: Services,
   logger: Logger,
+  /** MFA_REQUIRED_ROLES: roles that must set up a second factor first. */
+  mfaRequiredRoles: readonly Role[],
 ): (request: IncomingRequest) => Promise<Context> {
   return async (request) => {
     let identity: Identity | null = null;
@@ -42,6 +46,8 @@ export function createContextFactory(
     }
     return {
       caller: request.callerFor(identity),
+      principal:
+        identity && principalOf(identity.user, identity.authMethods, mfaRequiredRoles),
       services,
       response: request.response,
       refreshTokens: request.refreshTokens,

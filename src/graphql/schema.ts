@@ -54,7 +54,7 @@ function buildUnprotectedSchema(): GraphQLSchema {
 /** The executable schema: SDL from schema/, resolvers attached, and `@auth` applied last. */
 export function buildSchema(): GraphQLSchema {
   return authDirectiveTransformer<Context>({
-    getPrincipal: (context) => context.caller.user,
+    getPrincipal: (context) => context.principal,
     // A signed-in user probing for fields above their roles is worth a trail; anonymous calls to
     // protected fields are every app's first page load, and are not recorded.
     onRefusal: (context, field, decision) => {

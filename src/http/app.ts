@@ -116,7 +116,7 @@ export async function createApp(config: Config, deps: AppDependencies): Promise<
   });
   await apollo.start();
 
-  const createContext = createContextFactory(services, logger);
+  const createContext = createContextFactory(services, logger, config.mfa.requiredRoles);
   const refreshTokensFor = refreshTokenTransport(config.refreshTokenTransport, config.corsOrigins);
   fastify.get('/health/live', (_request, reply) => reply.send({ status: 'ok' }));
   fastify.get('/health/ready', async (_request, reply) => {

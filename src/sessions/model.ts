@@ -11,6 +11,8 @@ const sessionSchema = new Schema(
     /** The user's token version at sign-in; a bump on the user ends the session. */
     tokenVersion: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
+    /** How the user signed in (RFC 8176 values); every token of the session carries them. */
+    authMethods: { type: [String], default: undefined },
     revokedAt: { type: Date },
     revokedReason: { type: String },
   },

@@ -57,9 +57,11 @@ export interface AccessTokenReader {
 
 /** Every session operation: start, rotate, look up, list, and every way a session ends. */
 export interface SessionService {
+  /** Starts a session signed in with `authMethods` (RFC 8176: `pwd`, `otp`, `mfa`...). */
   start(
     user: { readonly _id: Types.ObjectId; readonly tokenVersion: number },
     caller: Caller,
+    authMethods: readonly string[],
   ): Promise<{ session: SessionRecord; refreshToken: string }>;
   /**
    * Exchanges a refresh token for the next one, or detects its reuse. The exchange is one atomic
@@ -262,11 +264,12 @@ export function createSessionService(deps: {
   }
 
   return {
-    async start(user, caller) {
+    async start(user, caller, authMethods) {
       const created = await insertOne(sessions, {
         userId: user._id,
         tokenVersion: user.tokenVersion,
         expiresAt: new Date(Date.now() + absoluteMs),
+        authMethods: [...authMethods],
       });
       const session = created.toObject<SessionDocument>();
       const { token, refreshToken } = await issue(session, caller, null);

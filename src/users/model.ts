@@ -18,6 +18,9 @@ const userSchema = new Schema(
     disabled: { type: Boolean, required: true, default: false },
     // Set by an administrator; the next password change clears it (auth/policy.ts).
     mustChangePassword: { type: Boolean },
+    // The second factors set up (mfa/): read on every request, so MFA_REQUIRED_ROLES and the
+    // sign-in know without another query. The factors themselves live in their collections.
+    mfaMethods: { type: [{ type: String, enum: ['TOTP', 'PASSKEY'] }], default: undefined },
     // Bumped whenever every session must end (password, roles, disable, "log out everywhere"):
     // access tokens carry the version they were issued under and stop working once it moves.
     tokenVersion: { type: Number, required: true, default: 0 },

@@ -197,12 +197,14 @@ export async function sessionFor(
   const { session, refreshToken } = await sessions.start(record, {
     ...SYSTEM_CALLER,
     userAgent: 'test helper',
-  });
+  }, ['pwd']);
   const sessionId = session._id.toHexString();
   const { token } = tokens.issueAccessToken({
     userId: user.id,
     sessionId,
     tokenVersion: record.tokenVersion,
+    authMethods: ['pwd'],
+    authTime: Math.floor(session.createdAt.getTime() / 1000),
   });
   return { token, sessionId, refreshToken };
 }

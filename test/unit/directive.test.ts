@@ -9,9 +9,11 @@ const DIRECTIVES = /* GraphQL */ `
     requires: [Role!]
     nullForAnonymous: Boolean = false
     allowedDuring: [RequiredAction!]
+    mfa: Boolean = false
   ) on OBJECT | FIELD_DEFINITION
   enum RequiredAction {
     CHANGE_PASSWORD
+    ENROLL_MFA
   }
   directive @public on FIELD_DEFINITION
   enum Role {
@@ -23,12 +25,17 @@ const DIRECTIVES = /* GraphQL */ `
 interface TinyContext {
   roles: readonly Role[] | null;
   mustChangePassword?: boolean;
+  multiFactor?: boolean;
 }
 
 const principalOf = (context: TinyContext) =>
   context.roles === null
     ? null
-    : { roles: context.roles, mustChangePassword: context.mustChangePassword ?? false };
+    : {
+        roles: context.roles,
+        requiredActions: context.mustChangePassword ? (['CHANGE_PASSWORD'] as const) : [],
+        multiFactor: context.multiFactor ?? false,
+      };
 
 const calls: string[] = [];
 const record = (name: string) => () => {
@@ -214,6 +221,25 @@ describe('@auth directive', () => {
       'Requires sign-in. Open while a password change is required.',
     );
     expect(() => build('type Query { a: String @auth(allowedDuring: [NOPE]) }')).toThrow();
+  });
+
+  test('when a field needs a second factor, then a password-only session is refused with MFA_REQUIRED', async () => {
+    const stepUp = build(`type Query { vault: String @auth(requires: [ADMIN], mfa: true) }`, {
+      Query: { vault: record('vault') },
+    });
+    const run = (multiFactor: boolean) =>
+      graphql({
+        schema: stepUp,
+        source: '{ vault }',
+        contextValue: { roles: ['ADMIN'], multiFactor },
+      });
+    const refused = await run(false);
+    expect(refused.errors?.map((error) => error.extensions.reason)).toEqual(['MFA_REQUIRED']);
+    expect(calls).toEqual([]);
+    expect((await run(true)).data).toEqual({ vault: 'vault' });
+    expect((stepUp.getType('Query') as GraphQLObjectType).getFields().vault?.description).toBe(
+      'Requires role: ADMIN. Requires a sign-in with a second factor.',
+    );
   });
 
   test('when the schema is built, then each guarded field says its rule in its description', () => {

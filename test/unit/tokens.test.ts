@@ -17,7 +17,13 @@ const hmacSettings: TokenSettings = {
   publicKeys: [],
 };
 const tokens = createTokenService(hmacSettings);
-const subject = { userId: 'user-1', sessionId: 'session-1', tokenVersion: 3 };
+const subject = {
+  userId: 'user-1',
+  sessionId: 'session-1',
+  tokenVersion: 3,
+  authMethods: ['pwd', 'otp', 'mfa'],
+  authTime: 1_700_000_000,
+};
 const now = () => Math.floor(Date.now() / 1000);
 
 function forge(payload: object, options: jwt.SignOptions = {}, secret: jwt.Secret = secretBytes) {
@@ -63,7 +69,13 @@ describe('HS256 access tokens', () => {
     expect(claims.exp).toBe(claims.iat + 900);
     const decoded = jwt.decode(issued.token, { complete: true });
     expect(decoded?.header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
-    expect(decoded?.payload).toMatchObject({ iss: base.issuer, aud: base.audience });
+    expect(decoded?.payload).toMatchObject({
+      iss: base.issuer,
+      aud: base.audience,
+      amr: ['pwd', 'otp', 'mfa'],
+      auth_time: 1_700_000_000,
+    });
+    expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(tokens.jwks()).toBeNull();
   });
 
