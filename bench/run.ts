@@ -293,10 +293,14 @@ async function main() {
       await services.users.create({ username: `bench-filler-${i}`, password }, SYSTEM_CALLER);
     }
     const tokenOf = async (record: typeof admin) => {
-      const { session } = await services.sessions.start(record, {
-        ...SYSTEM_CALLER,
-        userAgent: 'bench',
-      }, ['pwd']);
+      const { session } = await services.sessions.start(
+        record,
+        {
+          ...SYSTEM_CALLER,
+          userAgent: 'bench',
+        },
+        ['pwd'],
+      );
       return services.tokens.issueAccessToken({
         userId: record._id.toHexString(),
         sessionId: session._id.toHexString(),

@@ -1,5 +1,4 @@
 import { GraphQLError, type ASTNode } from 'graphql';
-import type { AccessDecision } from './auth/policy';
 
 /** RFC 6749 section 5.2 error names, as the token and revocation endpoints answer them. */
 export type OAuthErrorName =
@@ -180,8 +179,16 @@ export function forbidden(): GraphQLError {
   return new ClientError('FORBIDDEN', FORBIDDEN_MESSAGE);
 }
 
+/** Why the access policy (auth/policy.ts) refuses a field. */
+export type AccessRefusalKind =
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'password-change-required'
+  | 'mfa-enrollment-required'
+  | 'mfa-required';
+
 /** The `@auth` directive's refusals, which the refusal-status plugin turns into 401 or 403. */
-export function accessRefusal(kind: Exclude<AccessDecision, 'allow'>): GraphQLError {
+export function accessRefusal(kind: AccessRefusalKind): GraphQLError {
   switch (kind) {
     case 'unauthenticated':
       return new AccessRefusal('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, 'missing', {

@@ -1,3 +1,4 @@
+import type { AccessRefusalKind } from '../errors';
 import type { Role } from '../users/roles';
 
 /**
@@ -27,13 +28,7 @@ export interface AccessRule {
   readonly mfa: boolean;
 }
 
-export type AccessDecision =
-  | 'allow'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'password-change-required'
-  | 'mfa-enrollment-required'
-  | 'mfa-required';
+export type AccessDecision = 'allow' | AccessRefusalKind;
 
 const REFUSAL_OF_ACTION = {
   CHANGE_PASSWORD: 'password-change-required',

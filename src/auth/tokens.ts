@@ -127,7 +127,7 @@ function createClaimsValidator(issuer: string, audience: string) {
     }
     // Checked last, on a token that is ours in every other respect: its holder may refresh.
     if (exp + CLOCK_TOLERANCE_SECONDS <= now) return EXPIRED;
-    return { sub, sid, ver: ver as number, jti, iat, exp, amr: amr as string[] };
+    return { sub, sid, ver: ver as number, jti, iat, exp, amr: amr };
   };
 }
 

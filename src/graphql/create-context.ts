@@ -46,8 +46,7 @@ export function createContextFactory(
     }
     return {
       caller: request.callerFor(identity),
-      principal:
-        identity && principalOf(identity.user, identity.authMethods, mfaRequiredRoles),
+      principal: identity && principalOf(identity.user, identity.authMethods, mfaRequiredRoles),
       services,
       response: request.response,
       refreshTokens: request.refreshTokens,

@@ -194,10 +194,14 @@ export async function sessionFor(
   const { users, sessions, tokens } = api.app.services;
   const record = await users.findById(user.id);
   if (!record) throw new Error(`no user ${user.id}`);
-  const { session, refreshToken } = await sessions.start(record, {
-    ...SYSTEM_CALLER,
-    userAgent: 'test helper',
-  }, ['pwd']);
+  const { session, refreshToken } = await sessions.start(
+    record,
+    {
+      ...SYSTEM_CALLER,
+      userAgent: 'test helper',
+    },
+    ['pwd'],
+  );
   const sessionId = session._id.toHexString();
   const { token } = tokens.issueAccessToken({
     userId: user.id,
