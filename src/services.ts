@@ -5,6 +5,7 @@ import { createAccountTokens } from './account-tokens/service';
 import { createAuditEventModel } from './audit/model';
 import { createAuditService } from './audit/service';
 import { createAuthService } from './auth/service';
+import { createAttemptGuard } from './auth/attempts';
 import { createResetLinkMailer } from './auth/reset-links';
 import { createTokenService } from './auth/tokens';
 import type { Config } from './config';
@@ -112,7 +113,7 @@ export async function createServices(
     tokens,
     policy: config.passwords,
     audit,
-    throttle,
+    attempts: createAttemptGuard({ throttle, hasher, audit }),
     devices,
     passwordReset: config.passwordReset,
     emailVerification: { ...emailVerification, required: config.emailVerification.required },

@@ -18,11 +18,11 @@ import type { SessionRecord } from '../sessions/model';
 import type { SessionService } from '../sessions/service';
 import type { Devices } from '../throttling/devices';
 import type { MailThrottle } from '../throttling/mail';
-import type { LoginAttempt, LoginThrottle } from '../throttling/service';
 import { findEmailProblem, findUsernameProblem, normalizeIdentifier } from '../users/identity';
 import type { UserRecord } from '../users/model';
 import type { EmailVerification } from '../users/email-verification';
 import type { UserService } from '../users/service';
+import { settle, type AttemptGuard } from './attempts';
 import type { ResetLinkMailer } from './reset-links';
 import type { TokenService } from './tokens';
 
@@ -98,7 +98,7 @@ export function createAuthService(deps: {
   tokens: TokenService;
   policy: PasswordPolicy;
   audit: AuditService;
-  throttle: LoginThrottle;
+  attempts: AttemptGuard;
   devices: Devices;
   passwordReset: PasswordResetSettings;
   emailVerification: EmailVerification & { readonly required: boolean };
@@ -107,7 +107,7 @@ export function createAuthService(deps: {
   mailResetLink: ResetLinkMailer;
   logger: Logger;
 }): AuthService {
-  const { users, sessions, hasher, tokens, policy, audit, throttle, devices } = deps;
+  const { users, sessions, hasher, tokens, policy, audit, attempts, devices } = deps;
   const { passwordReset, accountTokens, mailThrottle, logger, mailResetLink, emailVerification } =
     deps;
 
@@ -117,52 +117,11 @@ export function createAuthService(deps: {
     if (user) mailResetLink(user, 'PASSWORD_RESET_REQUESTED', caller);
   }
 
-  /**
-   * Every door that checks a password goes through here: login, /token, changePassword. The
-   * throttle decides first, before a hashing slot is taken, so refused attempts never hold one;
-   * then the check runs in a slot. An attempt the work did not settle (the hasher shed it, the
-   * database failed) is abandoned: it counts against the address, never the account.
-   */
-  async function guarded<T>(
-    username: string,
-    actorId: Types.ObjectId | null,
-    caller: Caller,
-    device: string | null,
-    work: (attempt: LoginAttempt, permit: HashPermit) => Promise<T>,
-  ): Promise<T> {
-    const account = normalizeIdentifier(username);
-    const attempt = await throttle.begin(account, { ip: caller.ip, device }, (refusal) =>
-      // Anyone can send refused attempts at will: one event a minute per account and address.
-      audit.recordFolded(
-        caller,
-        {
-          action: 'LOGIN_THROTTLED',
-          outcome: 'denied',
-          actorId,
-          actorName: username,
-          details: { reason: refusal.reason, retryAfter: refusal.retryAfter },
-        },
-        `${account}\u0000${caller.ip ?? ''}`,
-      ),
-    );
-    try {
-      return await hasher.withPermit((permit) => work(attempt, permit), caller.gone);
-    } finally {
-      await attempt.abandon();
-    }
-  }
-
   /** Whether `password` is the one `storedHash` was made from; over-long input never is. */
   async function isPassword(permit: HashPermit, storedHash: string, password: string) {
     return (
       passwordLength(password) <= policy.maxLength && hasher.verify(permit, storedHash, password)
     );
-  }
-
-  /** Settles the attempt by the check's outcome. */
-  async function settled(attempt: LoginAttempt, valid: boolean): Promise<boolean> {
-    await (valid ? attempt.succeed() : attempt.fail());
-    return valid;
   }
 
   function signIn(
@@ -204,7 +163,7 @@ export function createAuthService(deps: {
     login: async (username, password, caller, deviceToken = null) => {
       const account = normalizeIdentifier(username);
       const device = await devices.recognise(deviceToken, account);
-      return guarded(username, null, caller, device, async (attempt, permit) => {
+      return attempts.withPassword(username, null, caller, device, async (attempt, permit) => {
         const fail = async (actorId: Types.ObjectId | null) => {
           await audit.record(caller, {
             action: 'LOGIN',
@@ -222,7 +181,7 @@ export function createAuthService(deps: {
         const found = findUsernameProblem(username) ? null : await users.findForSignIn(username);
         // An unknown username costs the same argon2 work as a wrong password and is throttled
         // the same way, so neither timing nor refusals tell which accounts exist.
-        const valid = await settled(
+        const valid = await settle(
           attempt,
           found
             ? (await hasher.verify(permit, found.passwordHash, password)) && !found.disabled
@@ -284,16 +243,21 @@ export function createAuthService(deps: {
       }
       const { user } = caller;
       // The current password is a password guess like any other: same throttle, same audit.
-      const outcome = await guarded(user.username, user._id, caller, null, (attempt, permit) =>
-        // The check and the write are one step under the user's lock: of concurrent changes made
-        // with the same session, the first wins and the others find its token version moved.
-        users.replacePasswordHash(user._id, user.tokenVersion, async (storedHash) => {
-          const currentIsRight = await settled(
-            attempt,
-            await isPassword(permit, storedHash, currentPassword),
-          );
-          return currentIsRight ? hasher.hash(permit, newPassword) : null;
-        }),
+      const outcome = await attempts.withPassword(
+        user.username,
+        user._id,
+        caller,
+        null,
+        (attempt, permit) =>
+          // The check and the write are one step under the user's lock: of concurrent changes made
+          // with the same session, the first wins and the others find its token version moved.
+          users.replacePasswordHash(user._id, user.tokenVersion, async (storedHash) => {
+            const currentIsRight = await settle(
+              attempt,
+              await isPassword(permit, storedHash, currentPassword),
+            );
+            return currentIsRight ? hasher.hash(permit, newPassword) : null;
+          }),
       );
       if (outcome.kind === 'stale') throw conflict('The password was changed by another request');
       if (outcome.kind === 'refused') {
@@ -327,14 +291,14 @@ export function createAuthService(deps: {
 
     async deleteAccount(caller, password) {
       const { user } = caller;
-      const confirmed = await guarded(
+      const confirmed = await attempts.withPassword(
         user.username,
         user._id,
         caller,
         null,
         async (attempt, permit) => {
           const stored = await users.findWithPasswordHash(user._id);
-          return settled(
+          return settle(
             attempt,
             stored !== null && (await isPassword(permit, stored.passwordHash, password)),
           );
