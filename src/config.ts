@@ -66,7 +66,12 @@ export interface Config {
   /** How long an invitation's link works: INVITATION_TTL. */
   readonly invitationTtlSeconds: number;
   /** Second factors: MFA_REQUIRED_ROLES and the name authenticator apps show (TOTP_ISSUER). */
-  readonly mfa: { readonly requiredRoles: readonly Role[]; readonly totpIssuer: string };
+  readonly mfa: {
+    readonly requiredRoles: readonly Role[];
+    readonly totpIssuer: string;
+    /** How long a sign-in waits for its second factor: MFA_CHALLENGE_TTL. */
+    readonly challengeTtlSeconds: number;
+  };
   /** Requests that send mail (sign-up, password reset) one client address may make an hour. */
   readonly mailMaxPerIpPerHour: number;
   readonly emailVerification: EmailVerificationSettings;
@@ -336,6 +341,7 @@ const envSchema = z.object({
     }
     return [...new Set(roles as Role[])];
   }),
+  MFA_CHALLENGE_TTL: duration('MFA_CHALLENGE_TTL', '5m', 1, 600, '1s to 10m'),
   TOTP_ISSUER: optionalString.pipe(
     z
       .string()
@@ -654,6 +660,7 @@ export function loadConfig(
     mfa: Object.freeze({
       requiredRoles: Object.freeze(env.MFA_REQUIRED_ROLES),
       totpIssuer: env.TOTP_ISSUER,
+      challengeTtlSeconds: env.MFA_CHALLENGE_TTL,
     }),
     mailMaxPerIpPerHour: env.MAIL_MAX_PER_IP_PER_HOUR,
     emailVerification: Object.freeze({

@@ -7,6 +7,7 @@ import type { Caller, SignedInCaller } from './caller';
 import { isSignedIn } from './caller';
 import { unauthenticated } from './errors';
 import type { Invitations } from './invitations/service';
+import type { MfaService } from './mfa/service';
 import type { SessionService } from './sessions/service';
 import type { SignUps } from './sign-up/service';
 import type { UserService } from './users/service';
@@ -20,6 +21,7 @@ export interface Services {
   readonly audit: AuditService;
   readonly signUps: SignUps;
   readonly invitations: Invitations;
+  readonly mfa: MfaService;
 }
 
 /** What a resolver may add to the HTTP response. */

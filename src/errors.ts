@@ -2,7 +2,12 @@ import { GraphQLError, type ASTNode } from 'graphql';
 
 /** RFC 6749 section 5.2 error names, as the token and revocation endpoints answer them. */
 export type OAuthErrorName =
-  'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'server_error';
+  | 'invalid_request'
+  | 'invalid_grant'
+  | 'unsupported_grant_type'
+  | 'server_error'
+  // Not in RFC 6749: the password was right and a second factor must follow (as Auth0 names it).
+  | 'mfa_required';
 
 interface ErrorCodeEntry {
   /** The HTTP status when this error refuses a whole request (a field error keeps 200). */
@@ -19,6 +24,8 @@ interface ErrorCodeEntry {
 const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, oauth: { error: 'invalid_grant', status: 400 } },
   FORBIDDEN: { status: 403, oauth: { error: 'invalid_grant', status: 400 } },
+  /** The right password for an account with a second factor: complete it with the challenge. */
+  MFA_REQUIRED: { status: 401, oauth: { error: 'mfa_required', status: 403 } },
   BAD_USER_INPUT: { status: 400, oauth: { error: 'invalid_request', status: 400 } },
   NOT_FOUND: { status: 404, oauth: { error: 'invalid_request', status: 404 } },
   CONFLICT: { status: 409, oauth: { error: 'invalid_request', status: 409 } },
@@ -116,7 +123,8 @@ export type UnauthenticatedReason =
   | 'TOKEN_INVALID'
   | 'SESSION_ENDED'
   | 'BAD_CREDENTIALS'
-  | 'EMAIL_NOT_VERIFIED';
+  | 'EMAIL_NOT_VERIFIED'
+  | 'MFA_CHALLENGE_INVALID';
 
 /** A refusal by `@auth`: it answers with a bearer challenge when it refuses a whole request. */
 class AccessRefusal extends ClientError {
@@ -245,6 +253,24 @@ export function invalidToken(
 export function emailNotVerified(): GraphQLError {
   return new ClientError('UNAUTHENTICATED', 'Confirm your email address before you sign in', {
     reason: 'EMAIL_NOT_VERIFIED',
+  });
+}
+
+/**
+ * The right password for an account with a second factor: no tokens yet. `challenge` goes to
+ * `completeMfaSignIn` (or the MFA grant at /token) with a code of one of `methods`.
+ */
+export function mfaRequired(challenge: string, methods: readonly string[]): GraphQLError {
+  return new ClientError('MFA_REQUIRED', 'Complete the sign-in with your second factor', {
+    challenge,
+    methods,
+  });
+}
+
+/** A sign-in challenge that is unknown, expired, spent or from another client: sign in again. */
+export function mfaChallengeInvalid(): GraphQLError {
+  return new ClientError('UNAUTHENTICATED', 'The sign-in has expired: sign in again', {
+    reason: 'MFA_CHALLENGE_INVALID' satisfies UnauthenticatedReason,
   });
 }
 

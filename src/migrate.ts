@@ -5,6 +5,7 @@ import { isDuplicateKeyError } from './db/errors';
 import { createLockModel } from './db/locks';
 import { createSessionModels, ENDED_SESSION_RETENTION_SECONDS } from './sessions/model';
 import { createInvitationModel } from './invitations/model';
+import { createMfaModels } from './mfa/model';
 import { createPendingSignUpModel } from './sign-up/model';
 import { createDeviceModel } from './throttling/devices';
 import { createMailRequestModel } from './throttling/mail';
@@ -45,6 +46,9 @@ export function expiryRules(settings: ExpirySettings): ReadonlyMap<string, numbe
     ['mailRequests.at', 60 * 60],
     ['pendingSignUps.expiresAt', 0],
     ['invitations.expiresAt', 0],
+    ['totpEnrollments.expiresAt', 0],
+    ['mfaChallenges.expiresAt', 0],
+    ['mfaUses.expiresAt', 0],
   ]);
 }
 
@@ -69,6 +73,7 @@ function allModels(connection: Connection): Model<never>[] {
     createMailRequestModel(connection),
     createPendingSignUpModel(connection),
     createInvitationModel(connection),
+    ...Object.values(createMfaModels(connection)),
   ] as unknown as Model<never>[];
 }
 

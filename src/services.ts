@@ -12,6 +12,8 @@ import type { Config } from './config';
 import type { Services } from './context';
 import { createLocks, LockTimeoutError } from './db/locks';
 import { createInvitationModel } from './invitations/model';
+import { createMfaModels } from './mfa/model';
+import { createMfaService } from './mfa/service';
 import { createInvitations } from './invitations/service';
 import type { Logger } from './logger';
 import { createMailer } from './mail/mailer';
@@ -106,6 +108,20 @@ export async function createServices(
   });
   const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
   const devices = createDevices(connection);
+  const attempts = createAttemptGuard({ throttle, hasher, audit });
+  const mfa = createMfaService({
+    models: createMfaModels(connection),
+    store,
+    attempts,
+    hasher,
+    policy: config.passwords,
+    sessions,
+    audit,
+    settings: {
+      issuer: config.mfa.totpIssuer,
+      challengeTtlSeconds: config.mfa.challengeTtlSeconds,
+    },
+  });
   const auth = createAuthService({
     users,
     sessions,
@@ -113,7 +129,8 @@ export async function createServices(
     tokens,
     policy: config.passwords,
     audit,
-    attempts: createAttemptGuard({ throttle, hasher, audit }),
+    attempts,
+    mfa,
     devices,
     passwordReset: config.passwordReset,
     emailVerification: { ...emailVerification, required: config.emailVerification.required },
@@ -149,7 +166,7 @@ export async function createServices(
     audit,
   });
   return {
-    services: { users, sessions, auth, tokens, audit, signUps, invitations },
+    services: { users, sessions, auth, tokens, audit, signUps, invitations, mfa },
     async purge() {
       // On MongoDB, TTL indexes (migrate.ts) expire all of these; FerretDB has none.
       if ((await engineOf(connection)) === 'mongodb') return;
@@ -165,6 +182,7 @@ export async function createServices(
             mailThrottle.purgeOld(),
             signUps.purgeExpired(),
             invitations.purgeExpired(),
+            mfa.purgeExpired(),
           ]),
         );
       } catch (error) {

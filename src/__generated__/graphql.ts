@@ -46,6 +46,12 @@ export type AuditAction =
   | 'LOGIN'
   /** A sign-in attempt refused because the account or the client address must wait. */
   | 'LOGIN_THROTTLED'
+  /** A second factor was turned off by its user (`disableTotp`). */
+  | 'MFA_DISABLED'
+  /** A second factor was turned on (`details.method`: `TOTP`). */
+  | 'MFA_ENABLED'
+  /** An administrator removed every second factor of a user (`resetUserMfa`); their sessions ended. */
+  | 'MFA_RESET'
   /** A password change, successful or refused for a wrong current password. */
   | 'PASSWORD_CHANGED'
   /** A stored password hash was upgraded to the configured argon2 parameters at sign-in. */
@@ -59,6 +65,8 @@ export type AuditAction =
   | 'PASSWORD_RESET_REQUESTED'
   /** A signed-in user changed their own full name or address (`updateMe`). */
   | 'PROFILE_UPDATED'
+  /** The user replaced their recovery codes. */
+  | 'RECOVERY_CODES_REGENERATED'
   /** A retired refresh token was presented again; its whole session was revoked. */
   | 'REFRESH_TOKEN_REUSE_DETECTED'
   /** Every session of a user was ended (`logoutAll`, `revokeUserSessions`). */
@@ -169,6 +177,8 @@ export type AuthPayload = {
   deviceToken: Maybe<Scalars['String']['output']>;
   /** Seconds until the access token expires. */
   expiresIn: Scalars['Int']['output'];
+  /** After a sign-in completed with a recovery code: how many unused codes the user has left. */
+  recoveryCodesRemaining: Maybe<Scalars['Int']['output']>;
   /** Seconds until the refresh token expires, by the idle or the absolute session limit. */
   refreshExpiresIn: Scalars['Int']['output'];
   /**
@@ -288,11 +298,30 @@ export type Mutation = {
    */
   acceptInvitation: AuthPayload;
   /**
+   * Starts setting up TOTP: a fresh secret, valid for 10 minutes, that `confirmTotpEnrollment`
+   * turns on. `CONFLICT` when TOTP is already on.
+   */
+  beginTotpEnrollment: Maybe<TotpEnrollment>;
+  /**
    * Changes the caller's password. A wrong current password is refused like a failed sign-in.
    * Every session ends, this one included, and fresh tokens for a new session are returned.
    * Clears `mustChangePassword`.
    */
   changePassword: Maybe<AuthPayload>;
+  /**
+   * Completes a sign-in that answered `MFA_REQUIRED`, with a TOTP code or a recovery code (each
+   * accepted once). A wrong code is `BAD_USER_INPUT` on `code` with reason `INCORRECT`, counted
+   * like a wrong password; the challenge stays usable until it expires. An expired, spent or
+   * unknown challenge, or one presented by another client, is `UNAUTHENTICATED` with reason
+   * `MFA_CHALLENGE_INVALID`: sign in again.
+   */
+  completeMfaSignIn: AuthPayload;
+  /**
+   * Turns TOTP on with a current code of the new secret and returns ten recovery codes. Show them
+   * once: only their hashes are kept. A wrong code is `INCORRECT` on `code` and counts like a wrong
+   * password.
+   */
+  confirmTotpEnrollment: Maybe<Array<Scalars['String']['output']>>;
   /** Creates a user. */
   createUser: Maybe<User>;
   /**
@@ -303,6 +332,8 @@ export type Mutation = {
   deleteMe: Maybe<Scalars['Boolean']['output']>;
   /** Deletes a user. The last active administrator cannot be deleted. Returns `true` once deleted. */
   deleteUser: Maybe<Scalars['Boolean']['output']>;
+  /** Turns TOTP off and deletes the recovery codes; needs the password and a current code. */
+  disableTotp: Maybe<Scalars['Boolean']['output']>;
   /**
    * Mails an address a link to create an account (`APP_URL/accept-invitation?token=...`), valid
    * once, for `INVITATION_TTL`. Inviting an address again updates its invitation and voids the
@@ -325,6 +356,8 @@ export type Mutation = {
    * retired. Presenting a retired refresh token again ends the whole session as a suspected theft.
    */
   refreshToken: AuthPayload;
+  /** Replaces the recovery codes with ten new ones; the old ones stop working. */
+  regenerateRecoveryCodes: Maybe<Array<Scalars['String']['output']>>;
   /**
    * Emails a link to reset the password of the active account with this address, if there is
    * one: `APP_URL/reset-password?token=...`, valid once, for `PASSWORD_RESET_TTL`. Always answers
@@ -340,6 +373,11 @@ export type Mutation = {
    * `BAD_USER_INPUT` on `token` with reason `INVALID_TOKEN`.
    */
   resetPassword: AuthPayload;
+  /**
+   * Removes every second factor of a user (they set one up again at their next sign-in) and ends
+   * their sessions. `NOT_FOUND` for an unknown user.
+   */
+  resetUserMfa: Maybe<Scalars['Boolean']['output']>;
   /** Revokes a pending invitation: its link stops working. `false` when there is no such invitation. */
   revokeInvitation: Maybe<Scalars['Boolean']['output']>;
   /**
@@ -392,6 +430,19 @@ export type MutationChangePasswordArgs = {
 
 
 /** Write operations. */
+export type MutationCompleteMfaSignInArgs = {
+  challenge: Scalars['String']['input'];
+  code: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
+export type MutationConfirmTotpEnrollmentArgs = {
+  code: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
 export type MutationCreateUserArgs = {
   input: CreateUserInput;
 };
@@ -406,6 +457,13 @@ export type MutationDeleteMeArgs = {
 /** Write operations. */
 export type MutationDeleteUserArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. */
+export type MutationDisableTotpArgs = {
+  code: Scalars['String']['input'];
+  password: Scalars['String']['input'];
 };
 
 
@@ -430,6 +488,12 @@ export type MutationRefreshTokenArgs = {
 
 
 /** Write operations. */
+export type MutationRegenerateRecoveryCodesArgs = {
+  code: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
 export type MutationRequestPasswordResetArgs = {
   email: Scalars['String']['input'];
 };
@@ -439,6 +503,12 @@ export type MutationRequestPasswordResetArgs = {
 export type MutationResetPasswordArgs = {
   newPassword: Scalars['String']['input'];
   token: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
+export type MutationResetUserMfaArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -593,6 +663,15 @@ export type Role =
   /** An ordinary signed-in user. */
   | 'USER';
 
+/** A way to complete a sign-in after the password. */
+export type SecondFactorMethod =
+  /** A passkey (WebAuthn). */
+  | 'PASSKEY'
+  /** One of the single-use recovery codes handed out when TOTP was turned on. */
+  | 'RECOVERY_CODE'
+  /** A six-digit code from an authenticator app (RFC 6238). */
+  | 'TOTP';
+
 /** One signed-in device or client: a login and the refresh tokens rotated from it. */
 export type Session = {
   __typename?: 'Session';
@@ -622,6 +701,17 @@ export type SignUpInput = {
   password: Scalars['String']['input'];
   /** 3 to 64 letters, digits, `.`, `_` or `-`; unique regardless of case. */
   username: Scalars['String']['input'];
+};
+
+/** A TOTP secret waiting for its first code: show the QR code, or the secret for typing in. */
+export type TotpEnrollment = {
+  __typename?: 'TotpEnrollment';
+  /** The `otpauth://totp/...` URI the QR code holds. */
+  otpauthUri: Scalars['String']['output'];
+  /** The URI as a PNG QR code, a `data:image/png;base64,...` URL for an `<img src>`. */
+  qrCodeDataUrl: Scalars['String']['output'];
+  /** The secret in base32, for apps that cannot scan. */
+  secret: Scalars['String']['output'];
 };
 
 /** The caller's own fields to change; omitted fields stay as they are. */
@@ -664,6 +754,8 @@ export type User = {
   fullName: Maybe<Scalars['String']['output']>;
   /** The user's stable, opaque identifier. */
   id: Scalars['ID']['output'];
+  /** The second factors the user has set up (`TOTP`, `PASSKEY`); empty when none. */
+  mfaMethods: Array<SecondFactorMethod>;
   /**
    * Whether the user must choose a new password before anything else: until they call
    * `changePassword`, every field but `me`, `changePassword` and `logout` is refused with
@@ -798,9 +890,11 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RequiredAction: RequiredAction;
   Role: Role;
+  SecondFactorMethod: SecondFactorMethod;
   Session: ResolverTypeWrapper<SessionRecord>;
   SignUpInput: SignUpInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  TotpEnrollment: ResolverTypeWrapper<TotpEnrollment>;
   UpdateMeInput: UpdateMeInput;
   UpdateUserInput: UpdateUserInput;
   User: ResolverTypeWrapper<UserRecord>;
@@ -831,6 +925,7 @@ export type ResolversParentTypes = ResolversObject<{
   Session: SessionRecord;
   SignUpInput: SignUpInput;
   String: Scalars['String']['output'];
+  TotpEnrollment: TotpEnrollment;
   UpdateMeInput: UpdateMeInput;
   UpdateUserInput: UpdateUserInput;
   User: UserRecord;
@@ -879,6 +974,7 @@ export type AuthPayloadResolvers<ContextType = Context, ParentType extends Resol
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   deviceToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recoveryCodesRemaining?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   refreshExpiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -911,18 +1007,24 @@ export type InvitationEdgeResolvers<ContextType = Context, ParentType extends Re
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'password' | 'token' | 'username'>>;
+  beginTotpEnrollment?: Resolver<Maybe<ResolversTypes['TotpEnrollment']>, ParentType, ContextType>;
   changePassword?: Resolver<Maybe<ResolversTypes['AuthPayload']>, ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
+  completeMfaSignIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationCompleteMfaSignInArgs, 'challenge' | 'code'>>;
+  confirmTotpEnrollment?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType, RequireFields<MutationConfirmTotpEnrollmentArgs, 'code'>>;
   createUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deleteMe?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteMeArgs, 'password'>>;
   deleteUser?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
+  disableTotp?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDisableTotpArgs, 'code' | 'password'>>;
   inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
   logout?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   logoutAll?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshTokenArgs>>;
+  regenerateRecoveryCodes?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType, RequireFields<MutationRegenerateRecoveryCodesArgs, 'code'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resendEmailVerification?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
+  resetUserMfa?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationResetUserMfaArgs, 'userId'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'id'>>;
   revokeSession?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   revokeUserSessions?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
@@ -967,6 +1069,12 @@ export type SessionResolvers<ContextType = Context, ParentType extends Resolvers
   userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type TotpEnrollmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TotpEnrollment'] = ResolversParentTypes['TotpEnrollment']> = ResolversObject<{
+  otpauthUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  qrCodeDataUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   disabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -974,6 +1082,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   fullName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mfaMethods?: Resolver<Array<ResolversTypes['SecondFactorMethod']>, ParentType, ContextType>;
   mustChangePassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1005,6 +1114,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PasswordPolicy?: PasswordPolicyResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
+  TotpEnrollment?: TotpEnrollmentResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

@@ -44,6 +44,10 @@ export const SECURITY_ACTIONS: readonly AuditAction[] = Object.freeze([
   'EMAIL_VERIFIED',
   'PROFILE_UPDATED',
   'USER_ROLES_CHANGED',
+  'MFA_ENABLED',
+  'MFA_DISABLED',
+  'RECOVERY_CODES_REGENERATED',
+  'MFA_RESET',
 ]);
 
 export interface AuditPage {

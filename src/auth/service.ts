@@ -10,8 +10,11 @@ import {
   incorrectCredentials,
   invalidLinkToken,
   invalidRefreshToken,
+  mfaChallengeInvalid,
+  mfaRequired,
 } from '../errors';
 import type { Logger } from '../logger';
+import type { MfaService } from '../mfa/service';
 import type { HashPermit, PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, passwordLength, type PasswordPolicy } from '../passwords/policy';
 import type { SessionRecord } from '../sessions/model';
@@ -36,6 +39,8 @@ export interface SignIn {
   readonly user: UserRecord;
   /** After a sign-in with a password: this client's device token for the account. */
   readonly deviceToken: string | null;
+  /** After a sign-in completed with a recovery code: how many the user has left. */
+  readonly recoveryCodesRemaining: number | null;
 }
 
 /**
@@ -54,6 +59,11 @@ export interface AuthService {
     caller: Caller,
     deviceToken?: string | null,
   ): Promise<SignIn>;
+  /**
+   * The second step of a sign-in that answered MFA_REQUIRED: the challenge and a TOTP or
+   * recovery code. Wrong codes count against the account like wrong passwords.
+   */
+  completeMfaSignIn(challenge: string, code: string, caller: Caller): Promise<SignIn>;
   /** Rotates a refresh token; a retired one revokes its whole family. */
   refresh(refreshToken: string, caller: Caller): Promise<SignIn>;
   changePassword(
@@ -85,6 +95,8 @@ export interface PasswordResetSettings {
 
 /** RFC 8176: a sign-in with a password alone. */
 const PASSWORD_ONLY: readonly string[] = Object.freeze(['pwd']);
+/** RFC 8176: a password and a one-time code (TOTP, or a recovery code). */
+const TWO_FACTORS: readonly string[] = Object.freeze(['pwd', 'otp', 'mfa']);
 
 /** The user as a password change leaves them: a new token version, nothing more to change. */
 function withNewPassword(user: UserRecord, tokenVersion: number): UserRecord {
@@ -99,6 +111,7 @@ export function createAuthService(deps: {
   policy: PasswordPolicy;
   audit: AuditService;
   attempts: AttemptGuard;
+  mfa: MfaService;
   devices: Devices;
   passwordReset: PasswordResetSettings;
   emailVerification: EmailVerification & { readonly required: boolean };
@@ -107,7 +120,7 @@ export function createAuthService(deps: {
   mailResetLink: ResetLinkMailer;
   logger: Logger;
 }): AuthService {
-  const { users, sessions, hasher, tokens, policy, audit, attempts, devices } = deps;
+  const { users, sessions, hasher, tokens, policy, audit, attempts, devices, mfa } = deps;
   const { passwordReset, accountTokens, mailThrottle, logger, mailResetLink, emailVerification } =
     deps;
 
@@ -129,6 +142,7 @@ export function createAuthService(deps: {
     session: SessionRecord,
     refreshToken: string,
     deviceToken: string | null = null,
+    recoveryCodesRemaining: number | null = null,
   ): SignIn {
     const access = tokens.issueAccessToken({
       userId: user._id.toHexString(),
@@ -146,6 +160,7 @@ export function createAuthService(deps: {
       refreshExpiresIn: sessions.refreshExpiresIn(session),
       user,
       deviceToken,
+      recoveryCodesRemaining,
     };
   }
 
@@ -212,12 +227,60 @@ export function createAuthService(deps: {
             actorId: user._id,
           });
         }
+        const methods = mfa.methodsOf(user);
+        if (methods.length > 0) {
+          // The password was right, told only now; the session waits for the second factor.
+          await audit.record(caller, {
+            action: 'LOGIN',
+            outcome: 'denied',
+            actorId: user._id,
+            details: { reason: 'second factor required' },
+          });
+          throw mfaRequired(
+            await mfa.issueChallenge({ userId: user._id, account }, caller),
+            methods,
+          );
+        }
         await audit.record(caller, { action: 'LOGIN', outcome: 'success', actorId: user._id });
         // A device the client already holds stays its device; any other gets a new token.
         const token =
           device !== null && deviceToken ? deviceToken : await devices.issue(account, user._id);
         return startSession(user, caller, token);
       });
+    },
+
+    async completeMfaSignIn(challenge, code, caller) {
+      const subject = await mfa.findChallenge(challenge, caller);
+      const user = subject && (await users.findActive(subject.userId.toHexString()));
+      if (!subject || !user) throw mfaChallengeInvalid();
+      const used = await attempts.withCode(user.username, user._id, caller, async (attempt) => {
+        const accepted = await mfa.useSecondFactor(user._id, code);
+        await settle(attempt, accepted !== null);
+        return accepted;
+      });
+      if (!used) {
+        await audit.record(caller, {
+          action: 'LOGIN',
+          outcome: 'failure',
+          actorId: user._id,
+          details: { reason: 'second factor incorrect' },
+        });
+        throw badUserInput('code', { reason: 'INCORRECT', message: 'is incorrect' });
+      }
+      if (!(await mfa.spendChallenge(challenge))) throw mfaChallengeInvalid();
+      await audit.record(caller, {
+        action: 'LOGIN',
+        outcome: 'success',
+        actorId: user._id,
+        details: { secondFactor: used.method },
+      });
+      const signIn = await startSession(
+        user,
+        caller,
+        await devices.issue(subject.account, user._id),
+        TWO_FACTORS,
+      );
+      return { ...signIn, recoveryCodesRemaining: used.recoveryCodesRemaining };
     },
 
     async refresh(refreshToken, caller) {

@@ -8,6 +8,7 @@ import { authDirectiveTransformer } from '../auth/directive';
 import { authResolvers } from '../auth/resolvers';
 import type { Context } from '../context';
 import { invitationResolvers } from '../invitations/resolvers';
+import { mfaResolvers } from '../mfa/resolvers';
 import { sessionResolvers } from '../sessions/resolvers';
 import { signUpResolvers } from '../sign-up/resolvers';
 import { userResolvers } from '../users/resolvers';
@@ -37,6 +38,7 @@ export const resolvers: readonly Resolvers[] = Object.freeze([
   auditResolvers,
   signUpResolvers,
   invitationResolvers,
+  mfaResolvers,
 ]);
 
 /** The SDL with its resolvers attached, before any authorization is applied. */

@@ -16,10 +16,15 @@ function noStore(reply: FastifyReply): void {
 }
 
 /** An RFC 6749 section 5.2 error body, named and numbered from the one error table. */
-function sendError(reply: FastifyReply, code: ErrorCode, description: string) {
+function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  description: string,
+  extra: Record<string, unknown> = {},
+) {
   const { error, status } = oauthErrorOf(code);
   noStore(reply);
-  return reply.code(status).send({ error, error_description: description });
+  return reply.code(status).send({ error, error_description: description, ...extra });
 }
 
 function isForm(request: FastifyRequest): boolean {
@@ -52,8 +57,17 @@ function tokenResponse(result: SignIn) {
     refresh_token: result.refreshToken,
     refresh_expires_in: result.refreshExpiresIn,
     ...(result.deviceToken ? { device_token: result.deviceToken } : {}),
+    ...(result.recoveryCodesRemaining === null
+      ? {}
+      : { recovery_codes_remaining: result.recoveryCodesRemaining }),
   };
 }
+
+/**
+ * The extension grant (RFC 6749 section 4.5) that completes a password grant answered with
+ * `mfa_required`: `challenge` from that answer and `code`, a TOTP or recovery code.
+ */
+export const MFA_GRANT_TYPE = 'urn:graphql-auth-api:params:oauth:grant-type:mfa';
 
 /**
  * The OAuth2 endpoints: `POST /token` (password and refresh_token grants, RFC 6749 sections 4.3
@@ -111,11 +125,26 @@ export function oauthRoutes(
         if (refreshToken !== undefined) call = () => auth.refresh(refreshToken, caller);
         break;
       }
+      case MFA_GRANT_TYPE: {
+        const { challenge, code } = params;
+        if (challenge !== undefined && code !== undefined) {
+          call = () => auth.completeMfaSignIn(challenge, code, caller);
+        }
+        break;
+      }
       default:
-        return sendError(reply, 'UNSUPPORTED_GRANT_TYPE', 'use password or refresh_token');
+        return sendError(
+          reply,
+          'UNSUPPORTED_GRANT_TYPE',
+          `use password, refresh_token or ${MFA_GRANT_TYPE}`,
+        );
     }
     if (call === null) {
-      const needs = params.grant_type === 'password' ? 'username and password' : 'refresh_token';
+      const needs = {
+        password: 'username and password',
+        refresh_token: 'refresh_token',
+        [MFA_GRANT_TYPE]: 'challenge and code',
+      }[params.grant_type];
       return sendError(reply, 'BAD_REQUEST', `${needs} required`);
     }
     try {
@@ -131,9 +160,15 @@ export function oauthRoutes(
         );
         return sendError(reply, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       }
-      const { retryAfter } = error.extensions;
+      const { retryAfter, challenge, methods } = error.extensions;
       if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-      return sendError(reply, code, error.message);
+      // mfa_required hands over what the MFA grant needs; every other error is its name alone.
+      return sendError(
+        reply,
+        code,
+        error.message,
+        code === 'MFA_REQUIRED' ? { challenge, methods } : {},
+      );
     }
   }
 

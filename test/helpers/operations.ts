@@ -352,3 +352,58 @@ export const MySecurityEventsQuery = graphql(`
     }
   }
 `);
+
+export const BeginTotpEnrollmentMutation = graphql(`
+  mutation BeginTotpEnrollment {
+    beginTotpEnrollment {
+      secret
+      otpauthUri
+      qrCodeDataUrl
+    }
+  }
+`);
+
+export const ConfirmTotpEnrollmentMutation = graphql(`
+  mutation ConfirmTotpEnrollment($code: String!) {
+    confirmTotpEnrollment(code: $code)
+  }
+`);
+
+export const RegenerateRecoveryCodesMutation = graphql(`
+  mutation RegenerateRecoveryCodes($code: String!) {
+    regenerateRecoveryCodes(code: $code)
+  }
+`);
+
+export const DisableTotpMutation = graphql(`
+  mutation DisableTotp($password: String!, $code: String!) {
+    disableTotp(password: $password, code: $code)
+  }
+`);
+
+export const CompleteMfaSignInMutation = graphql(`
+  mutation CompleteMfaSignIn($challenge: String!, $code: String!) {
+    completeMfaSignIn(challenge: $challenge, code: $code) {
+      ...AuthPayloadFields
+      recoveryCodesRemaining
+      user {
+        mfaMethods
+      }
+    }
+  }
+`);
+
+export const ResetUserMfaMutation = graphql(`
+  mutation ResetUserMfa($userId: ID!) {
+    resetUserMfa(userId: $userId)
+  }
+`);
+
+export const MyFactorsQuery = graphql(`
+  query MyFactors {
+    me {
+      id
+      mfaMethods
+    }
+  }
+`);

@@ -49,7 +49,7 @@ describe('the schema says who may call what', () => {
     expect(descriptionOf('users')).toMatch(/\n\nRequires role: ADMIN\.$/);
     expect(descriptionOf('sessions')).toMatch(/\n\nRequires sign-in\.$/);
     expect(descriptionOf('me')).toMatch(
-      /Requires sign-in\. Anonymous callers get null\. Open while a password change is required\.$/,
+      /Requires sign-in\. Anonymous callers get null\. Open while a password change is required\. Open while a second factor must be set up\.$/,
     );
     expect(descriptionOf('health')).not.toMatch(/Requires/);
   });

@@ -2,8 +2,15 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { SYSTEM_CALLER } from '../../src/caller';
 import { buildSchema } from '../../src/graphql/schema';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
+import { Secret, TOTP } from 'otpauth';
 import {
   AcceptInvitationMutation,
+  BeginTotpEnrollmentMutation,
+  CompleteMfaSignInMutation,
+  ConfirmTotpEnrollmentMutation,
+  DisableTotpMutation,
+  RegenerateRecoveryCodesMutation,
+  ResetUserMfaMutation,
   AdminOnlyQuery,
   DeleteMeMutation,
   MySecurityEventsQuery,
@@ -129,6 +136,45 @@ async function confirmationTokenFor(on: TestApi): Promise<string> {
   return mailedToken(on, input.email, '/verify-email');
 }
 
+/**
+ * For fields that change the caller's own account for good (deleting it, turning TOTP on): a
+ * fresh user of the caller's role, so the matrix's callers stay as they are. Null for callers
+ * without a usable session, who use their own token.
+ */
+async function standInFor(caller: Caller): Promise<TestUser | null> {
+  return caller === 'USER' || caller === 'ADMIN' ? createUser(api, { roles: [caller] }) : null;
+}
+
+const totpAt = (secret: string, timestamp: number) =>
+  new TOTP({
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    secret: Secret.fromBase32(secret),
+  }).generate({ timestamp });
+
+/**
+ * Begins TOTP for the token's user and, when `confirm`, turns it on with the code of the step
+ * before; returns the current step's code, still unused.
+ */
+async function enrolTotp(token: string, confirm: boolean): Promise<string> {
+  const begun = await execute(api, BeginTotpEnrollmentMutation, undefined, { token });
+  const secret = begun.body.data?.beginTotpEnrollment?.secret ?? '';
+  if (confirm) {
+    const previous = totpAt(secret, Date.now() - 30_000);
+    await execute(api, ConfirmTotpEnrollmentMutation, { code: previous }, { token });
+  }
+  return totpAt(secret, Date.now());
+}
+
+/** A stand-in with TOTP begun (or on), or the caller's own token when there is no stand-in. */
+async function withTotp(token: string | undefined, caller: Caller, confirm: boolean) {
+  const standIn = await standInFor(caller);
+  if (!standIn) return { token, code: '123456', password: strongPassword() };
+  const own = await tokenFor(api, standIn);
+  return { token: own, code: await enrolTotp(own, confirm), password: standIn.password };
+}
+
 /** An invitation token, from an invitation the matrix's administrator sends. */
 async function invitationTokenFor(on: TestApi): Promise<string> {
   const { email } = newcomer();
@@ -240,8 +286,7 @@ const matrix: Record<string, Case> = {
   'Mutation.deleteMe': {
     // A signed-in caller deletes a stand-in of their role, so the matrix's callers live on.
     async run(token, caller) {
-      const standIn =
-        caller === 'USER' || caller === 'ADMIN' ? await createUser(api, { roles: [caller] }) : null;
+      const standIn = await standInFor(caller);
       const response = await execute(
         api,
         DeleteMeMutation,
@@ -254,6 +299,84 @@ const matrix: Record<string, Case> = {
       };
     },
     expected: SIGNED_IN,
+  },
+  'Mutation.beginTotpEnrollment': {
+    async run(token, caller) {
+      const standIn = await standInFor(caller);
+      const response = await execute(api, BeginTotpEnrollmentMutation, undefined, {
+        token: standIn ? await tokenFor(api, standIn) : token,
+      });
+      return { response };
+    },
+    expected: SIGNED_IN,
+  },
+  'Mutation.confirmTotpEnrollment': {
+    async run(token, caller) {
+      const totp = await withTotp(token, caller, false);
+      const response = await execute(
+        api,
+        ConfirmTotpEnrollmentMutation,
+        { code: totp.code },
+        { token: totp.token },
+      );
+      return { response };
+    },
+    expected: SIGNED_IN,
+  },
+  'Mutation.regenerateRecoveryCodes': {
+    async run(token, caller) {
+      const totp = await withTotp(token, caller, true);
+      const response = await execute(
+        api,
+        RegenerateRecoveryCodesMutation,
+        { code: totp.code },
+        { token: totp.token },
+      );
+      return { response };
+    },
+    expected: SIGNED_IN,
+  },
+  'Mutation.disableTotp': {
+    async run(token, caller) {
+      const totp = await withTotp(token, caller, true);
+      const response = await execute(
+        api,
+        DisableTotpMutation,
+        { password: totp.password, code: totp.code },
+        { token: totp.token },
+      );
+      return { response };
+    },
+    expected: SIGNED_IN,
+  },
+  'Mutation.completeMfaSignIn': {
+    // Public: any caller completes a real challenge of a user with TOTP on.
+    async run(token) {
+      const person = await createUser(api);
+      const code = await enrolTotp(await tokenFor(api, person), true);
+      const challenge = await execute(api, LoginMutation, person).then(
+        (answer) => answer.body.errors?.[0]?.extensions?.challenge as string,
+      );
+      const response = await execute(
+        api,
+        CompleteMfaSignInMutation,
+        { challenge, code },
+        { token },
+      );
+      return { response };
+    },
+    expected: PUBLIC,
+  },
+  'Mutation.resetUserMfa': {
+    run: query(ResetUserMfaMutation, () => ({ userId: callers.USER?.id ?? '' })),
+    // The matrix's sessions are password-only, so the step-up refuses the administrator too;
+    // mfa.test.ts resets with a two-factor session.
+    expected: {
+      anonymous: 'UNAUTHENTICATED',
+      USER: 'FORBIDDEN',
+      ADMIN: 'FORBIDDEN',
+      disabled: '401',
+    },
   },
   'Query.sessions': { run: query(SessionsQuery, () => ({})), expected: SIGNED_IN },
   'Mutation.logout': { run: query(LogoutMutation, () => ({})), expected: SIGNED_IN },

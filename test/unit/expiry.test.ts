@@ -18,6 +18,9 @@ describe('expiry on each engine', () => {
       'mailRequests.at': 3600,
       'pendingSignUps.expiresAt': 0,
       'invitations.expiresAt': 0,
+      'totpEnrollments.expiresAt': 0,
+      'mfaChallenges.expiresAt': 0,
+      'mfaUses.expiresAt': 0,
     });
     const indexes = declaredIndexes(
       'auditEvents',

@@ -1,0 +1,349 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { trusted, type Types } from 'mongoose';
+import type { AuditService } from '../audit/service';
+import { settle, type AttemptGuard } from '../auth/attempts';
+import type { Caller, SignedInCaller } from '../caller';
+import { isDuplicateKeyError } from '../db/errors';
+import { parseObjectId } from '../db/ids';
+import { insertOne } from '../db/insert';
+import { badUserInput, conflict, notFound } from '../errors';
+import type { PasswordHasher } from '../passwords/hasher';
+import { passwordLength, type PasswordPolicy } from '../passwords/policy';
+import type { SessionService } from '../sessions/service';
+import type { UserRecord, UserWithPasswordHash } from '../users/model';
+import type { UserStore } from '../users/store';
+import type { MfaChallengeRecord, MfaModels, TotpFactorRecord } from './model';
+import { matchingStep, newTotpSecret, qrCodeDataUrl, totpUri } from './totp';
+
+/** How a sign-in's second step can be completed, as `MFA_REQUIRED` lists them. */
+export type SecondFactorMethod = 'TOTP' | 'RECOVERY_CODE' | 'PASSKEY';
+
+export interface TotpEnrollment {
+  readonly secret: string;
+  readonly otpauthUri: string;
+  readonly qrCodeDataUrl: string;
+}
+
+/** A second factor that was accepted (and, being single-use, is now spent). */
+export interface SecondFactorUse {
+  readonly method: 'TOTP' | 'RECOVERY_CODE';
+  /** After a recovery code: how many the user has left. */
+  readonly recoveryCodesRemaining: number | null;
+}
+
+/** Who a live sign-in challenge is for. */
+export interface ChallengeSubject {
+  readonly userId: Types.ObjectId;
+  /** The normalized username the password was given for. */
+  readonly account: string;
+}
+
+export interface MfaSettings {
+  /** The name authenticator apps show beside the account (TOTP_ISSUER). */
+  readonly issuer: string;
+  /** How long a sign-in waits for its second factor (MFA_CHALLENGE_TTL, 5 minutes). */
+  readonly challengeTtlSeconds: number;
+}
+
+/**
+ * Second factors: TOTP enrolment and removal, recovery codes, the challenge a sign-in waits on,
+ * and an administrator's reset. Every code is accepted once; wrong codes count against the
+ * account through the sign-in throttle.
+ */
+export interface MfaService {
+  methodsOf(user: Pick<UserRecord, 'mfaMethods'>): SecondFactorMethod[];
+  beginTotpEnrollment(caller: SignedInCaller): Promise<TotpEnrollment>;
+  /** Turns TOTP on with the first code of the new secret; returns ten fresh recovery codes. */
+  confirmTotpEnrollment(caller: SignedInCaller, code: string): Promise<string[]>;
+  regenerateRecoveryCodes(caller: SignedInCaller, code: string): Promise<string[]>;
+  disableTotp(caller: SignedInCaller, password: string, code: string): Promise<void>;
+  /** A TOTP or recovery code of the user's, spent if it is right; null if not. Not throttled. */
+  useSecondFactor(userId: Types.ObjectId, code: string): Promise<SecondFactorUse | null>;
+  /** An opaque, single-use challenge for a sign-in whose password was right. */
+  issueChallenge(subject: ChallengeSubject, caller: Caller): Promise<string>;
+  /** Whom a challenge is for, while it is live, unspent and presented by the same client. */
+  findChallenge(challenge: string, caller: Caller): Promise<ChallengeSubject | null>;
+  /** Spends a challenge; false when another request spent it first. */
+  spendChallenge(challenge: string): Promise<boolean>;
+  /** An administrator's reset: every second factor goes and every session ends. */
+  reset(userId: string, caller: SignedInCaller): Promise<boolean>;
+  purgeExpired(): Promise<void>;
+}
+
+const ENROLLMENT_TTL_MS = 10 * 60 * 1000;
+/** A used TOTP step is remembered past the widest window it could be accepted in. */
+const TOTP_USE_TTL_MS = 3 * 30 * 1000;
+const RECOVERY_CODE_COUNT = 10;
+/** 31 letters and digits without look-alikes (0/o, 1/l/i): about 49.5 bits in 10 characters. */
+const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+const RECOVERY_PATTERN = /^[a-hjkmnp-z2-9]{10}$/;
+const CHALLENGE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+const recoveryCodeId = (userId: Types.ObjectId, code: string) =>
+  sha256(`${userId.toHexString()}:${code}`);
+/** Codes are shown as `abcde-fghjk`; spaces, dashes and case do not matter when typed back. */
+const normalizeCode = (code: string) => code.replace(/[\s-]/g, '').toLowerCase();
+
+function newRecoveryCode(): string {
+  const characters = Array.from(
+    { length: 10 },
+    () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)],
+  ).join('');
+  return `${characters.slice(0, 5)}-${characters.slice(5)}`;
+}
+
+const incorrect = (field: string) =>
+  badUserInput(field, { reason: 'INCORRECT', message: 'is incorrect' });
+
+export function createMfaService(deps: {
+  models: MfaModels;
+  store: UserStore;
+  attempts: AttemptGuard;
+  hasher: PasswordHasher;
+  policy: PasswordPolicy;
+  sessions: SessionService;
+  audit: AuditService;
+  settings: MfaSettings;
+}): MfaService {
+  const { models, store, attempts, hasher, policy, sessions, audit, settings } = deps;
+  const { totpFactors, totpEnrollments, recoveryCodes, challenges, uses } = models;
+
+  /** Records one use of `id`; false when it was used before. */
+  async function useOnce(id: string, ttlMs: number): Promise<boolean> {
+    try {
+      await insertOne(uses, { _id: id, expiresAt: new Date(Date.now() + ttlMs) });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Whether `code` is the secret's code now (or a step either side), used for the first time. */
+  async function isFreshTotp(userId: Types.ObjectId, secret: string, code: string) {
+    const step = matchingStep(secret, normalizeCode(code));
+    return step !== null && useOnce(`totp:${userId.toHexString()}:${step}`, TOTP_USE_TTL_MS);
+  }
+
+  /** The user's TOTP code, checked through the sign-in throttle; INCORRECT on `code` if wrong. */
+  async function checkTotp(caller: SignedInCaller, code: string): Promise<TotpFactorRecord> {
+    const { user } = caller;
+    const factor = await totpFactors.findById(user._id).lean<TotpFactorRecord>();
+    if (!factor) throw badUserInput('code', { reason: 'NOT_ALLOWED', message: 'TOTP is off' });
+    const right = await attempts.withCode(user.username, user._id, caller, async (attempt) =>
+      settle(attempt, await isFreshTotp(user._id, factor.secret, code)),
+    );
+    if (!right) throw incorrect('code');
+    return factor;
+  }
+
+  async function replaceRecoveryCodes(userId: Types.ObjectId): Promise<string[]> {
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+    await recoveryCodes.deleteMany({ userId });
+    const createdAt = new Date();
+    await recoveryCodes.insertMany(
+      codes.map((code) => ({
+        _id: recoveryCodeId(userId, normalizeCode(code)),
+        userId,
+        createdAt,
+      })),
+    );
+    return codes;
+  }
+
+  /** Adds or removes a method in the user's list, under the user's lock. */
+  async function setMethod(userId: Types.ObjectId, method: 'TOTP', on: boolean): Promise<void> {
+    await store.withUserLock(userId, async (lease) => {
+      const user = await store.model.findById(userId).lean<UserRecord>();
+      if (!user) return;
+      const others = (user.mfaMethods ?? []).filter((existing) => existing !== method);
+      lease.assertHeld();
+      await store.model.updateOne(
+        { _id: userId },
+        { $set: { mfaMethods: on ? [...others, method] : others } },
+      );
+    });
+  }
+
+  async function removeTotp(userId: Types.ObjectId): Promise<void> {
+    await Promise.all([
+      totpFactors.deleteOne({ _id: userId }),
+      totpEnrollments.deleteOne({ _id: userId }),
+      recoveryCodes.deleteMany({ userId }),
+    ]);
+    await setMethod(userId, 'TOTP', false);
+  }
+
+  const live = () => ({ expiresAt: trusted({ $gt: new Date() }) });
+
+  return {
+    methodsOf(user) {
+      const methods: SecondFactorMethod[] = [];
+      if (user.mfaMethods?.includes('TOTP')) methods.push('TOTP', 'RECOVERY_CODE');
+      if (user.mfaMethods?.includes('PASSKEY')) methods.push('PASSKEY');
+      return methods;
+    },
+
+    async beginTotpEnrollment(caller) {
+      const { user } = caller;
+      if (await totpFactors.exists({ _id: user._id })) {
+        throw conflict('TOTP is already on: turn it off before setting it up again');
+      }
+      const secret = newTotpSecret();
+      const expiresAt = new Date(Date.now() + ENROLLMENT_TTL_MS);
+      // The newest secret handed out is the one a code must match.
+      await totpEnrollments.updateOne(
+        { _id: user._id },
+        { $set: { secret, expiresAt } },
+        { upsert: true },
+      );
+      const otpauthUri = totpUri(secret, settings.issuer, user.username);
+      return { secret, otpauthUri, qrCodeDataUrl: await qrCodeDataUrl(otpauthUri) };
+    },
+
+    async confirmTotpEnrollment(caller, code) {
+      const { user } = caller;
+      const pending = await totpEnrollments
+        .findOne({ _id: user._id, ...live() })
+        .lean<{ secret: string }>();
+      if (!pending) {
+        throw badUserInput('code', {
+          reason: 'NOT_ALLOWED',
+          message: 'has no enrolment waiting for it: call beginTotpEnrollment first',
+        });
+      }
+      const right = await attempts.withCode(user.username, user._id, caller, async (attempt) =>
+        settle(attempt, await isFreshTotp(user._id, pending.secret, code)),
+      );
+      if (!right) throw incorrect('code');
+      try {
+        await insertOne(totpFactors, {
+          _id: user._id,
+          secret: pending.secret,
+          enabledAt: new Date(),
+        });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) throw conflict('TOTP was turned on by another request');
+        throw error;
+      }
+      await totpEnrollments.deleteOne({ _id: user._id });
+      const codes = await replaceRecoveryCodes(user._id);
+      await setMethod(user._id, 'TOTP', true);
+      await audit.record(caller, {
+        action: 'MFA_ENABLED',
+        outcome: 'success',
+        details: { method: 'TOTP' },
+      });
+      return codes;
+    },
+
+    async regenerateRecoveryCodes(caller, code) {
+      await checkTotp(caller, code);
+      const codes = await replaceRecoveryCodes(caller.user._id);
+      await audit.record(caller, { action: 'RECOVERY_CODES_REGENERATED', outcome: 'success' });
+      return codes;
+    },
+
+    async disableTotp(caller, password, code) {
+      const { user } = caller;
+      const factor = await totpFactors.findById(user._id).lean<TotpFactorRecord>();
+      if (!factor) throw badUserInput('code', { reason: 'NOT_ALLOWED', message: 'TOTP is off' });
+      const { passwordRight, codeRight } = await attempts.withPassword(
+        user.username,
+        user._id,
+        caller,
+        null,
+        async (attempt, permit) => {
+          const stored = await store.model
+            .findById(user._id)
+            .select('+passwordHash')
+            .lean<UserWithPasswordHash>();
+          const checks = {
+            passwordRight:
+              stored !== null &&
+              passwordLength(password) <= policy.maxLength &&
+              (await hasher.verify(permit, stored.passwordHash, password)),
+            codeRight: await isFreshTotp(user._id, factor.secret, code),
+          };
+          await settle(attempt, checks.passwordRight && checks.codeRight);
+          return checks;
+        },
+      );
+      if (!passwordRight) throw incorrect('password');
+      if (!codeRight) throw incorrect('code');
+      await removeTotp(user._id);
+      await audit.record(caller, {
+        action: 'MFA_DISABLED',
+        outcome: 'success',
+        details: { method: 'TOTP' },
+      });
+    },
+
+    async useSecondFactor(userId, code) {
+      const normalized = normalizeCode(code);
+      if (RECOVERY_PATTERN.test(normalized)) {
+        const id = recoveryCodeId(userId, normalized);
+        if (!(await recoveryCodes.exists({ _id: id }))) return null;
+        if (!(await useOnce(`recovery:${id}`, 24 * 3600 * 1000))) return null;
+        await recoveryCodes.deleteOne({ _id: id });
+        return {
+          method: 'RECOVERY_CODE',
+          recoveryCodesRemaining: await recoveryCodes.countDocuments({ userId }),
+        };
+      }
+      const factor = await totpFactors.findById(userId).lean<TotpFactorRecord>();
+      if (!factor || !(await isFreshTotp(userId, factor.secret, normalized))) return null;
+      return { method: 'TOTP', recoveryCodesRemaining: null };
+    },
+
+    async issueChallenge(subject, caller) {
+      const challenge = randomBytes(32).toString('base64url');
+      await insertOne(challenges, {
+        _id: sha256(challenge),
+        userId: subject.userId,
+        account: subject.account,
+        ...(caller.ip ? { ipAddress: caller.ip } : {}),
+        ...(caller.userAgent ? { userAgent: caller.userAgent } : {}),
+        expiresAt: new Date(Date.now() + settings.challengeTtlSeconds * 1000),
+      });
+      return challenge;
+    },
+
+    async findChallenge(challenge, caller) {
+      if (!CHALLENGE_PATTERN.test(challenge)) return null;
+      const id = sha256(challenge);
+      const record = await challenges.findOne({ _id: id, ...live() }).lean<MfaChallengeRecord>();
+      if (
+        !record ||
+        (record.ipAddress ?? null) !== caller.ip ||
+        (record.userAgent ?? null) !== caller.userAgent ||
+        (await uses.exists({ _id: `challenge:${id}` }))
+      ) {
+        return null;
+      }
+      return { userId: record.userId, account: record.account };
+    },
+
+    spendChallenge: (challenge) =>
+      useOnce(`challenge:${sha256(challenge)}`, settings.challengeTtlSeconds * 1000),
+
+    async reset(userId, caller) {
+      const _id = parseObjectId(userId, 'userId');
+      if (!(await store.model.exists({ _id }))) throw notFound('User');
+      await removeTotp(_id);
+      await sessions.endAll(_id, 'second factors reset');
+      await audit.record(caller, { action: 'MFA_RESET', outcome: 'success', targetId: _id });
+      return true;
+    },
+
+    async purgeExpired() {
+      const expired = { expiresAt: trusted({ $lt: new Date() }) };
+      await Promise.all([
+        totpEnrollments.deleteMany(expired),
+        challenges.deleteMany(expired),
+        uses.deleteMany(expired),
+      ]);
+    },
+  };
+}
