@@ -117,7 +117,7 @@ function linkIn(mail: ReceivedMail, path: string): { url: string; token: string 
   return { url, token };
 }
 
-/** The alert a refusal shows, found by the API's code or reason, never by its words. */
+/** The alert a refusal shows, found by the API's reason (`data-reason`), never by its words. */
 const refusal = (page: Page, reason: string) =>
   page.locator(`[role="alert"][data-reason="${reason}"]`).waitFor();
 
@@ -375,6 +375,24 @@ test('when a used confirmation link is opened again, then the page says the link
     await page.goto(link.url);
     await refusal(page, 'INVALID_TOKEN');
     expect(await page.getByRole('heading', { name: 'Your address is confirmed' }).count()).toBe(0);
+  });
+});
+
+test('when a signed-in user opens an unusable confirmation link, then a new one can be sent and it confirms the address', async () => {
+  const email = `${uniqueUsername('confirm')}@example.test`;
+  const owner = await createUser(api, ['USER'], { email });
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, owner);
+    await signedInAs(page, owner);
+    await page.goto(`${appOrigin()}/verify-email?token=${'A'.repeat(43)}`);
+    await refusal(page, 'INVALID_TOKEN');
+    await page.getByRole('button', { name: 'Send me a new link' }).click();
+    await page.getByRole('status').waitFor();
+
+    const mail = await smtp.nextMailTo(email, { subject: 'Confirm your email address' });
+    await page.goto(linkIn(mail, '/verify-email').url);
+    await page.getByRole('heading', { name: 'Your address is confirmed' }).waitFor();
   });
 });
 

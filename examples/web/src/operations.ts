@@ -120,3 +120,9 @@ export const AcceptInvitationMutation = graphql(`
     }
   }
 `);
+
+export const ResendEmailVerificationMutation = graphql(`
+  mutation ResendEmailVerification {
+    resendEmailVerification
+  }
+`);
