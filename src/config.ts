@@ -72,6 +72,15 @@ export interface Config {
     /** How long a sign-in waits for its second factor: MFA_CHALLENGE_TTL. */
     readonly challengeTtlSeconds: number;
   };
+  /**
+   * Passkeys: the relying party (WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME) and the web origins that may
+   * use them (WEBAUTHN_ORIGINS); null turns passkeys off (production without the variables).
+   */
+  readonly webauthn: {
+    readonly rpId: string;
+    readonly rpName: string;
+    readonly origins: readonly string[];
+  } | null;
   /** Requests that send mail (sign-up, password reset) one client address may make an hour. */
   readonly mailMaxPerIpPerHour: number;
   readonly emailVerification: EmailVerificationSettings;
@@ -341,6 +350,24 @@ const envSchema = z.object({
     }
     return [...new Set(roles as Role[])];
   }),
+  WEBAUTHN_RP_ID: optionalString.refine(
+    (v) => v === undefined || /^[a-z0-9.-]+$/.test(v),
+    'WEBAUTHN_RP_ID must be a domain name in lower case (app.example.com, or localhost)',
+  ),
+  WEBAUTHN_RP_NAME: optionalString.pipe(z.string().max(64).default('graphql-auth-api')),
+  WEBAUTHN_ORIGINS: optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const origins = value.split(',').map((origin) => origin.trim());
+    const bad = origins.filter((origin) => !/^https?:\/\/[a-z0-9.-]+(:\d+)?$/.test(origin));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `WEBAUTHN_ORIGINS must list origins like https://app.example.com: ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return origins;
+  }),
   MFA_CHALLENGE_TTL: duration('MFA_CHALLENGE_TTL', '5m', 1, 600, '1s to 10m'),
   TOTP_ISSUER: optionalString.pipe(
     z
@@ -507,6 +534,18 @@ function passwordResetOn(env: Env): boolean {
     : env.PASSWORD_RESET === 'on';
 }
 
+/**
+ * Passkeys need the relying party's domain and the origins of the apps that use them. Outside
+ * production they default to the example app on a developer's machine; in production they are
+ * off until both are set.
+ */
+function webauthnOf(env: Env, production: boolean): Config['webauthn'] {
+  const rpId = env.WEBAUTHN_RP_ID ?? (production ? undefined : 'localhost');
+  const origins = env.WEBAUTHN_ORIGINS ?? (production ? undefined : ['http://localhost:5173']);
+  if (rpId === undefined || origins === undefined) return null;
+  return Object.freeze({ rpId, rpName: env.WEBAUTHN_RP_NAME, origins: Object.freeze(origins) });
+}
+
 /** In production, a feature that sends mail needs a mail server, a sender and the app's URL. */
 function findMailProblems(env: Env): string[] {
   const problems: string[] = [];
@@ -662,6 +701,7 @@ export function loadConfig(
       totpIssuer: env.TOTP_ISSUER,
       challengeTtlSeconds: env.MFA_CHALLENGE_TTL,
     }),
+    webauthn: webauthnOf(env, production),
     mailMaxPerIpPerHour: env.MAIL_MAX_PER_IP_PER_HOUR,
     emailVerification: Object.freeze({
       ttlSeconds: env.EMAIL_VERIFICATION_TTL,

@@ -7,6 +7,7 @@ import type { Caller, SignedInCaller } from './caller';
 import { isSignedIn } from './caller';
 import { unauthenticated } from './errors';
 import type { Invitations } from './invitations/service';
+import type { Passkeys } from './mfa/passkeys';
 import type { MfaService } from './mfa/service';
 import type { SessionService } from './sessions/service';
 import type { SignUps } from './sign-up/service';
@@ -22,6 +23,7 @@ export interface Services {
   readonly signUps: SignUps;
   readonly invitations: Invitations;
   readonly mfa: MfaService;
+  readonly passkeys: Passkeys;
 }
 
 /** What a resolver may add to the HTTP response. */

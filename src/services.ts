@@ -13,6 +13,7 @@ import type { Services } from './context';
 import { createLocks, LockTimeoutError } from './db/locks';
 import { createInvitationModel } from './invitations/model';
 import { createMfaModels } from './mfa/model';
+import { createPasskeys } from './mfa/passkeys';
 import { createMfaService } from './mfa/service';
 import { createInvitations } from './invitations/service';
 import type { Logger } from './logger';
@@ -109,8 +110,16 @@ export async function createServices(
   const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
   const devices = createDevices(connection);
   const attempts = createAttemptGuard({ throttle, hasher, audit });
+  const mfaModels = createMfaModels(connection);
+  const passkeys = createPasskeys({
+    models: mfaModels,
+    store,
+    audit,
+    settings: config.webauthn,
+    challengeTtlSeconds: config.mfa.challengeTtlSeconds,
+  });
   const mfa = createMfaService({
-    models: createMfaModels(connection),
+    models: mfaModels,
     store,
     attempts,
     hasher,
@@ -131,6 +140,7 @@ export async function createServices(
     audit,
     attempts,
     mfa,
+    passkeys,
     devices,
     passwordReset: config.passwordReset,
     emailVerification: { ...emailVerification, required: config.emailVerification.required },
@@ -166,7 +176,7 @@ export async function createServices(
     audit,
   });
   return {
-    services: { users, sessions, auth, tokens, audit, signUps, invitations, mfa },
+    services: { users, sessions, auth, tokens, audit, signUps, invitations, mfa, passkeys },
     async purge() {
       // On MongoDB, TTL indexes (migrate.ts) expire all of these; FerretDB has none.
       if ((await engineOf(connection)) === 'mongodb') return;
@@ -183,6 +193,7 @@ export async function createServices(
             signUps.purgeExpired(),
             invitations.purgeExpired(),
             mfa.purgeExpired(),
+            passkeys.purgeExpired(),
           ]),
         );
       } catch (error) {

@@ -6,6 +6,7 @@ import type { SessionRecord } from '../sessions/model';
 import type { AuthPayloadModel } from '../auth/resolvers';
 import type { AuditEventRecord } from '../audit/model';
 import type { InvitationRecord } from '../invitations/model';
+import type { PasskeyRecord } from '../mfa/model';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -298,6 +299,20 @@ export type Mutation = {
    */
   acceptInvitation: AuthPayload;
   /**
+   * Options for `navigator.credentials.create` (`PublicKeyCredentialCreationOptionsJSON`, as a
+   * JSON string): a discoverable passkey with user verification, for the relying party
+   * `WEBAUTHN_RP_ID`. The challenge in them works once, for `MFA_CHALLENGE_TTL` (5 minutes). `FORBIDDEN` with reason
+   * `FEATURE_OFF` when passkeys are not configured.
+   */
+  beginPasskeyRegistration: Maybe<Scalars['String']['output']>;
+  /**
+   * Options for `navigator.credentials.get` (`PublicKeyCredentialRequestOptionsJSON`, as a JSON
+   * string). Without `challenge`: any passkey of this site, for a sign-in with the passkey alone.
+   * With the challenge of an `MFA_REQUIRED` answer: only that user's passkeys, for
+   * `completeMfaSignIn`.
+   */
+  beginPasskeySignIn: Scalars['String']['output'];
+  /**
    * Starts setting up TOTP: a fresh secret, valid for 10 minutes, that `confirmTotpEnrollment`
    * turns on. `CONFLICT` when TOTP is already on.
    */
@@ -310,7 +325,7 @@ export type Mutation = {
   changePassword: Maybe<AuthPayload>;
   /**
    * Completes a sign-in that answered `MFA_REQUIRED`, with a TOTP code or a recovery code (each
-   * accepted once). A wrong code is `BAD_USER_INPUT` on `code` with reason `INCORRECT`, counted
+   * accepted once), or with a passkey. A wrong code is `BAD_USER_INPUT` on `code` with reason `INCORRECT`, counted
    * like a wrong password; the challenge stays usable until it expires. An expired, spent or
    * unknown challenge, or one presented by another client, is `UNAUTHENTICATED` with reason
    * `MFA_CHALLENGE_INVALID`: sign in again.
@@ -335,6 +350,19 @@ export type Mutation = {
   /** Turns TOTP off and deletes the recovery codes; needs the password and a current code. */
   disableTotp: Maybe<Scalars['Boolean']['output']>;
   /**
+   * Stores the passkey the browser made from `beginPasskeyRegistration`'s options (the
+   * `RegistrationResponseJSON`, as a JSON string) under `name`. A response that does not verify
+   * (another origin, a spent or expired challenge, no user verification) is `INCORRECT` on
+   * `response`.
+   */
+  finishPasskeyRegistration: Maybe<Passkey>;
+  /**
+   * Signs in with a passkey alone: the `AuthenticationResponseJSON` over `beginPasskeySignIn`'s
+   * options. The passkey verified its user, so the session counts two factors. Every refusal is
+   * the one `UNAUTHENTICATED` (`BAD_CREDENTIALS`).
+   */
+  finishPasskeySignIn: AuthPayload;
+  /**
    * Mails an address a link to create an account (`APP_URL/accept-invitation?token=...`), valid
    * once, for `INVITATION_TTL`. Inviting an address again updates its invitation and voids the
    * earlier link. An address an account already has is `BAD_USER_INPUT` with reason `TAKEN`.
@@ -358,6 +386,8 @@ export type Mutation = {
   refreshToken: AuthPayload;
   /** Replaces the recovery codes with ten new ones; the old ones stop working. */
   regenerateRecoveryCodes: Maybe<Array<Scalars['String']['output']>>;
+  /** Removes one of the caller's passkeys; needs the password. `false` when there is no such passkey. */
+  removePasskey: Maybe<Scalars['Boolean']['output']>;
   /**
    * Emails a link to reset the password of the active account with this address, if there is
    * one: `APP_URL/reset-password?token=...`, valid once, for `PASSWORD_RESET_TTL`. Always answers
@@ -423,6 +453,12 @@ export type MutationAcceptInvitationArgs = {
 
 
 /** Write operations. */
+export type MutationBeginPasskeySignInArgs = {
+  challenge?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Write operations. */
 export type MutationChangePasswordArgs = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
@@ -432,7 +468,8 @@ export type MutationChangePasswordArgs = {
 /** Write operations. */
 export type MutationCompleteMfaSignInArgs = {
   challenge: Scalars['String']['input'];
-  code: Scalars['String']['input'];
+  code?: InputMaybe<Scalars['String']['input']>;
+  passkey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -468,6 +505,19 @@ export type MutationDisableTotpArgs = {
 
 
 /** Write operations. */
+export type MutationFinishPasskeyRegistrationArgs = {
+  name: Scalars['String']['input'];
+  response: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
+export type MutationFinishPasskeySignInArgs = {
+  response: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
 export type MutationInviteUserArgs = {
   input: InviteUserInput;
 };
@@ -490,6 +540,13 @@ export type MutationRefreshTokenArgs = {
 /** Write operations. */
 export type MutationRegenerateRecoveryCodesArgs = {
   code: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
+export type MutationRemovePasskeyArgs = {
+  id: Scalars['ID']['input'];
+  password: Scalars['String']['input'];
 };
 
 
@@ -563,6 +620,21 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** A passkey (WebAuthn credential) of the signed-in user. */
+export type Passkey = {
+  __typename?: 'Passkey';
+  /** Whether it is synced between devices by its provider (a multi-device passkey). */
+  backedUp: Scalars['Boolean']['output'];
+  /** When it was registered. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The credential id, base64url. */
+  id: Scalars['ID']['output'];
+  /** When it last signed in, if it has. */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The name the user gave it. */
+  name: Scalars['String']['output'];
+};
+
 /** What every new password must meet, so a form can check it before it submits. */
 export type PasswordPolicy = {
   __typename?: 'PasswordPolicy';
@@ -596,6 +668,8 @@ export type Query = {
    * its client address and user agent.
    */
   mySecurityEvents: Maybe<AuditEventConnection>;
+  /** The caller's passkeys, oldest first. */
+  passkeys: Maybe<Array<Passkey>>;
   /** The password policy that `createUser` and `changePassword` apply, open to everyone. */
   passwordPolicy: PasswordPolicy;
   /** The caller's sessions that can still be refreshed, most recently used first. */
@@ -886,6 +960,7 @@ export type ResolversTypes = ResolversObject<{
   InviteUserInput: InviteUserInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Passkey: ResolverTypeWrapper<PasskeyRecord>;
   PasswordPolicy: ResolverTypeWrapper<PasswordPolicy>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RequiredAction: RequiredAction;
@@ -920,6 +995,7 @@ export type ResolversParentTypes = ResolversObject<{
   InviteUserInput: InviteUserInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  Passkey: PasskeyRecord;
   PasswordPolicy: PasswordPolicy;
   Query: Record<PropertyKey, never>;
   Session: SessionRecord;
@@ -1007,20 +1083,25 @@ export type InvitationEdgeResolvers<ContextType = Context, ParentType extends Re
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'password' | 'token' | 'username'>>;
+  beginPasskeyRegistration?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  beginPasskeySignIn?: Resolver<ResolversTypes['String'], ParentType, ContextType, Partial<MutationBeginPasskeySignInArgs>>;
   beginTotpEnrollment?: Resolver<Maybe<ResolversTypes['TotpEnrollment']>, ParentType, ContextType>;
   changePassword?: Resolver<Maybe<ResolversTypes['AuthPayload']>, ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
-  completeMfaSignIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationCompleteMfaSignInArgs, 'challenge' | 'code'>>;
+  completeMfaSignIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationCompleteMfaSignInArgs, 'challenge'>>;
   confirmTotpEnrollment?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType, RequireFields<MutationConfirmTotpEnrollmentArgs, 'code'>>;
   createUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deleteMe?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteMeArgs, 'password'>>;
   deleteUser?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
   disableTotp?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDisableTotpArgs, 'code' | 'password'>>;
+  finishPasskeyRegistration?: Resolver<Maybe<ResolversTypes['Passkey']>, ParentType, ContextType, RequireFields<MutationFinishPasskeyRegistrationArgs, 'name' | 'response'>>;
+  finishPasskeySignIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationFinishPasskeySignInArgs, 'response'>>;
   inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
   logout?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   logoutAll?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshTokenArgs>>;
   regenerateRecoveryCodes?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType, RequireFields<MutationRegenerateRecoveryCodesArgs, 'code'>>;
+  removePasskey?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemovePasskeyArgs, 'id' | 'password'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resendEmailVerification?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
@@ -1039,6 +1120,14 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
+export type PasskeyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Passkey'] = ResolversParentTypes['Passkey']> = ResolversObject<{
+  backedUp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type PasswordPolicyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PasswordPolicy'] = ResolversParentTypes['PasswordPolicy']> = ResolversObject<{
   maxLength?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   minLength?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1052,6 +1141,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   invitations?: Resolver<Maybe<ResolversTypes['InvitationConnection']>, ParentType, ContextType, Partial<QueryInvitationsArgs>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   mySecurityEvents?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, Partial<QueryMySecurityEventsArgs>>;
+  passkeys?: Resolver<Maybe<Array<ResolversTypes['Passkey']>>, ParentType, ContextType>;
   passwordPolicy?: Resolver<ResolversTypes['PasswordPolicy'], ParentType, ContextType>;
   sessions?: Resolver<Maybe<Array<ResolversTypes['Session']>>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
@@ -1111,6 +1201,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   InvitationEdge?: InvitationEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Passkey?: PasskeyResolvers<ContextType>;
   PasswordPolicy?: PasswordPolicyResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;

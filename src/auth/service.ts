@@ -14,6 +14,7 @@ import {
   mfaRequired,
 } from '../errors';
 import type { Logger } from '../logger';
+import type { Passkeys } from '../mfa/passkeys';
 import type { MfaService } from '../mfa/service';
 import type { HashPermit, PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, passwordLength, type PasswordPolicy } from '../passwords/policy';
@@ -63,7 +64,13 @@ export interface AuthService {
    * The second step of a sign-in that answered MFA_REQUIRED: the challenge and a TOTP or
    * recovery code. Wrong codes count against the account like wrong passwords.
    */
-  completeMfaSignIn(challenge: string, code: string, caller: Caller): Promise<SignIn>;
+  completeMfaSignIn(
+    challenge: string,
+    proof: { readonly code?: string | null; readonly passkey?: string | null },
+    caller: Caller,
+  ): Promise<SignIn>;
+  /** Signs in with a passkey alone (a discoverable credential, user verified): two factors. */
+  passkeySignIn(response: string, caller: Caller): Promise<SignIn>;
   /** Rotates a refresh token; a retired one revokes its whole family. */
   refresh(refreshToken: string, caller: Caller): Promise<SignIn>;
   changePassword(
@@ -112,6 +119,7 @@ export function createAuthService(deps: {
   audit: AuditService;
   attempts: AttemptGuard;
   mfa: MfaService;
+  passkeys: Passkeys;
   devices: Devices;
   passwordReset: PasswordResetSettings;
   emailVerification: EmailVerification & { readonly required: boolean };
@@ -120,7 +128,7 @@ export function createAuthService(deps: {
   mailResetLink: ResetLinkMailer;
   logger: Logger;
 }): AuthService {
-  const { users, sessions, hasher, tokens, policy, audit, attempts, devices, mfa } = deps;
+  const { users, sessions, hasher, tokens, policy, audit, attempts, devices, mfa, passkeys } = deps;
   const { passwordReset, accountTokens, mailThrottle, logger, mailResetLink, emailVerification } =
     deps;
 
@@ -249,12 +257,27 @@ export function createAuthService(deps: {
       });
     },
 
-    async completeMfaSignIn(challenge, code, caller) {
+    async completeMfaSignIn(challenge, proof, caller) {
+      const code = proof.code ?? null;
+      const passkey = proof.passkey ?? null;
+      if ((code === null) === (passkey === null)) {
+        throw badUserInput(code === null ? 'code' : 'passkey', {
+          reason: code === null ? 'REQUIRED' : 'NOT_ALLOWED',
+          message: 'or passkey: exactly one is needed',
+        });
+      }
       const subject = await mfa.findChallenge(challenge, caller);
       const user = subject && (await users.findActive(subject.userId.toHexString()));
       if (!subject || !user) throw mfaChallengeInvalid();
       const used = await attempts.withCode(user.username, user._id, caller, async (attempt) => {
-        const accepted = await mfa.useSecondFactor(user._id, code);
+        const accepted =
+          code !== null
+            ? await mfa.useSecondFactor(user._id, code)
+            : await passkeys
+                .verifySignIn(passkey ?? '', user._id)
+                .then((use) =>
+                  use ? { method: 'PASSKEY' as const, keyMethod: use.keyMethod } : null,
+                );
         await settle(attempt, accepted !== null);
         return accepted;
       });
@@ -265,7 +288,10 @@ export function createAuthService(deps: {
           actorId: user._id,
           details: { reason: 'second factor incorrect' },
         });
-        throw badUserInput('code', { reason: 'INCORRECT', message: 'is incorrect' });
+        throw badUserInput(code !== null ? 'code' : 'passkey', {
+          reason: 'INCORRECT',
+          message: 'is incorrect',
+        });
       }
       if (!(await mfa.spendChallenge(challenge))) throw mfaChallengeInvalid();
       await audit.record(caller, {
@@ -278,9 +304,38 @@ export function createAuthService(deps: {
         user,
         caller,
         await devices.issue(subject.account, user._id),
-        TWO_FACTORS,
+        'keyMethod' in used ? ['pwd', used.keyMethod, 'mfa'] : TWO_FACTORS,
       );
-      return { ...signIn, recoveryCodesRemaining: used.recoveryCodesRemaining };
+      return {
+        ...signIn,
+        recoveryCodesRemaining:
+          'recoveryCodesRemaining' in used ? used.recoveryCodesRemaining : null,
+      };
+    },
+
+    async passkeySignIn(response, caller) {
+      const use = await passkeys.verifySignIn(response, null);
+      const user = use && (await users.findActive(use.userId.toHexString()));
+      if (!use || !user) {
+        await audit.record(caller, {
+          action: 'LOGIN',
+          outcome: 'failure',
+          actorId: use?.userId ?? null,
+          details: { reason: 'passkey refused' },
+        });
+        throw incorrectCredentials();
+      }
+      if (emailVerification.required && user.email && user.emailVerified !== true) {
+        throw emailNotVerified();
+      }
+      await audit.record(caller, {
+        action: 'LOGIN',
+        outcome: 'success',
+        actorId: user._id,
+        details: { method: 'PASSKEY' },
+      });
+      // User verification on the device makes the passkey two factors in one.
+      return startSession(user, caller, null, [use.keyMethod, 'mfa']);
     },
 
     async refresh(refreshToken, caller) {

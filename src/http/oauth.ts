@@ -128,7 +128,7 @@ export function oauthRoutes(
       case MFA_GRANT_TYPE: {
         const { challenge, code } = params;
         if (challenge !== undefined && code !== undefined) {
-          call = () => auth.completeMfaSignIn(challenge, code, caller);
+          call = () => auth.completeMfaSignIn(challenge, { code }, caller);
         }
         break;
       }

@@ -66,6 +66,50 @@ const mfaUseSchema = new Schema(
 );
 mfaUseSchema.index({ expiresAt: 1 });
 
+/** A registered passkey (WebAuthn credential), keyed by its credential id. */
+const passkeySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    userId: { type: Schema.Types.ObjectId, required: true },
+    /** The COSE public key, base64url. */
+    publicKey: { type: String, required: true },
+    /** The authenticator's signature counter, checked to grow at every use (0 if it keeps none). */
+    counter: { type: Number, required: true },
+    transports: { type: [String], default: undefined },
+    /** `singleDevice` (bound to its hardware) or `multiDevice` (synced). */
+    deviceType: { type: String, required: true },
+    backedUp: { type: Boolean, required: true },
+    name: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    lastUsedAt: { type: Date },
+  },
+  { collection: 'passkeys', versionKey: false, strict: 'throw' },
+);
+passkeySchema.index({ userId: 1 });
+
+/**
+ * A WebAuthn challenge handed out in options, stored as its SHA-256: for a registration (with
+ * its user), or a sign-in (with the user only when it completes a password sign-in).
+ */
+const webauthnChallengeSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    purpose: { type: String, required: true, enum: ['REGISTRATION', 'SIGN_IN'] },
+    userId: { type: Schema.Types.ObjectId },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'webauthnChallenges', versionKey: false, strict: 'throw' },
+);
+webauthnChallengeSchema.index({ expiresAt: 1 });
+
+export type PasskeyRecord = InferSchemaType<typeof passkeySchema> & {
+  _id: string;
+  userId: Types.ObjectId;
+};
+export type WebauthnChallengeRecord = InferSchemaType<typeof webauthnChallengeSchema> & {
+  _id: string;
+};
+
 export type TotpFactorRecord = InferSchemaType<typeof totpFactorSchema> & { _id: Types.ObjectId };
 export type MfaChallengeRecord = InferSchemaType<typeof mfaChallengeSchema> & {
   _id: string;
@@ -79,6 +123,8 @@ export function createMfaModels(connection: Connection) {
     recoveryCodes: connection.model('RecoveryCode', recoveryCodeSchema),
     challenges: connection.model('MfaChallenge', mfaChallengeSchema),
     uses: connection.model('MfaUse', mfaUseSchema),
+    passkeys: connection.model('Passkey', passkeySchema),
+    webauthnChallenges: connection.model('WebauthnChallenge', webauthnChallengeSchema),
   };
 }
 

@@ -12,6 +12,7 @@ import { passwordLength, type PasswordPolicy } from '../passwords/policy';
 import type { SessionService } from '../sessions/service';
 import type { UserRecord, UserWithPasswordHash } from '../users/model';
 import type { UserStore } from '../users/store';
+import { setMfaMethod } from './methods';
 import type { MfaChallengeRecord, MfaModels, TotpFactorRecord } from './model';
 import { matchingStep, newTotpSecret, qrCodeDataUrl, totpUri } from './totp';
 
@@ -65,6 +66,8 @@ export interface MfaService {
   findChallenge(challenge: string, caller: Caller): Promise<ChallengeSubject | null>;
   /** Spends a challenge; false when another request spent it first. */
   spendChallenge(challenge: string): Promise<boolean>;
+  /** Removes one of the caller's passkeys once the password is checked; false if none. */
+  removePasskey(caller: SignedInCaller, id: string, password: string): Promise<boolean>;
   /** An administrator's reset: every second factor goes and every session ends. */
   reset(userId: string, caller: SignedInCaller): Promise<boolean>;
   purgeExpired(): Promise<void>;
@@ -107,7 +110,7 @@ export function createMfaService(deps: {
   settings: MfaSettings;
 }): MfaService {
   const { models, store, attempts, hasher, policy, sessions, audit, settings } = deps;
-  const { totpFactors, totpEnrollments, recoveryCodes, challenges, uses } = models;
+  const { totpFactors, totpEnrollments, recoveryCodes, challenges, uses, passkeys } = models;
 
   /** Records one use of `id`; false when it was used before. */
   async function useOnce(id: string, ttlMs: number): Promise<boolean> {
@@ -138,6 +141,33 @@ export function createMfaService(deps: {
     return factor;
   }
 
+  /**
+   * The caller's password (and `alsoCheck`, a code), as one attempt through the sign-in
+   * throttle: it fails unless both are right.
+   */
+  function checkPassword(
+    caller: SignedInCaller,
+    password: string,
+    alsoCheck: () => Promise<boolean> = () => Promise.resolve(true),
+  ): Promise<{ passwordRight: boolean; codeRight: boolean }> {
+    const { user } = caller;
+    return attempts.withPassword(user.username, user._id, caller, null, async (attempt, permit) => {
+      const stored = await store.model
+        .findById(user._id)
+        .select('+passwordHash')
+        .lean<UserWithPasswordHash>();
+      const checks = {
+        passwordRight:
+          stored !== null &&
+          passwordLength(password) <= policy.maxLength &&
+          (await hasher.verify(permit, stored.passwordHash, password)),
+        codeRight: await alsoCheck(),
+      };
+      await settle(attempt, checks.passwordRight && checks.codeRight);
+      return checks;
+    });
+  }
+
   async function replaceRecoveryCodes(userId: Types.ObjectId): Promise<string[]> {
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await recoveryCodes.deleteMany({ userId });
@@ -152,27 +182,13 @@ export function createMfaService(deps: {
     return codes;
   }
 
-  /** Adds or removes a method in the user's list, under the user's lock. */
-  async function setMethod(userId: Types.ObjectId, method: 'TOTP', on: boolean): Promise<void> {
-    await store.withUserLock(userId, async (lease) => {
-      const user = await store.model.findById(userId).lean<UserRecord>();
-      if (!user) return;
-      const others = (user.mfaMethods ?? []).filter((existing) => existing !== method);
-      lease.assertHeld();
-      await store.model.updateOne(
-        { _id: userId },
-        { $set: { mfaMethods: on ? [...others, method] : others } },
-      );
-    });
-  }
-
   async function removeTotp(userId: Types.ObjectId): Promise<void> {
     await Promise.all([
       totpFactors.deleteOne({ _id: userId }),
       totpEnrollments.deleteOne({ _id: userId }),
       recoveryCodes.deleteMany({ userId }),
     ]);
-    await setMethod(userId, 'TOTP', false);
+    await setMfaMethod(store, userId, 'TOTP', false);
   }
 
   const live = () => ({ expiresAt: trusted({ $gt: new Date() }) });
@@ -229,7 +245,7 @@ export function createMfaService(deps: {
       }
       await totpEnrollments.deleteOne({ _id: user._id });
       const codes = await replaceRecoveryCodes(user._id);
-      await setMethod(user._id, 'TOTP', true);
+      await setMfaMethod(store, user._id, 'TOTP', true);
       await audit.record(caller, {
         action: 'MFA_ENABLED',
         outcome: 'success',
@@ -249,26 +265,8 @@ export function createMfaService(deps: {
       const { user } = caller;
       const factor = await totpFactors.findById(user._id).lean<TotpFactorRecord>();
       if (!factor) throw badUserInput('code', { reason: 'NOT_ALLOWED', message: 'TOTP is off' });
-      const { passwordRight, codeRight } = await attempts.withPassword(
-        user.username,
-        user._id,
-        caller,
-        null,
-        async (attempt, permit) => {
-          const stored = await store.model
-            .findById(user._id)
-            .select('+passwordHash')
-            .lean<UserWithPasswordHash>();
-          const checks = {
-            passwordRight:
-              stored !== null &&
-              passwordLength(password) <= policy.maxLength &&
-              (await hasher.verify(permit, stored.passwordHash, password)),
-            codeRight: await isFreshTotp(user._id, factor.secret, code),
-          };
-          await settle(attempt, checks.passwordRight && checks.codeRight);
-          return checks;
-        },
+      const { passwordRight, codeRight } = await checkPassword(caller, password, () =>
+        isFreshTotp(user._id, factor.secret, code),
       );
       if (!passwordRight) throw incorrect('password');
       if (!codeRight) throw incorrect('code');
@@ -278,6 +276,23 @@ export function createMfaService(deps: {
         outcome: 'success',
         details: { method: 'TOTP' },
       });
+    },
+
+    async removePasskey(caller, id, password) {
+      const { user } = caller;
+      const { passwordRight } = await checkPassword(caller, password);
+      if (!passwordRight) throw incorrect('password');
+      const { deletedCount } = await passkeys.deleteOne({ _id: id, userId: user._id });
+      if (deletedCount === 0) return false;
+      if (!(await passkeys.exists({ userId: user._id }))) {
+        await setMfaMethod(store, user._id, 'PASSKEY', false);
+      }
+      await audit.record(caller, {
+        action: 'MFA_DISABLED',
+        outcome: 'success',
+        details: { method: 'PASSKEY' },
+      });
+      return true;
     },
 
     async useSecondFactor(userId, code) {
@@ -332,6 +347,8 @@ export function createMfaService(deps: {
       const _id = parseObjectId(userId, 'userId');
       if (!(await store.model.exists({ _id }))) throw notFound('User');
       await removeTotp(_id);
+      await passkeys.deleteMany({ userId: _id });
+      await setMfaMethod(store, _id, 'PASSKEY', false);
       await sessions.endAll(_id, 'second factors reset');
       await audit.record(caller, { action: 'MFA_RESET', outcome: 'success', targetId: _id });
       return true;

@@ -57,6 +57,13 @@ type Documents = {
     "\n  mutation CompleteMfaSignIn($challenge: String!, $code: String!) {\n    completeMfaSignIn(challenge: $challenge, code: $code) {\n      ...AuthPayloadFields\n      recoveryCodesRemaining\n      user {\n        mfaMethods\n      }\n    }\n  }\n": typeof types.CompleteMfaSignInDocument,
     "\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId)\n  }\n": typeof types.ResetUserMfaDocument,
     "\n  query MyFactors {\n    me {\n      id\n      mfaMethods\n    }\n  }\n": typeof types.MyFactorsDocument,
+    "\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration\n  }\n": typeof types.BeginPasskeyRegistrationDocument,
+    "\n  mutation FinishPasskeyRegistration($response: String!, $name: String!) {\n    finishPasskeyRegistration(response: $response, name: $name) {\n      id\n      name\n      backedUp\n      createdAt\n      lastUsedAt\n    }\n  }\n": typeof types.FinishPasskeyRegistrationDocument,
+    "\n  query Passkeys {\n    passkeys {\n      id\n      name\n      lastUsedAt\n    }\n  }\n": typeof types.PasskeysDocument,
+    "\n  mutation RemovePasskey($id: ID!, $password: String!) {\n    removePasskey(id: $id, password: $password)\n  }\n": typeof types.RemovePasskeyDocument,
+    "\n  mutation BeginPasskeySignIn($challenge: String) {\n    beginPasskeySignIn(challenge: $challenge)\n  }\n": typeof types.BeginPasskeySignInDocument,
+    "\n  mutation FinishPasskeySignIn($response: String!) {\n    finishPasskeySignIn(response: $response) {\n      ...AuthPayloadFields\n    }\n  }\n": typeof types.FinishPasskeySignInDocument,
+    "\n  mutation CompleteMfaWithPasskey($challenge: String!, $passkey: String!) {\n    completeMfaSignIn(challenge: $challenge, passkey: $passkey) {\n      ...AuthPayloadFields\n    }\n  }\n": typeof types.CompleteMfaWithPasskeyDocument,
 };
 const documents: Documents = {
     "\n  fragment UserFields on User {\n    id\n    username\n    email\n    fullName\n    roles\n    disabled\n    mustChangePassword\n    createdAt\n    updatedAt\n  }\n": types.UserFieldsFragmentDoc,
@@ -102,6 +109,13 @@ const documents: Documents = {
     "\n  mutation CompleteMfaSignIn($challenge: String!, $code: String!) {\n    completeMfaSignIn(challenge: $challenge, code: $code) {\n      ...AuthPayloadFields\n      recoveryCodesRemaining\n      user {\n        mfaMethods\n      }\n    }\n  }\n": types.CompleteMfaSignInDocument,
     "\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId)\n  }\n": types.ResetUserMfaDocument,
     "\n  query MyFactors {\n    me {\n      id\n      mfaMethods\n    }\n  }\n": types.MyFactorsDocument,
+    "\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration\n  }\n": types.BeginPasskeyRegistrationDocument,
+    "\n  mutation FinishPasskeyRegistration($response: String!, $name: String!) {\n    finishPasskeyRegistration(response: $response, name: $name) {\n      id\n      name\n      backedUp\n      createdAt\n      lastUsedAt\n    }\n  }\n": types.FinishPasskeyRegistrationDocument,
+    "\n  query Passkeys {\n    passkeys {\n      id\n      name\n      lastUsedAt\n    }\n  }\n": types.PasskeysDocument,
+    "\n  mutation RemovePasskey($id: ID!, $password: String!) {\n    removePasskey(id: $id, password: $password)\n  }\n": types.RemovePasskeyDocument,
+    "\n  mutation BeginPasskeySignIn($challenge: String) {\n    beginPasskeySignIn(challenge: $challenge)\n  }\n": types.BeginPasskeySignInDocument,
+    "\n  mutation FinishPasskeySignIn($response: String!) {\n    finishPasskeySignIn(response: $response) {\n      ...AuthPayloadFields\n    }\n  }\n": types.FinishPasskeySignInDocument,
+    "\n  mutation CompleteMfaWithPasskey($challenge: String!, $passkey: String!) {\n    completeMfaSignIn(challenge: $challenge, passkey: $passkey) {\n      ...AuthPayloadFields\n    }\n  }\n": types.CompleteMfaWithPasskeyDocument,
 };
 
 /**
@@ -290,6 +304,34 @@ export function graphql(source: "\n  mutation ResetUserMfa($userId: ID!) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query MyFactors {\n    me {\n      id\n      mfaMethods\n    }\n  }\n"): (typeof documents)["\n  query MyFactors {\n    me {\n      id\n      mfaMethods\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration\n  }\n"): (typeof documents)["\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FinishPasskeyRegistration($response: String!, $name: String!) {\n    finishPasskeyRegistration(response: $response, name: $name) {\n      id\n      name\n      backedUp\n      createdAt\n      lastUsedAt\n    }\n  }\n"): (typeof documents)["\n  mutation FinishPasskeyRegistration($response: String!, $name: String!) {\n    finishPasskeyRegistration(response: $response, name: $name) {\n      id\n      name\n      backedUp\n      createdAt\n      lastUsedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Passkeys {\n    passkeys {\n      id\n      name\n      lastUsedAt\n    }\n  }\n"): (typeof documents)["\n  query Passkeys {\n    passkeys {\n      id\n      name\n      lastUsedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemovePasskey($id: ID!, $password: String!) {\n    removePasskey(id: $id, password: $password)\n  }\n"): (typeof documents)["\n  mutation RemovePasskey($id: ID!, $password: String!) {\n    removePasskey(id: $id, password: $password)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BeginPasskeySignIn($challenge: String) {\n    beginPasskeySignIn(challenge: $challenge)\n  }\n"): (typeof documents)["\n  mutation BeginPasskeySignIn($challenge: String) {\n    beginPasskeySignIn(challenge: $challenge)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FinishPasskeySignIn($response: String!) {\n    finishPasskeySignIn(response: $response) {\n      ...AuthPayloadFields\n    }\n  }\n"): (typeof documents)["\n  mutation FinishPasskeySignIn($response: String!) {\n    finishPasskeySignIn(response: $response) {\n      ...AuthPayloadFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteMfaWithPasskey($challenge: String!, $passkey: String!) {\n    completeMfaSignIn(challenge: $challenge, passkey: $passkey) {\n      ...AuthPayloadFields\n    }\n  }\n"): (typeof documents)["\n  mutation CompleteMfaWithPasskey($challenge: String!, $passkey: String!) {\n    completeMfaSignIn(challenge: $challenge, passkey: $passkey) {\n      ...AuthPayloadFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

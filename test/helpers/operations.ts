@@ -407,3 +407,59 @@ export const MyFactorsQuery = graphql(`
     }
   }
 `);
+
+export const BeginPasskeyRegistrationMutation = graphql(`
+  mutation BeginPasskeyRegistration {
+    beginPasskeyRegistration
+  }
+`);
+
+export const FinishPasskeyRegistrationMutation = graphql(`
+  mutation FinishPasskeyRegistration($response: String!, $name: String!) {
+    finishPasskeyRegistration(response: $response, name: $name) {
+      id
+      name
+      backedUp
+      createdAt
+      lastUsedAt
+    }
+  }
+`);
+
+export const PasskeysQuery = graphql(`
+  query Passkeys {
+    passkeys {
+      id
+      name
+      lastUsedAt
+    }
+  }
+`);
+
+export const RemovePasskeyMutation = graphql(`
+  mutation RemovePasskey($id: ID!, $password: String!) {
+    removePasskey(id: $id, password: $password)
+  }
+`);
+
+export const BeginPasskeySignInMutation = graphql(`
+  mutation BeginPasskeySignIn($challenge: String) {
+    beginPasskeySignIn(challenge: $challenge)
+  }
+`);
+
+export const FinishPasskeySignInMutation = graphql(`
+  mutation FinishPasskeySignIn($response: String!) {
+    finishPasskeySignIn(response: $response) {
+      ...AuthPayloadFields
+    }
+  }
+`);
+
+export const CompleteMfaWithPasskeyMutation = graphql(`
+  mutation CompleteMfaWithPasskey($challenge: String!, $passkey: String!) {
+    completeMfaSignIn(challenge: $challenge, passkey: $passkey) {
+      ...AuthPayloadFields
+    }
+  }
+`);

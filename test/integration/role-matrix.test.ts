@@ -3,8 +3,15 @@ import { SYSTEM_CALLER } from '../../src/caller';
 import { buildSchema } from '../../src/graphql/schema';
 import { errorCodes, execute, startTestApi, type TestApi } from '../helpers/api';
 import { Secret, TOTP } from 'otpauth';
+import { SoftwareAuthenticator } from '../helpers/authenticator';
 import {
   AcceptInvitationMutation,
+  BeginPasskeyRegistrationMutation,
+  BeginPasskeySignInMutation,
+  FinishPasskeyRegistrationMutation,
+  FinishPasskeySignInMutation,
+  PasskeysQuery,
+  RemovePasskeyMutation,
   BeginTotpEnrollmentMutation,
   CompleteMfaSignInMutation,
   ConfirmTotpEnrollmentMutation,
@@ -52,6 +59,9 @@ import {
   userExists,
   type TestUser,
 } from '../helpers/users';
+
+/** The example app's origin on a developer's machine: the passkey origin outside production. */
+const ORIGIN = 'http://localhost:5173';
 
 type Caller = 'anonymous' | 'USER' | 'ADMIN' | 'disabled';
 type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | '401';
@@ -361,6 +371,75 @@ const matrix: Record<string, Case> = {
         api,
         CompleteMfaSignInMutation,
         { challenge, code },
+        { token },
+      );
+      return { response };
+    },
+    expected: PUBLIC,
+  },
+  'Query.passkeys': { run: query(PasskeysQuery, () => ({})), expected: SIGNED_IN },
+  'Mutation.beginPasskeyRegistration': {
+    run: query(BeginPasskeyRegistrationMutation, () => ({})),
+    expected: SIGNED_IN,
+  },
+  'Mutation.finishPasskeyRegistration': {
+    async run(token, caller) {
+      const standIn = await standInFor(caller);
+      const own = standIn ? await tokenFor(api, standIn) : token;
+      const options = standIn
+        ? ((await execute(api, BeginPasskeyRegistrationMutation, undefined, { token: own })).body
+            .data?.beginPasskeyRegistration ?? '')
+        : '{"challenge":"x","rp":{"id":"localhost"},"user":{"id":"eA"}}';
+      const response = await execute(
+        api,
+        FinishPasskeyRegistrationMutation,
+        { response: new SoftwareAuthenticator(ORIGIN).create(options), name: 'Matrix' },
+        { token: own },
+      );
+      return { response };
+    },
+    expected: SIGNED_IN,
+  },
+  'Mutation.removePasskey': {
+    async run(token, caller) {
+      const standIn = await standInFor(caller);
+      const response = await execute(
+        api,
+        RemovePasskeyMutation,
+        { id: 'unknown', password: standIn?.password ?? strongPassword() },
+        { token: standIn ? await tokenFor(api, standIn) : token },
+      );
+      return { response };
+    },
+    expected: SIGNED_IN,
+  },
+  'Mutation.beginPasskeySignIn': {
+    run: query(BeginPasskeySignInMutation, () => ({ challenge: null })),
+    expected: PUBLIC,
+  },
+  'Mutation.finishPasskeySignIn': {
+    // Public: any caller signs in with a passkey a user registered.
+    async run(token) {
+      const owner = await createUser(api);
+      const own = await tokenFor(api, owner);
+      const device = new SoftwareAuthenticator(ORIGIN);
+      const registration = await execute(api, BeginPasskeyRegistrationMutation, undefined, {
+        token: own,
+      });
+      await execute(
+        api,
+        FinishPasskeyRegistrationMutation,
+        {
+          response: device.create(registration.body.data?.beginPasskeyRegistration ?? ''),
+          name: 'M',
+        },
+        { token: own },
+      );
+      const options = await execute(api, BeginPasskeySignInMutation, { challenge: null });
+      const response = await execute(
+        api,
+        FinishPasskeySignInMutation,
+        { response: device.get(options.body.data?.beginPasskeySignIn ?? '') },
         { token },
       );
       return { response };

@@ -1,0 +1,28 @@
+import type { Types } from 'mongoose';
+import type { UserRecord } from '../users/model';
+import type { UserStore } from '../users/store';
+
+/** A second factor a user can set up, as `User.mfaMethods` lists it. */
+export type MfaMethod = 'TOTP' | 'PASSKEY';
+
+/**
+ * Adds or removes a method in the user's list, under the user's lock: the list is read on every
+ * request (the policy and the sign-in use it), so it changes only here.
+ */
+export async function setMfaMethod(
+  store: UserStore,
+  userId: Types.ObjectId,
+  method: MfaMethod,
+  on: boolean,
+): Promise<void> {
+  await store.withUserLock(userId, async (lease) => {
+    const user = await store.model.findById(userId).lean<UserRecord>();
+    if (!user) return;
+    const others = (user.mfaMethods ?? []).filter((existing) => existing !== method);
+    lease.assertHeld();
+    await store.model.updateOne(
+      { _id: userId },
+      { $set: { mfaMethods: on ? [...others, method] : others } },
+    );
+  });
+}

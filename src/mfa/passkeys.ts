@@ -1,0 +1,283 @@
+import { createHash } from 'node:crypto';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { trusted, type Types } from 'mongoose';
+import type { AuditService } from '../audit/service';
+import type { SignedInCaller } from '../caller';
+import { isDuplicateKeyError } from '../db/errors';
+import { insertOne } from '../db/insert';
+import { badUserInput, featureOff } from '../errors';
+import { hasInvisibleOrControl } from '../text';
+import type { UserStore } from '../users/store';
+import { setMfaMethod } from './methods';
+import type { MfaModels, PasskeyRecord, WebauthnChallengeRecord } from './model';
+
+/**
+ * The only module that imports @simplewebauthn/server. Passkeys are discoverable credentials
+ * that always verify the user (a PIN or a biometric on the device): two factors in one gesture.
+ */
+
+export interface WebauthnSettings {
+  readonly rpId: string;
+  readonly rpName: string;
+  readonly origins: readonly string[];
+}
+
+/** A passkey that signed in: whose it is, and how its key is kept (RFC 8176 `hwk` or `swk`). */
+export interface PasskeyUse {
+  readonly userId: Types.ObjectId;
+  readonly keyMethod: 'hwk' | 'swk';
+}
+
+export interface Passkeys {
+  /** `PublicKeyCredentialCreationOptionsJSON` for `navigator.credentials.create`, as JSON. */
+  beginRegistration(caller: SignedInCaller): Promise<string>;
+  finishRegistration(
+    caller: SignedInCaller,
+    response: string,
+    name: string,
+  ): Promise<PasskeyRecord>;
+  list(userId: Types.ObjectId): Promise<PasskeyRecord[]>;
+  /**
+   * `PublicKeyCredentialRequestOptionsJSON` for `navigator.credentials.get`, as JSON: any
+   * discoverable passkey, or only `userId`'s when the sign-in is a password's second step.
+   */
+  beginSignIn(userId: Types.ObjectId | null): Promise<string>;
+  /**
+   * The passkey's user when `response` is a valid, user-verified assertion over a challenge of
+   * ours (spent by it) with a counter that moved on; null otherwise, whatever the reason.
+   */
+  verifySignIn(response: string, userId: Types.ObjectId | null): Promise<PasskeyUse | null>;
+  purgeExpired(): Promise<void>;
+}
+
+const NAME_MAX_LENGTH = 64;
+
+const challengeId = (challenge: string) =>
+  createHash('sha256').update(challenge).digest('base64url');
+
+function parseJson<T>(text: string): T | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null ? (value as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+const unreadable = () =>
+  badUserInput('response', {
+    reason: 'INVALID_FORMAT',
+    message: 'is not the JSON of a WebAuthn credential',
+  });
+const refused = () =>
+  badUserInput('response', {
+    reason: 'INCORRECT',
+    message: 'was not made by this site, for this challenge, with the user verified',
+  });
+
+export function createPasskeys(deps: {
+  models: MfaModels;
+  store: UserStore;
+  audit: AuditService;
+  settings: WebauthnSettings | null;
+  /** How long a challenge in options works: MFA_CHALLENGE_TTL. */
+  challengeTtlSeconds: number;
+}): Passkeys {
+  const { models, store, audit, settings, challengeTtlSeconds } = deps;
+  const { passkeys, webauthnChallenges: challenges, uses } = models;
+
+  function enabled(): WebauthnSettings {
+    if (settings === null) throw featureOff('Passkeys');
+    return settings;
+  }
+
+  async function storeChallenge(
+    challenge: string,
+    purpose: 'REGISTRATION' | 'SIGN_IN',
+    userId: Types.ObjectId | null,
+  ) {
+    await insertOne(challenges, {
+      _id: challengeId(challenge),
+      purpose,
+      ...(userId ? { userId } : {}),
+      expiresAt: new Date(Date.now() + challengeTtlSeconds * 1000),
+    });
+  }
+
+  /**
+   * Whether the challenge a response signed is a live one of ours for this purpose and user,
+   * spending it: the first response over a challenge is the only one accepted.
+   */
+  async function spendChallenge(
+    challenge: string,
+    purpose: 'REGISTRATION' | 'SIGN_IN',
+    userId: Types.ObjectId | null,
+  ): Promise<boolean> {
+    const id = challengeId(challenge);
+    const record = await challenges
+      .findOne({ _id: id, purpose, expiresAt: trusted({ $gt: new Date() }) })
+      .lean<WebauthnChallengeRecord>();
+    if (!record) return false;
+    if ((record.userId ?? null) === null ? userId !== null : !record.userId?.equals(userId ?? '')) {
+      return false;
+    }
+    try {
+      await insertOne(uses, { _id: `webauthn:${id}`, expiresAt: record.expiresAt });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  return {
+    async beginRegistration(caller) {
+      const { rpId, rpName } = enabled();
+      const { user } = caller;
+      const existing = await passkeys.find({ userId: user._id }).lean<PasskeyRecord[]>();
+      const options = await generateRegistrationOptions({
+        rpName,
+        rpID: rpId,
+        userName: user.username,
+        userID: Uint8Array.from(user._id.id),
+        userDisplayName: user.fullName ?? user.username,
+        attestationType: 'none',
+        excludeCredentials: existing.map((passkey) => ({
+          id: passkey._id,
+          ...(passkey.transports ? { transports: passkey.transports } : {}),
+        })),
+        authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      });
+      await storeChallenge(options.challenge, 'REGISTRATION', user._id);
+      return JSON.stringify(options);
+    },
+
+    async finishRegistration(caller, response, name) {
+      const { rpId, origins } = enabled();
+      const { user } = caller;
+      const trimmed = name.trim();
+      if (trimmed === '' || trimmed.length > NAME_MAX_LENGTH || hasInvisibleOrControl(trimmed)) {
+        throw badUserInput('name', {
+          reason: trimmed === '' ? 'REQUIRED' : 'INVALID_FORMAT',
+          message: `must be 1 to ${NAME_MAX_LENGTH} visible characters`,
+        });
+      }
+      const parsed = parseJson<RegistrationResponseJSON>(response);
+      if (!parsed) throw unreadable();
+      let spent = false;
+      const verification = await verifyRegistrationResponse({
+        response: parsed,
+        expectedChallenge: async (challenge) => {
+          spent = await spendChallenge(challenge, 'REGISTRATION', user._id);
+          return spent;
+        },
+        expectedOrigin: [...origins],
+        expectedRPID: rpId,
+        requireUserVerification: true,
+      }).catch(() => null);
+      if (!verification?.verified || !spent) throw refused();
+      const info = verification.registrationInfo;
+      const now = new Date();
+      try {
+        const created = await insertOne(passkeys, {
+          _id: info.credential.id,
+          userId: user._id,
+          publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
+          counter: info.credential.counter,
+          ...(info.credential.transports ? { transports: info.credential.transports } : {}),
+          deviceType: info.credentialDeviceType,
+          backedUp: info.credentialBackedUp,
+          name: trimmed,
+          createdAt: now,
+        });
+        await setMfaMethod(store, user._id, 'PASSKEY', true);
+        await audit.record(caller, {
+          action: 'MFA_ENABLED',
+          outcome: 'success',
+          details: { method: 'PASSKEY' },
+        });
+        return created.toObject<PasskeyRecord>();
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        throw badUserInput('response', {
+          reason: 'TAKEN',
+          message: 'is a passkey registered already',
+        });
+      }
+    },
+
+    list: (userId) => passkeys.find({ userId }).sort({ createdAt: 1 }).lean<PasskeyRecord[]>(),
+
+    async beginSignIn(userId) {
+      const { rpId } = enabled();
+      const allowed = userId ? await passkeys.find({ userId }).lean<PasskeyRecord[]>() : [];
+      const options = await generateAuthenticationOptions({
+        rpID: rpId,
+        userVerification: 'required',
+        allowCredentials: allowed.map((passkey) => ({
+          id: passkey._id,
+          ...(passkey.transports ? { transports: passkey.transports } : {}),
+        })),
+      });
+      await storeChallenge(options.challenge, 'SIGN_IN', userId);
+      return JSON.stringify(options);
+    },
+
+    async verifySignIn(response, userId) {
+      const { rpId, origins } = enabled();
+      const parsed = parseJson<AuthenticationResponseJSON>(response);
+      if (typeof parsed?.id !== 'string') return null;
+      const passkey = await passkeys.findById(parsed.id).lean<PasskeyRecord>();
+      if (!passkey || (userId !== null && !passkey.userId.equals(userId))) return null;
+      // A discoverable credential names its user; it must be the passkey's.
+      const handle = parsed.response.userHandle;
+      if (handle && handle !== Buffer.from(passkey.userId.id).toString('base64url')) return null;
+      let spent = false;
+      const verification = await verifyAuthenticationResponse({
+        response: parsed,
+        expectedChallenge: async (challenge) => {
+          spent = await spendChallenge(challenge, 'SIGN_IN', userId);
+          return spent;
+        },
+        expectedOrigin: [...origins],
+        expectedRPID: rpId,
+        credential: {
+          id: passkey._id,
+          publicKey: Uint8Array.from(Buffer.from(passkey.publicKey, 'base64url')),
+          counter: passkey.counter,
+          ...(passkey.transports ? { transports: passkey.transports } : {}),
+        },
+        requireUserVerification: true,
+      }).catch(() => null);
+      if (!verification?.verified || !spent) return null;
+      // Only forward: of two uses racing with one counter value, the later write cannot undo it.
+      await passkeys.updateOne(
+        {
+          _id: passkey._id,
+          counter: trusted({ $lte: verification.authenticationInfo.newCounter }),
+        },
+        {
+          $set: {
+            counter: verification.authenticationInfo.newCounter,
+            lastUsedAt: new Date(),
+          },
+        },
+      );
+      return {
+        userId: passkey.userId,
+        keyMethod: passkey.deviceType === 'singleDevice' ? 'hwk' : 'swk',
+      };
+    },
+
+    async purgeExpired() {
+      await challenges.deleteMany({ expiresAt: trusted({ $lt: new Date() }) });
+    },
+  };
+}
