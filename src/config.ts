@@ -546,6 +546,26 @@ function webauthnOf(env: Env, production: boolean): Config['webauthn'] {
   return Object.freeze({ rpId, rpName: env.WEBAUTHN_RP_NAME, origins: Object.freeze(origins) });
 }
 
+/** Every passkey origin must be the relying party's domain or one of its subdomains. */
+function findWebauthnProblems(env: Env): string[] {
+  const production = env.NODE_ENV === 'production';
+  const settings = webauthnOf(env, production);
+  if (settings === null) {
+    return (env.WEBAUTHN_RP_ID === undefined) === (env.WEBAUTHN_ORIGINS === undefined)
+      ? []
+      : ['WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS go together: set both to turn passkeys on'];
+  }
+  const outside = settings.origins.filter((origin) => {
+    const host = new URL(origin).hostname;
+    return host !== settings.rpId && !host.endsWith(`.${settings.rpId}`);
+  });
+  return outside.length === 0
+    ? []
+    : [
+        `WEBAUTHN_ORIGINS must be on WEBAUTHN_RP_ID (${settings.rpId}) or its subdomains: not ${outside.join(', ')}`,
+      ];
+}
+
 /** In production, a feature that sends mail needs a mail server, a sender and the app's URL. */
 function findMailProblems(env: Env): string[] {
   const problems: string[] = [];
@@ -644,6 +664,7 @@ export function loadConfig(
   }
   if (parsed.success) problems.push(...findCookieProblems(parsed.data));
   if (parsed.success) problems.push(...findMailProblems(parsed.data));
+  if (parsed.success) problems.push(...findWebauthnProblems(parsed.data));
   const trustedDocuments = parsed.success
     ? readTrustedDocuments(parsed.data, readFile, problems)
     : null;

@@ -136,6 +136,67 @@ describe('mail and password reset', () => {
   });
 });
 
+describe('sign-up, invitations and second factors', () => {
+  test('when SIGNUP_MODE is invite or open in production without mail, then start-up says what is missing', () => {
+    expect(problemsOf({ ...PRODUCTION, SIGNUP_MODE: 'invite' }).join('\n')).toContain(
+      'SIGNUP_MODE=invite sends mail: set SMTP_URL, MAIL_FROM, APP_URL',
+    );
+    expect(loadConfig({ SIGNUP_MODE: 'invite', INVITATION_TTL: '2d' })).toMatchObject({
+      signUpMode: 'invite',
+      invitationTtlSeconds: 2 * 86_400,
+    });
+    expect(problemsOf({ SIGNUP_MODE: 'anyone' }).join('\n')).toContain('SIGNUP_MODE');
+  });
+
+  test('when MFA_REQUIRED_ROLES lists roles, then they are kept; an unknown role is refused', () => {
+    expect(loadConfig({ MFA_REQUIRED_ROLES: 'ADMIN, USER' }).mfa.requiredRoles).toEqual([
+      'ADMIN',
+      'USER',
+    ]);
+    expect(loadConfig({}).mfa).toEqual({
+      requiredRoles: [],
+      totpIssuer: 'graphql-auth-api',
+      challengeTtlSeconds: 300,
+    });
+    expect(problemsOf({ MFA_REQUIRED_ROLES: 'ADMIN,ROOT' }).join('\n')).toContain('not ROOT');
+    expect(problemsOf({ TOTP_ISSUER: 'a:b' }).join('\n')).toContain('TOTP_ISSUER');
+  });
+
+  test('when passkeys are not configured, then they default to the example app outside production and are off in production', () => {
+    expect(loadConfig({}).webauthn).toEqual({
+      rpId: 'localhost',
+      rpName: 'graphql-auth-api',
+      origins: ['http://localhost:5173'],
+    });
+    expect(loadConfig(PRODUCTION).webauthn).toBeNull();
+    expect(
+      loadConfig({
+        ...PRODUCTION,
+        WEBAUTHN_RP_ID: 'example.com',
+        WEBAUTHN_ORIGINS: 'https://app.example.com,https://example.com',
+      }).webauthn,
+    ).toEqual({
+      rpId: 'example.com',
+      rpName: 'graphql-auth-api',
+      origins: ['https://app.example.com', 'https://example.com'],
+    });
+    expect(problemsOf({ WEBAUTHN_ORIGINS: 'app.example.com' }).join('\n')).toContain(
+      'WEBAUTHN_ORIGINS',
+    );
+    expect(problemsOf({ WEBAUTHN_RP_ID: 'https://example.com' }).join('\n')).toContain(
+      'WEBAUTHN_RP_ID',
+    );
+    expect(
+      problemsOf({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://evil.test' }).join(
+        '\n',
+      ),
+    ).toContain('not https://evil.test');
+    expect(problemsOf({ ...PRODUCTION, WEBAUTHN_RP_ID: 'example.com' }).join('\n')).toContain(
+      'go together',
+    );
+  });
+});
+
 describe('trusted documents', () => {
   const readOnly = (files: Record<string, string>) => (path: string) => {
     const text = files[path];
