@@ -49,7 +49,6 @@ export function expiryRules(settings: ExpirySettings): ReadonlyMap<string, numbe
     ['totpEnrollments.expiresAt', 0],
     ['mfaChallenges.expiresAt', 0],
     ['mfaUses.expiresAt', 0],
-    ['webauthnChallenges.expiresAt', 0],
   ]);
 }
 

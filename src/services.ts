@@ -1,3 +1,4 @@
+import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { createAccountTokenModels } from './account-tokens/model';
 import { createAccountMail } from './account-tokens/mailing';
@@ -34,6 +35,19 @@ import { createUserService } from './users/service';
 import { createUserStore } from './users/store';
 
 const SWEEP_LOCK = 'sweep';
+
+/**
+ * A key for `purpose`, derived (HKDF) from the token signing key, so every instance that signs
+ * the same tokens derives the same one and nothing new needs configuring.
+ */
+function derivedKey(config: Config, purpose: string): KeyObject {
+  const { secret, privateKey } = config.jwt;
+  const material = secret
+    ? secret.export()
+    : (privateKey?.export({ format: 'der', type: 'pkcs8' }) ?? Buffer.alloc(0));
+  if (material.length === 0) throw new Error('no signing key to derive from');
+  return createSecretKey(Buffer.from(hkdfSync('sha256', material, '', purpose, 32)));
+}
 
 /**
  * Wires the feature services over one connection (its indexes are migrate.ts's). `purge`
@@ -117,6 +131,7 @@ export async function createServices(
     audit,
     settings: config.webauthn,
     challengeTtlSeconds: config.mfa.challengeTtlSeconds,
+    challengeKey: derivedKey(config, 'webauthn challenges'),
   });
   const mfa = createMfaService({
     models: mfaModels,
@@ -193,7 +208,6 @@ export async function createServices(
             signUps.purgeExpired(),
             invitations.purgeExpired(),
             mfa.purgeExpired(),
-            passkeys.purgeExpired(),
           ]),
         );
       } catch (error) {

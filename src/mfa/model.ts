@@ -87,27 +87,9 @@ const passkeySchema = new Schema(
 );
 passkeySchema.index({ userId: 1 });
 
-/**
- * A WebAuthn challenge handed out in options, stored as its SHA-256: for a registration (with
- * its user), or a sign-in (with the user only when it completes a password sign-in).
- */
-const webauthnChallengeSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    purpose: { type: String, required: true, enum: ['REGISTRATION', 'SIGN_IN'] },
-    userId: { type: Schema.Types.ObjectId },
-    expiresAt: { type: Date, required: true },
-  },
-  { collection: 'webauthnChallenges', versionKey: false, strict: 'throw' },
-);
-webauthnChallengeSchema.index({ expiresAt: 1 });
-
 export type PasskeyRecord = InferSchemaType<typeof passkeySchema> & {
   _id: string;
   userId: Types.ObjectId;
-};
-export type WebauthnChallengeRecord = InferSchemaType<typeof webauthnChallengeSchema> & {
-  _id: string;
 };
 
 export type TotpFactorRecord = InferSchemaType<typeof totpFactorSchema> & { _id: Types.ObjectId };
@@ -124,7 +106,6 @@ export function createMfaModels(connection: Connection) {
     challenges: connection.model('MfaChallenge', mfaChallengeSchema),
     uses: connection.model('MfaUse', mfaUseSchema),
     passkeys: connection.model('Passkey', passkeySchema),
-    webauthnChallenges: connection.model('WebauthnChallenge', webauthnChallengeSchema),
   };
 }
 

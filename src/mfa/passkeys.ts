@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -16,7 +16,7 @@ import { badUserInput, featureOff } from '../errors';
 import { hasInvisibleOrControl } from '../text';
 import type { UserStore } from '../users/store';
 import { setMfaMethod } from './methods';
-import type { MfaModels, PasskeyRecord, WebauthnChallengeRecord } from './model';
+import type { MfaModels, PasskeyRecord } from './model';
 
 /**
  * The only module that imports @simplewebauthn/server. Passkeys are discoverable credentials
@@ -54,13 +54,57 @@ export interface Passkeys {
    * ours (spent by it) with a counter that moved on; null otherwise, whatever the reason.
    */
   verifySignIn(response: string, userId: Types.ObjectId | null): Promise<PasskeyUse | null>;
-  purgeExpired(): Promise<void>;
 }
 
 const NAME_MAX_LENGTH = 64;
 
 const challengeId = (challenge: string) =>
   createHash('sha256').update(challenge).digest('base64url');
+
+const PURPOSES = { REGISTRATION: 1, SIGN_IN: 2 } as const;
+type ChallengePurpose = keyof typeof PURPOSES;
+const NO_USER = Buffer.alloc(12);
+const MAC_BYTES = 16;
+/** purpose (1) | expiry in ms (6) | user id or zeros (12) | nonce (16) | MAC (16). */
+const CHALLENGE_BYTES = 1 + 6 + 12 + 16 + MAC_BYTES;
+
+/**
+ * Stateless challenges: what a challenge is for, for whom and until when travels inside it,
+ * under an HMAC, so handing out options writes nothing (an anonymous caller can ask for sign-in
+ * options at will). Only a verified assertion spends one, with a unique insert.
+ */
+function createChallengeSigner(key: KeyObject, ttlMs: number) {
+  const macOf = (body: Buffer) =>
+    createHmac('sha256', key).update(body).digest().subarray(0, MAC_BYTES);
+  return {
+    issue(purpose: ChallengePurpose, userId: Types.ObjectId | null): Uint8Array<ArrayBuffer> {
+      const expiry = Buffer.alloc(6);
+      expiry.writeUIntBE(Date.now() + ttlMs, 0, 6);
+      const body = Buffer.concat([
+        Buffer.from([PURPOSES[purpose]]),
+        expiry,
+        userId ? Buffer.from(userId.id) : NO_USER,
+        randomBytes(16),
+      ]);
+      return new Uint8Array(Buffer.concat([body, macOf(body)]));
+    },
+    /** Whether `challenge` is one we issued for this purpose and user, and still live. */
+    holds(challenge: string, purpose: ChallengePurpose, userId: Types.ObjectId | null): boolean {
+      const bytes = Buffer.from(challenge, 'base64url');
+      if (bytes.length !== CHALLENGE_BYTES || bytes.toString('base64url') !== challenge) {
+        return false;
+      }
+      const body = bytes.subarray(0, CHALLENGE_BYTES - MAC_BYTES);
+      if (!timingSafeEqual(macOf(body), bytes.subarray(CHALLENGE_BYTES - MAC_BYTES))) return false;
+      const user = body.subarray(7, 19);
+      return (
+        body[0] === PURPOSES[purpose] &&
+        body.readUIntBE(1, 6) > Date.now() &&
+        user.equals(userId ? Buffer.from(userId.id) : NO_USER)
+      );
+    },
+  };
+}
 
 function parseJson<T>(text: string): T | null {
   try {
@@ -89,26 +133,16 @@ export function createPasskeys(deps: {
   settings: WebauthnSettings | null;
   /** How long a challenge in options works: MFA_CHALLENGE_TTL. */
   challengeTtlSeconds: number;
+  /** The key challenges are signed with: the same on every instance. */
+  challengeKey: KeyObject;
 }): Passkeys {
   const { models, store, audit, settings, challengeTtlSeconds } = deps;
-  const { passkeys, webauthnChallenges: challenges, uses } = models;
+  const { passkeys, uses } = models;
+  const challenges = createChallengeSigner(deps.challengeKey, challengeTtlSeconds * 1000);
 
   function enabled(): WebauthnSettings {
     if (settings === null) throw featureOff('Passkeys');
     return settings;
-  }
-
-  async function storeChallenge(
-    challenge: string,
-    purpose: 'REGISTRATION' | 'SIGN_IN',
-    userId: Types.ObjectId | null,
-  ) {
-    await insertOne(challenges, {
-      _id: challengeId(challenge),
-      purpose,
-      ...(userId ? { userId } : {}),
-      expiresAt: new Date(Date.now() + challengeTtlSeconds * 1000),
-    });
   }
 
   /**
@@ -117,19 +151,15 @@ export function createPasskeys(deps: {
    */
   async function spendChallenge(
     challenge: string,
-    purpose: 'REGISTRATION' | 'SIGN_IN',
+    purpose: ChallengePurpose,
     userId: Types.ObjectId | null,
   ): Promise<boolean> {
-    const id = challengeId(challenge);
-    const record = await challenges
-      .findOne({ _id: id, purpose, expiresAt: trusted({ $gt: new Date() }) })
-      .lean<WebauthnChallengeRecord>();
-    if (!record) return false;
-    if ((record.userId ?? null) === null ? userId !== null : !record.userId?.equals(userId ?? '')) {
-      return false;
-    }
+    if (!challenges.holds(challenge, purpose, userId)) return false;
     try {
-      await insertOne(uses, { _id: `webauthn:${id}`, expiresAt: record.expiresAt });
+      await insertOne(uses, {
+        _id: `webauthn:${challengeId(challenge)}`,
+        expiresAt: new Date(Date.now() + challengeTtlSeconds * 1000),
+      });
       return true;
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
@@ -154,8 +184,8 @@ export function createPasskeys(deps: {
           ...(passkey.transports ? { transports: passkey.transports } : {}),
         })),
         authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+        challenge: challenges.issue('REGISTRATION', user._id),
       });
-      await storeChallenge(options.challenge, 'REGISTRATION', user._id);
       return JSON.stringify(options);
     },
 
@@ -220,13 +250,13 @@ export function createPasskeys(deps: {
       const allowed = userId ? await passkeys.find({ userId }).lean<PasskeyRecord[]>() : [];
       const options = await generateAuthenticationOptions({
         rpID: rpId,
+        challenge: challenges.issue('SIGN_IN', userId),
         userVerification: 'required',
         allowCredentials: allowed.map((passkey) => ({
           id: passkey._id,
           ...(passkey.transports ? { transports: passkey.transports } : {}),
         })),
       });
-      await storeChallenge(options.challenge, 'SIGN_IN', userId);
       return JSON.stringify(options);
     },
 
@@ -274,10 +304,6 @@ export function createPasskeys(deps: {
         userId: passkey.userId,
         keyMethod: passkey.deviceType === 'singleDevice' ? 'hwk' : 'swk',
       };
-    },
-
-    async purgeExpired() {
-      await challenges.deleteMany({ expiresAt: trusted({ $lt: new Date() }) });
     },
   };
 }

@@ -21,7 +21,6 @@ describe('expiry on each engine', () => {
       'totpEnrollments.expiresAt': 0,
       'mfaChallenges.expiresAt': 0,
       'mfaUses.expiresAt': 0,
-      'webauthnChallenges.expiresAt': 0,
     });
     const indexes = declaredIndexes(
       'auditEvents',
