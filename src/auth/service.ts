@@ -467,6 +467,14 @@ export function createAuthService(deps: {
         outcome: 'success',
         actorId: user._id,
       });
+      // A mailbox is one factor: an account with a second one signs in with it, as after login.
+      const methods = mfa.methodsOf(user);
+      if (methods.length > 0) {
+        throw mfaRequired(
+          await mfa.issueChallenge({ userId: user._id, account: user.usernameNormalized }, caller),
+          methods,
+        );
+      }
       return startSession(withNewPassword(user, outcome.tokenVersion), caller);
     },
   };

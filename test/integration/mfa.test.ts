@@ -1,5 +1,14 @@
 import { Secret, TOTP } from 'otpauth';
-import { errorCodes, execute, post, startTestApi, withTestApi, type TestApi } from '../helpers/api';
+import { SYSTEM_CALLER } from '../../src/caller';
+import {
+  errorCodes,
+  eventually,
+  execute,
+  post,
+  startTestApi,
+  withTestApi,
+  type TestApi,
+} from '../helpers/api';
 import {
   AdminOnlyQuery,
   BeginTotpEnrollmentMutation,
@@ -9,10 +18,21 @@ import {
   MeQuery,
   MyFactorsQuery,
   RegenerateRecoveryCodesMutation,
+  RequestPasswordResetMutation,
+  ResetPasswordMutation,
   ResetUserMfaMutation,
   UserOnlyQuery,
 } from '../helpers/operations';
-import { auditEvents, createUser, login, signIn, tokenFor, type TestUser } from '../helpers/users';
+import {
+  auditEvents,
+  createUser,
+  login,
+  signIn,
+  strongPassword,
+  tokenFor,
+  uniqueUsername,
+  type TestUser,
+} from '../helpers/users';
 
 const STEP_MS = 30_000;
 
@@ -355,5 +375,39 @@ describe('POST /token with a second factor', () => {
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ token_type: 'Bearer', recovery_codes_remaining: 9 });
     expect(claimsOf(second.body.access_token as string).amr).toEqual(['pwd', 'otp', 'mfa']);
+  });
+});
+
+describe('password reset and second factors', () => {
+  test('when an account with TOTP resets its password, then the new password is set but signing in still needs the second factor', async () => {
+    const username = uniqueUsername('reset');
+    const email = `${username}@example.test`;
+    const password = strongPassword();
+    const record = await api.app.services.users.create(
+      { username, password, email },
+      SYSTEM_CALLER,
+    );
+    const user = { id: record._id.toHexString(), username, password, roles: ['USER'] as const };
+    const { accessToken: token } = await signIn(api, user);
+    const begun = await execute(api, BeginTotpEnrollmentMutation, undefined, { token });
+    const app = new Authenticator(begun.body.data?.beginTotpEnrollment?.secret ?? '');
+    await execute(api, ConfirmTotpEnrollmentMutation, { code: await app.next() }, { token });
+
+    await execute(api, RequestPasswordResetMutation, { email });
+    const link = await eventually(
+      async () => /reset-password\?token=([A-Za-z0-9_-]{43})/.exec(api.terminal())?.[1],
+    );
+    const newPassword = strongPassword();
+    const reset = await execute(api, ResetPasswordMutation, { token: link, newPassword });
+    expect(reset.body.data).toBeNull();
+    const extensions = extensionsOf(reset);
+    expect(extensions).toMatchObject({ code: 'MFA_REQUIRED', methods: ['TOTP', 'RECOVERY_CODE'] });
+    const done = await complete(api, extensions.challenge as string, await app.next());
+    expect(claimsOf(done.body.data?.completeMfaSignIn.accessToken ?? '').amr).toEqual([
+      'pwd',
+      'otp',
+      'mfa',
+    ]);
+    expect(extensionsOf(await login(api, username, newPassword)).code).toBe('MFA_REQUIRED');
   });
 });
