@@ -394,8 +394,8 @@ describe('password reset and second factors', () => {
     await execute(api, ConfirmTotpEnrollmentMutation, { code: await app.next() }, { token });
 
     await execute(api, RequestPasswordResetMutation, { email });
-    const link = await eventually(
-      async () => /reset-password\?token=([A-Za-z0-9_-]{43})/.exec(api.terminal())?.[1],
+    const link = await eventually(() =>
+      Promise.resolve(/reset-password\?token=([A-Za-z0-9_-]{43})/.exec(api.terminal())?.[1]),
     );
     const newPassword = strongPassword();
     const reset = await execute(api, ResetPasswordMutation, { token: link, newPassword });
