@@ -10,6 +10,8 @@ export interface Caller {
   readonly user: UserRecord | null;
   /** The session the access token names (its `sid` claim); null when nobody is signed in. */
   readonly sessionId: string | null;
+  /** How that session was signed in (the token's `amr`); empty when nobody is signed in. */
+  readonly authMethods?: readonly string[];
   /** The client's address, through the proxies TRUST_PROXY names. */
   readonly ip: string | null;
   readonly userAgent: string | null;

@@ -393,7 +393,9 @@ export function createAuthService(deps: {
         outcome: 'success',
         actorId: user._id,
       });
-      return startSession(withNewPassword(user, outcome.tokenVersion), caller);
+      // The new session was proven the way the old one was, the password again included.
+      const authMethods = caller.authMethods?.length ? caller.authMethods : PASSWORD_ONLY;
+      return startSession(withNewPassword(user, outcome.tokenVersion), caller, null, authMethods);
     },
 
     async requestPasswordReset(email, caller) {

@@ -16,6 +16,7 @@ export function callerOf(
   return {
     user: identity?.user ?? null,
     sessionId: identity?.sessionId ?? null,
+    authMethods: identity?.authMethods ?? [],
     // Fastify resolves X-Forwarded-For only through the proxies TRUST_PROXY names.
     ip: req.ip || null,
     userAgent: userAgent ? storableText(userAgent, 256) : null,

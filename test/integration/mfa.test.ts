@@ -12,6 +12,7 @@ import {
 import {
   AdminOnlyQuery,
   BeginTotpEnrollmentMutation,
+  ChangePasswordMutation,
   CompleteMfaSignInMutation,
   ConfirmTotpEnrollmentMutation,
   DisableTotpMutation,
@@ -265,6 +266,29 @@ describe('signing in with a second factor', () => {
 });
 
 describe('managing TOTP', () => {
+  test('when a user signed in with two factors changes the password, then the new session keeps them', async () => {
+    const user = await enrolled(api);
+    const done = await complete(api, await challengeFor(api, user), await user.app.next());
+    const changed = await execute(
+      api,
+      ChangePasswordMutation,
+      { currentPassword: user.password, newPassword: strongPassword() },
+      { token: done.body.data?.completeMfaSignIn.accessToken },
+    );
+    const token = changed.body.data?.changePassword?.accessToken ?? '';
+    expect(claimsOf(token).amr).toEqual(['pwd', 'otp', 'mfa']);
+    const plain = await createUser(api);
+    const plainChanged = await execute(
+      api,
+      ChangePasswordMutation,
+      { currentPassword: plain.password, newPassword: strongPassword() },
+      { token: (await signIn(api, plain)).accessToken },
+    );
+    expect(claimsOf(plainChanged.body.data?.changePassword?.accessToken ?? '').amr).toEqual([
+      'pwd',
+    ]);
+  });
+
   test('when recovery codes are regenerated, then the old ones stop working and the new ones work', async () => {
     const user = await enrolled(api);
     const fresh = await execute(
