@@ -128,6 +128,7 @@ export async function createServices(
   const passkeys = createPasskeys({
     models: mfaModels,
     store,
+    sessions,
     audit,
     settings: config.webauthn,
     challengeTtlSeconds: config.mfa.challengeTtlSeconds,

@@ -16,6 +16,11 @@ export interface Principal {
   readonly requiredActions: readonly RequiredAction[];
   /** Whether this session was signed in with two factors (`mfa` in the token's `amr`). */
   readonly multiFactor: boolean;
+  /**
+   * The user's role demands a second factor, they have one, and this session did not use it (it
+   * began before the factor was set up): only what ENROLL_MFA allows, until they sign in again.
+   */
+  readonly stepUpRequired: boolean;
 }
 
 /** A field's access rule, read once from its `@auth` directive. */
@@ -55,19 +60,22 @@ export function principalOf(
 ): Principal {
   const requiredActions: RequiredAction[] = [];
   if (user.mustChangePassword === true) requiredActions.push('CHANGE_PASSWORD');
-  if (
-    (user.mfaMethods ?? []).length === 0 &&
-    mfaRequiredRoles.some((role) => user.roles.includes(role))
-  ) {
-    requiredActions.push('ENROLL_MFA');
-  }
-  return { roles: user.roles, requiredActions, multiFactor: authMethods.includes('mfa') };
+  const mfaRequired = mfaRequiredRoles.some((role) => user.roles.includes(role));
+  const enrolled = (user.mfaMethods ?? []).length > 0;
+  if (mfaRequired && !enrolled) requiredActions.push('ENROLL_MFA');
+  const multiFactor = authMethods.includes('mfa');
+  return {
+    roles: user.roles,
+    requiredActions,
+    multiFactor,
+    stepUpRequired: mfaRequired && enrolled && !multiFactor,
+  };
 }
 
 /**
  * The single access decision of the code base. `principal` is null when nobody is signed in.
  * Roles come first: a field the user could never call is refused as such, not as a step to take.
- * Then each pending required action the field is not open during; then the step-up.
+ * Then the first pending required action, if the field is not open during it; then the step-up.
  */
 export function decideAccess(principal: Principal | null, rule: AccessRule): AccessDecision {
   if (principal === null) return 'unauthenticated';
@@ -75,9 +83,13 @@ export function decideAccess(principal: Principal | null, rule: AccessRule): Acc
   if (requires !== null && !requires.some((role) => principal.roles.includes(role))) {
     return 'forbidden';
   }
-  for (const action of principal.requiredActions) {
-    if (!rule.allowedDuring.includes(action)) return REFUSAL_OF_ACTION[action];
+  // One step at a time: the first pending action decides (a password to change before a factor
+  // to set up), so the field that completes it is always reachable.
+  const [pending] = principal.requiredActions;
+  if (pending !== undefined && !rule.allowedDuring.includes(pending)) {
+    return REFUSAL_OF_ACTION[pending];
   }
+  if (principal.stepUpRequired && !rule.allowedDuring.includes('ENROLL_MFA')) return 'mfa-required';
   if (rule.mfa && !principal.multiFactor) return 'mfa-required';
   return 'allow';
 }

@@ -1,4 +1,6 @@
 import type { Types } from 'mongoose';
+import type { SignedInCaller } from '../caller';
+import { accessRefusal } from '../errors';
 import type { UserRecord } from '../users/model';
 import type { UserStore } from '../users/store';
 
@@ -25,4 +27,13 @@ export async function setMfaMethod(
       { $set: { mfaMethods: on ? [...others, method] : others } },
     );
   });
+}
+
+/**
+ * A new factor is bound only by a session that proved an existing one (NIST 800-63B 6.1.2.1): a
+ * session from a stolen password must not add its own passkey next to the victim's TOTP.
+ */
+export function refuseUnlessProvenFactors(caller: SignedInCaller): void {
+  const enrolled = (caller.user.mfaMethods ?? []).length > 0;
+  if (enrolled && !caller.authMethods?.includes('mfa')) throw accessRefusal('mfa-required');
 }

@@ -14,8 +14,9 @@ import { isDuplicateKeyError } from '../db/errors';
 import { insertOne } from '../db/insert';
 import { badUserInput, featureOff } from '../errors';
 import { hasInvisibleOrControl } from '../text';
+import type { SessionService } from '../sessions/service';
 import type { UserStore } from '../users/store';
-import { setMfaMethod } from './methods';
+import { refuseUnlessProvenFactors, setMfaMethod } from './methods';
 import type { MfaModels, PasskeyRecord } from './model';
 
 /**
@@ -129,6 +130,7 @@ const refused = () =>
 export function createPasskeys(deps: {
   models: MfaModels;
   store: UserStore;
+  sessions: Pick<SessionService, 'endOthers'>;
   audit: AuditService;
   settings: WebauthnSettings | null;
   /** How long a challenge in options works: MFA_CHALLENGE_TTL. */
@@ -136,7 +138,7 @@ export function createPasskeys(deps: {
   /** The key challenges are signed with: the same on every instance. */
   challengeKey: KeyObject;
 }): Passkeys {
-  const { models, store, audit, settings, challengeTtlSeconds } = deps;
+  const { models, store, sessions, audit, settings, challengeTtlSeconds } = deps;
   const { passkeys, uses } = models;
   const challenges = createChallengeSigner(deps.challengeKey, challengeTtlSeconds * 1000);
 
@@ -170,6 +172,7 @@ export function createPasskeys(deps: {
   return {
     async beginRegistration(caller) {
       const { rpId, rpName } = enabled();
+      refuseUnlessProvenFactors(caller);
       const { user } = caller;
       const existing = await passkeys.find({ userId: user._id }).lean<PasskeyRecord[]>();
       const options = await generateRegistrationOptions({
@@ -191,6 +194,7 @@ export function createPasskeys(deps: {
 
     async finishRegistration(caller, response, name) {
       const { rpId, origins } = enabled();
+      refuseUnlessProvenFactors(caller);
       const { user } = caller;
       const trimmed = name.trim();
       if (trimmed === '' || trimmed.length > NAME_MAX_LENGTH || hasInvisibleOrControl(trimmed)) {
@@ -228,6 +232,8 @@ export function createPasskeys(deps: {
           createdAt: now,
         });
         await setMfaMethod(store, user._id, 'PASSKEY', true);
+        // Sessions signed in before the factor existed did not prove it: only this one stays.
+        await sessions.endOthers(user._id, caller.sessionId, 'second factor added');
         await audit.record(caller, {
           action: 'MFA_ENABLED',
           outcome: 'success',

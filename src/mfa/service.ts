@@ -12,7 +12,7 @@ import { passwordLength, type PasswordPolicy } from '../passwords/policy';
 import type { SessionService } from '../sessions/service';
 import type { UserRecord, UserWithPasswordHash } from '../users/model';
 import type { UserStore } from '../users/store';
-import { setMfaMethod } from './methods';
+import { refuseUnlessProvenFactors, setMfaMethod } from './methods';
 import type { MfaChallengeRecord, MfaModels, TotpFactorRecord } from './model';
 import { matchingStep, newTotpSecret, qrCodeDataUrl, totpUri } from './totp';
 
@@ -202,6 +202,7 @@ export function createMfaService(deps: {
     },
 
     async beginTotpEnrollment(caller) {
+      refuseUnlessProvenFactors(caller);
       const { user } = caller;
       if (await totpFactors.exists({ _id: user._id })) {
         throw conflict('TOTP is already on: turn it off before setting it up again');
@@ -219,6 +220,7 @@ export function createMfaService(deps: {
     },
 
     async confirmTotpEnrollment(caller, code) {
+      refuseUnlessProvenFactors(caller);
       const { user } = caller;
       const pending = await totpEnrollments
         .findOne({ _id: user._id, ...live() })
@@ -246,6 +248,8 @@ export function createMfaService(deps: {
       await totpEnrollments.deleteOne({ _id: user._id });
       const codes = await replaceRecoveryCodes(user._id);
       await setMfaMethod(store, user._id, 'TOTP', true);
+      // Sessions signed in before the factor existed did not prove it: only this one stays.
+      await sessions.endOthers(user._id, caller.sessionId, 'second factor added');
       await audit.record(caller, {
         action: 'MFA_ENABLED',
         outcome: 'success',

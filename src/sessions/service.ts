@@ -91,6 +91,11 @@ export interface SessionService {
    * new token version, or null when there is no such user.
    */
   endAll(userId: Types.ObjectId, reason: string, options?: EndAllOptions): Promise<number | null>;
+  /**
+   * Ends every session of the user but `keep` (the caller's), without moving the token version:
+   * each ended session's tokens stop at once because their session is looked up on every use.
+   */
+  endOthers(userId: Types.ObjectId, keep: string, reason: string): Promise<void>;
   /** RFC 7009: ends the session behind an access or refresh token; unknown tokens are ignored. */
   revokeToken(token: string, hint: TokenTypeHint, caller: Caller): Promise<void>;
   /** Seconds until the session's refresh token expires, by the idle or the absolute limit. */
@@ -388,6 +393,19 @@ export function createSessionService(deps: {
     },
 
     endAll,
+
+    async endOthers(userId, keep, reason) {
+      const kept = toObjectId(keep);
+      liveSessions.deleteWhere(
+        (session) => session?.userId.equals(userId) === true && !session._id.equals(kept ?? ''),
+      );
+      await withOneRetry(() =>
+        sessions.updateMany(
+          { userId, revokedAt: null, ...(kept ? { _id: trusted({ $ne: kept }) } : {}) },
+          { $set: { revokedAt: new Date(), revokedReason: reason } },
+        ),
+      );
+    },
 
     async revokeToken(token, hint, caller) {
       const asRefresh = async () => {

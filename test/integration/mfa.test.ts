@@ -11,6 +11,7 @@ import {
 } from '../helpers/api';
 import {
   AdminOnlyQuery,
+  BeginPasskeyRegistrationMutation,
   BeginTotpEnrollmentMutation,
   ChangePasswordMutation,
   CompleteMfaSignInMutation,
@@ -159,7 +160,10 @@ describe('TOTP enrolment', () => {
 
   test('when TOTP is already on, then beginning again is CONFLICT', async () => {
     const user = await enrolled(api);
-    const again = await execute(api, BeginTotpEnrollmentMutation, undefined, user);
+    const done = await complete(api, await challengeFor(api, user), await user.app.next());
+    const again = await execute(api, BeginTotpEnrollmentMutation, undefined, {
+      token: done.body.data?.completeMfaSignIn.accessToken,
+    });
     expect(errorCodes(again)).toEqual(['CONFLICT']);
   });
 });
@@ -265,6 +269,30 @@ describe('signing in with a second factor', () => {
   });
 });
 
+describe('adding factors', () => {
+  test('when TOTP is turned on, then the user’s other sessions end and this one stays', async () => {
+    const user = await createUser(api);
+    const other = (await signIn(api, user)).accessToken;
+    const { accessToken: token } = await signIn(api, user);
+    const begun = await execute(api, BeginTotpEnrollmentMutation, undefined, { token });
+    const app = new Authenticator(begun.body.data?.beginTotpEnrollment?.secret ?? '');
+    await execute(api, ConfirmTotpEnrollmentMutation, { code: await app.next() }, { token });
+    expect((await execute(api, MeQuery, undefined, { token: other })).status).toBe(401);
+    expect((await execute(api, MeQuery, undefined, { token })).body.data?.me?.id).toBe(user.id);
+  });
+
+  test('when a user with a factor adds another from a session that did not use one, then MFA_REQUIRED; after a two-factor sign-in it works', async () => {
+    const user = await enrolled(api);
+    const refused = await execute(api, BeginPasskeyRegistrationMutation, undefined, user);
+    expect(extensionsOf(refused)).toMatchObject({ code: 'FORBIDDEN', reason: 'MFA_REQUIRED' });
+    const done = await complete(api, await challengeFor(api, user), await user.app.next());
+    const allowed = await execute(api, BeginPasskeyRegistrationMutation, undefined, {
+      token: done.body.data?.completeMfaSignIn.accessToken,
+    });
+    expect(allowed.body.data?.beginPasskeyRegistration).toEqual(expect.any(String));
+  });
+});
+
 describe('managing TOTP', () => {
   test('when a user signed in with two factors changes the password, then the new session keeps them', async () => {
     const user = await enrolled(api);
@@ -329,6 +357,11 @@ describe('MFA_REQUIRED_ROLES and step-up', () => {
   test('when administrators must have a second factor, then one without it reaches only me and enrolment until they set it up', async () => {
     await withTestApi({ MFA_REQUIRED_ROLES: 'ADMIN' }, async (strict) => {
       const admin = await createUser(strict, { roles: ['ADMIN'] });
+      // Made through the service: the test's administrator cannot act before enrolling.
+      const user = await strict.app.services.users.create(
+        { username: uniqueUsername('plain'), password: strongPassword() },
+        SYSTEM_CALLER,
+      );
       const { accessToken: token } = await signIn(strict, admin);
       const refused = await execute(strict, AdminOnlyQuery, undefined, { token });
       expect(extensionsOf(refused)).toMatchObject({
@@ -341,12 +374,17 @@ describe('MFA_REQUIRED_ROLES and step-up', () => {
       const begun = await execute(strict, BeginTotpEnrollmentMutation, undefined, { token });
       const app = new Authenticator(begun.body.data?.beginTotpEnrollment?.secret ?? '');
       await execute(strict, ConfirmTotpEnrollmentMutation, { code: await app.next() }, { token });
-      const served = await execute(strict, AdminOnlyQuery, undefined, { token });
+      // This session never proved the factor: it must sign in again with it.
+      const stale = await execute(strict, AdminOnlyQuery, undefined, { token });
+      expect(extensionsOf(stale)).toMatchObject({ code: 'FORBIDDEN', reason: 'MFA_REQUIRED' });
+      const again = await complete(strict, await challengeFor(strict, admin), await app.next());
+      const served = await execute(strict, AdminOnlyQuery, undefined, {
+        token: again.body.data?.completeMfaSignIn.accessToken,
+      });
       expect(served.body.data?.adminOnly).toEqual(expect.any(String));
 
-      const user = await createUser(strict);
       const asUser = await execute(strict, UserOnlyQuery, undefined, {
-        token: await tokenFor(strict, user),
+        token: await tokenFor(strict, { id: user._id.toHexString() }),
       });
       expect(asUser.body.data?.userOnly).toEqual(expect.any(String));
     });

@@ -110,15 +110,22 @@ describe('registering passkeys', () => {
       (await execute(api, BeginPasskeyRegistrationMutation, undefined, { token })).body.data
         ?.beginPasskeyRegistration ?? '';
     const device = new SoftwareAuthenticator(ORIGIN);
-    const send = () =>
-      execute(
-        api,
-        FinishPasskeyRegistrationMutation,
-        { response: device.create(fresh), name: 'Phone' },
-        { token },
-      );
-    expect((await send()).body.data?.finishPasskeyRegistration?.name).toBe('Phone');
-    expect(fieldsOf(await send())).toEqual([{ field: 'response', reason: 'INCORRECT' }]);
+    const first = await execute(
+      api,
+      FinishPasskeyRegistrationMutation,
+      { response: device.create(fresh), name: 'Phone' },
+      { token },
+    );
+    expect(first.body.data?.finishPasskeyRegistration?.name).toBe('Phone');
+    // Now enrolled, the user proves the passkey before adding another: the old options are spent.
+    const proven = await finishSignIn(api, device.get(await beginSignIn(api)));
+    const replayed = await execute(
+      api,
+      FinishPasskeyRegistrationMutation,
+      { response: device.create(fresh), name: 'Tablet' },
+      { token: proven.body.data?.finishPasskeySignIn.accessToken },
+    );
+    expect(fieldsOf(replayed)).toEqual([{ field: 'response', reason: 'INCORRECT' }]);
   });
 });
 

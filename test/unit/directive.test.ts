@@ -35,6 +35,7 @@ const principalOf = (context: TinyContext) =>
         roles: context.roles,
         requiredActions: context.mustChangePassword ? (['CHANGE_PASSWORD'] as const) : [],
         multiFactor: context.multiFactor ?? false,
+        stepUpRequired: false,
       };
 
 const calls: string[] = [];

@@ -52,18 +52,34 @@ describe('decideAccess', () => {
     expect(admin.requiredActions).toEqual(['ENROLL_MFA']);
     expect(decideAccess(admin, rule())).toBe('mfa-enrollment-required');
     expect(decideAccess(admin, rule({ allowedDuring: ['ENROLL_MFA'] }))).toBe('allow');
-    const enrolled = principalOf({ roles: ['ADMIN'], mfaMethods: ['TOTP'] }, ['pwd'], ['ADMIN']);
+    const enrolled = principalOf(
+      { roles: ['ADMIN'], mfaMethods: ['TOTP'] },
+      ['pwd', 'otp', 'mfa'],
+      ['ADMIN'],
+    );
     expect(decideAccess(enrolled, rule())).toBe('allow');
     const plainUser = principalOf({ roles: ['USER'] }, ['pwd'], ['ADMIN']);
     expect(decideAccess(plainUser, rule())).toBe('allow');
   });
 
-  test('when both actions are pending, then the password change is asked for first', () => {
+  test('when both actions are pending, then the password change comes first and the field that completes it is reachable', () => {
     const both = principalOf({ roles: ['ADMIN'], mustChangePassword: true }, ['pwd'], ['ADMIN']);
     expect(decideAccess(both, rule())).toBe('password-change-required');
-    expect(decideAccess(both, rule({ allowedDuring: ['CHANGE_PASSWORD'] }))).toBe(
-      'mfa-enrollment-required',
+    expect(decideAccess(both, rule({ allowedDuring: ['CHANGE_PASSWORD'] }))).toBe('allow');
+    expect(decideAccess(both, rule({ allowedDuring: ['ENROLL_MFA'] }))).toBe(
+      'password-change-required',
     );
+  });
+
+  test('when a role needs a second factor and the user has one, then a session without it gets only what enrolment allows', () => {
+    const enrolled = { roles: ['ADMIN'] as const, mfaMethods: ['TOTP'] };
+    const passwordOnly = principalOf(enrolled, ['pwd'], ['ADMIN']);
+    expect(decideAccess(passwordOnly, rule())).toBe('mfa-required');
+    expect(decideAccess(passwordOnly, rule({ allowedDuring: ['ENROLL_MFA'] }))).toBe('allow');
+    expect(decideAccess(principalOf(enrolled, ['pwd', 'otp', 'mfa'], ['ADMIN']), rule())).toBe(
+      'allow',
+    );
+    expect(decideAccess(principalOf(enrolled, ['pwd'], []), rule())).toBe('allow');
   });
 
   test('when a field needs a second factor, then only sessions whose amr says mfa pass', () => {
