@@ -399,7 +399,8 @@ export type Mutation = {
   resendEmailVerification: Maybe<Scalars['Boolean']['output']>;
   /**
    * Sets a new password with the token from a reset link, ends every session of the user and
-   * signs in a new one. A token that is unknown, expired, used, or replaced by a newer link is
+   * signs in a new one. For an account with a second factor, the password is set but the answer
+   * is `MFA_REQUIRED`, as after `login`: a mailbox alone never signs in past a second factor. A token that is unknown, expired, used, or replaced by a newer link is
    * `BAD_USER_INPUT` on `token` with reason `INVALID_TOKEN`.
    */
   resetPassword: AuthPayload;
@@ -425,9 +426,10 @@ export type Mutation = {
    */
   signUp: Scalars['Boolean']['output'];
   /**
-   * Changes the caller's full name or email address. A new address counts as a request that sends
-   * mail (`MAIL_MAX_PER_IP_PER_HOUR`); an address another account has is `BAD_USER_INPUT` with
-   * reason `TAKEN`.
+   * Changes the caller's full name or email address. A new address needs `currentPassword`
+   * (`REQUIRED` or `INCORRECT` on it, counted like a sign-in), counts as a request that sends mail
+   * (`MAIL_MAX_PER_IP_PER_HOUR`); an address another account has is `BAD_USER_INPUT` with reason
+   * `TAKEN`.
    */
   updateMe: Maybe<User>;
   /**
@@ -790,6 +792,8 @@ export type TotpEnrollment = {
 
 /** The caller's own fields to change; omitted fields stay as they are. */
 export type UpdateMeInput = {
+  /** The caller's current password: required to change `email`, so a stolen session cannot. */
+  currentPassword?: InputMaybe<Scalars['String']['input']>;
   /**
    * A new email address. It is unconfirmed until the link mailed to it is followed, and the old
    * address is told of the change. It cannot be removed (`null` is refused).

@@ -86,6 +86,19 @@ export interface AuthService {
   /** Sets a new password with a reset link's token, ends every session, signs in a new one. */
   resetPassword(token: string, newPassword: string, caller: Caller): Promise<SignIn>;
   /**
+   * The caller's own change of full name or address (`updateMe`); a new address needs the
+   * current password, checked like a sign-in, so a stolen session cannot take over the account
+   * through a reset link mailed to an address of its choosing.
+   */
+  updateProfile(
+    caller: SignedInCaller,
+    input: {
+      readonly email?: string | null;
+      readonly fullName?: string | null;
+      readonly currentPassword?: string | null;
+    },
+  ): Promise<UserRecord>;
+  /**
    * Deletes the caller's own account once their password is checked (a password guess like any
    * other: same throttle, same audit). A wrong one is INCORRECT on `password`.
    */
@@ -204,15 +217,20 @@ export function createAuthService(deps: {
         const found = findUsernameProblem(username) ? null : await users.findForSignIn(username);
         // An unknown username costs the same argon2 work as a wrong password and is throttled
         // the same way, so neither timing nor refusals tell which accounts exist.
-        const valid = await settle(
-          attempt,
-          found
-            ? (await hasher.verify(permit, found.passwordHash, password)) && !found.disabled
-            : await hasher.verifyAgainstDummy(permit, password).then(() => false),
-        );
-        if (!found || !valid) throw await fail(found?._id ?? null);
-
+        const valid = found
+          ? (await hasher.verify(permit, found.passwordHash, password)) && !found.disabled
+          : await hasher.verifyAgainstDummy(permit, password).then(() => false);
+        if (!found || !valid) {
+          await attempt.fail();
+          throw await fail(found?._id ?? null);
+        }
         const { passwordHash, ...user } = found;
+        const methods = mfa.methodsOf(user);
+        // With a second factor, the right password is not yet a success: a success would wipe
+        // the account's failures, and wrong codes must keep adding up. The attempt is left
+        // unsettled (counted per address only); the code decides.
+        if (methods.length === 0) await attempt.succeed();
+
         // The right password, told only now: the address must be confirmed first.
         if (emailVerification.required && user.email && user.emailVerified !== true) {
           await audit.record(caller, {
@@ -235,7 +253,6 @@ export function createAuthService(deps: {
             actorId: user._id,
           });
         }
-        const methods = mfa.methodsOf(user);
         if (methods.length > 0) {
           // The password was right, told only now; the session waits for the second factor.
           await audit.record(caller, {
@@ -282,6 +299,8 @@ export function createAuthService(deps: {
         return accepted;
       });
       if (!used) {
+        // A challenge takes a few wrong codes, then the password must be given again.
+        await mfa.recordMiss(challenge);
         await audit.record(caller, {
           action: 'LOGIN',
           outcome: 'failure',
@@ -407,6 +426,43 @@ export function createAuthService(deps: {
       sendPasswordReset(normalizeIdentifier(email), caller).catch((error: unknown) => {
         logger.error({ err: error, requestId: caller.requestId }, 'password reset failed');
       });
+    },
+
+    async updateProfile(caller, input) {
+      const changes = {
+        ...(input.email === undefined ? {} : { email: input.email }),
+        ...(input.fullName === undefined ? {} : { fullName: input.fullName }),
+      };
+      users.checkProfile(changes);
+      const { user } = caller;
+      const moving =
+        typeof input.email === 'string' &&
+        normalizeIdentifier(input.email) !== user.emailNormalized;
+      if (moving) {
+        const password = input.currentPassword ?? '';
+        if (password === '') {
+          throw badUserInput('currentPassword', {
+            reason: 'REQUIRED',
+            message: 'is required to change the email address',
+          });
+        }
+        const right = await attempts.withPassword(
+          user.username,
+          user._id,
+          caller,
+          null,
+          async (attempt, permit) => {
+            const stored = await users.findWithPasswordHash(user._id);
+            return settle(
+              attempt,
+              stored !== null && (await isPassword(permit, stored.passwordHash, password)),
+            );
+          },
+        );
+        if (!right)
+          throw badUserInput('currentPassword', { reason: 'INCORRECT', message: 'is incorrect' });
+      }
+      return users.updateProfile(caller, changes);
     },
 
     async deleteAccount(caller, password) {

@@ -66,6 +66,8 @@ export interface MfaService {
   findChallenge(challenge: string, caller: Caller): Promise<ChallengeSubject | null>;
   /** Spends a challenge; false when another request spent it first. */
   spendChallenge(challenge: string): Promise<boolean>;
+  /** Counts a wrong code against a challenge; the fifth spends it. */
+  recordMiss(challenge: string): Promise<void>;
   /** Removes one of the caller's passkeys once the password is checked; false if none. */
   removePasskey(caller: SignedInCaller, id: string, password: string): Promise<boolean>;
   /** An administrator's reset: every second factor goes and every session ends. */
@@ -77,6 +79,8 @@ const ENROLLMENT_TTL_MS = 10 * 60 * 1000;
 /** A used TOTP step is remembered past the widest window it could be accepted in. */
 const TOTP_USE_TTL_MS = 3 * 30 * 1000;
 const RECOVERY_CODE_COUNT = 10;
+/** Wrong codes one sign-in challenge takes before the password must be given again. */
+const CHALLENGE_MISSES = 5;
 /** 31 letters and digits without look-alikes (0/o, 1/l/i): about 49.5 bits in 10 characters. */
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const RECOVERY_PATTERN = /^[a-hjkmnp-z2-9]{10}$/;
@@ -342,6 +346,18 @@ export function createMfaService(deps: {
         return null;
       }
       return { userId: record.userId, account: record.account };
+    },
+
+    async recordMiss(challenge) {
+      const id = sha256(challenge);
+      const ttlMs = settings.challengeTtlSeconds * 1000;
+      // The n-th miss is a unique insert, so concurrent wrong codes are each counted once.
+      for (let miss = 1; miss <= CHALLENGE_MISSES; miss += 1) {
+        if (await useOnce(`challenge-miss:${id}:${miss}`, ttlMs)) {
+          if (miss === CHALLENGE_MISSES) await useOnce(`challenge:${id}`, ttlMs);
+          return;
+        }
+      }
     },
 
     spendChallenge: (challenge) =>

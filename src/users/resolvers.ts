@@ -23,7 +23,7 @@ export const userResolvers: Resolvers = {
       return true;
     },
     updateMe: (_source, { input }, context) =>
-      context.services.users.updateProfile(signedIn(context), input),
+      context.services.auth.updateProfile(signedIn(context), input),
     deleteMe: async (_source, { password }, context) => {
       await context.services.auth.deleteAccount(signedIn(context), password);
       context.refreshTokens.forget();

@@ -390,7 +390,11 @@ export function createUserService(deps: {
         changes.email !== undefined &&
         normalizeIdentifier(changes.email) !== current.emailNormalized;
       if (moving) await mailThrottle.admitRequest(caller.ip);
-      const after = await service.update(current._id.toHexString(), changes, caller);
+      const after = await service.update(
+        current._id.toHexString(),
+        { email: changes.email, fullName: changes.fullName },
+        caller,
+      );
       if (moving && current.email && current.emailNormalized && after.email) {
         sendNotice(
           {
@@ -403,13 +407,16 @@ export function createUserService(deps: {
           caller,
         );
       }
-      await audit.record(caller, {
-        action: 'PROFILE_UPDATED',
-        outcome: 'success',
-        details: {
-          fields: (['fullName', 'email'] as const).filter((field) => changes[field] !== undefined),
-        },
-      });
+      const fields = (['fullName', 'email'] as const).filter(
+        (field) => changes[field] !== undefined,
+      );
+      if (fields.length > 0) {
+        await audit.record(caller, {
+          action: 'PROFILE_UPDATED',
+          outcome: 'success',
+          details: { fields },
+        });
+      }
       return after;
     },
 

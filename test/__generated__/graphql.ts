@@ -154,6 +154,8 @@ export type SignUpInput = {
 
 /** The caller's own fields to change; omitted fields stay as they are. */
 export type UpdateMeInput = {
+  /** The caller's current password: required to change `email`, so a stolen session cannot. */
+  currentPassword?: string | null | undefined;
   /**
    * A new email address. It is unconfirmed until the link mailed to it is followed, and the old
    * address is told of the change. It cannot be removed (`null` is refused).

@@ -293,6 +293,34 @@ describe('adding factors', () => {
   });
 });
 
+describe('guessing codes', () => {
+  test('when a challenge takes five wrong codes, then it is dead and the password must be given again', async () => {
+    const user = await enrolled(api);
+    const challenge = await challengeFor(api, user);
+    for (const wrong of ['111111', '222222', '333333', '444444', '555555']) {
+      expect(fieldsOf(await complete(api, challenge, wrong))).toEqual([
+        { field: 'code', reason: 'INCORRECT' },
+      ]);
+    }
+    const late = await complete(api, challenge, await user.app.next());
+    expect(extensionsOf(late).reason).toBe('MFA_CHALLENGE_INVALID');
+  });
+
+  test('when the password is given again between wrong codes, then the wrong codes still add up', async () => {
+    await withTestApi({ LOGIN_LOCKOUT_THRESHOLD: '3' }, async (strict) => {
+      const user = await enrolled(strict);
+      const first = await challengeFor(strict, user);
+      await complete(strict, first, '111111');
+      await complete(strict, first, '222222');
+      const second = await challengeFor(strict, user);
+      await complete(strict, second, '333333');
+      expect(errorCodes(await complete(strict, second, await user.app.next()))).toEqual([
+        'RATE_LIMITED',
+      ]);
+    });
+  });
+});
+
 describe('managing TOTP', () => {
   test('when a user signed in with two factors changes the password, then the new session keeps them', async () => {
     const user = await enrolled(api);

@@ -74,7 +74,7 @@ describe('updateMe', () => {
       const updated = await execute(
         api,
         UpdateMeMutation,
-        { input: { email: moved } },
+        { input: { email: moved, currentPassword: me.password } },
         { token: me.token },
       );
       expect(updated.body.data?.updateMe).toMatchObject({ email: moved, emailVerified: false });
@@ -100,8 +100,14 @@ describe('updateMe', () => {
     await withMailingApi(async (api) => {
       const me = await member(api);
       const other = await member(api);
+      const currentPassword = me.password;
       const refusals = [
-        await execute(api, UpdateMeMutation, { input: { email: other.email } }, me),
+        await execute(
+          api,
+          UpdateMeMutation,
+          { input: { email: other.email, currentPassword } },
+          me,
+        ),
         await execute(api, UpdateMeMutation, { input: { email: null } }, me),
         await execute(api, UpdateMeMutation, { input: { email: 'nope' } }, me),
       ].map(fieldsOf);
@@ -113,6 +119,23 @@ describe('updateMe', () => {
     });
   });
 
+  test('when a new address comes without the current password, or a wrong one, then it is refused and the address stays', async () => {
+    await withMailingApi(async (api) => {
+      const me = await member(api);
+      const moved = `${uniqueUsername('taken-over')}@example.test`;
+      const without = await execute(api, UpdateMeMutation, { input: { email: moved } }, me);
+      expect(fieldsOf(without)).toEqual([{ field: 'currentPassword', reason: 'REQUIRED' }]);
+      const wrong = await execute(
+        api,
+        UpdateMeMutation,
+        { input: { email: moved, currentPassword: strongPassword() } },
+        me,
+      );
+      expect(fieldsOf(wrong)).toEqual([{ field: 'currentPassword', reason: 'INCORRECT' }]);
+      expect((await execute(api, MeQuery, undefined, me)).body.data?.me?.email).toBe(me.email);
+    });
+  });
+
   test('when one client sends too many mail-sending requests, then RATE_LIMITED and the address stays', async () => {
     await withMailingApi(
       async (api) => {
@@ -120,11 +143,21 @@ describe('updateMe', () => {
         const resent = await execute(api, ResendEmailVerificationMutation, undefined, me);
         expect(resent.body.data).toEqual({ resendEmailVerification: true });
         const moved = `${uniqueUsername('moved')}@example.test`;
-        await execute(api, UpdateMeMutation, { input: { email: moved } }, me);
+        await execute(
+          api,
+          UpdateMeMutation,
+          { input: { email: moved, currentPassword: me.password } },
+          me,
+        );
         const refused = await execute(
           api,
           UpdateMeMutation,
-          { input: { email: `${uniqueUsername('again')}@example.test` } },
+          {
+            input: {
+              email: `${uniqueUsername('again')}@example.test`,
+              currentPassword: me.password,
+            },
+          },
           me,
         );
         expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
