@@ -336,12 +336,12 @@ export function createAuthService(deps: {
       const use = await passkeys.verifySignIn(response, null);
       const user = use && (await users.findActive(use.userId.toHexString()));
       if (!use || !user) {
-        await audit.record(caller, {
-          action: 'LOGIN',
-          outcome: 'failure',
-          actorId: use?.userId ?? null,
-          details: { reason: 'passkey refused' },
-        });
+        // Anyone can send refused assertions at will: one event a minute per client address.
+        await audit.recordFolded(
+          caller,
+          { action: 'LOGIN', outcome: 'failure', details: { reason: 'passkey refused' } },
+          `passkey\u0000${caller.ip ?? ''}`,
+        );
         throw incorrectCredentials();
       }
       if (emailVerification.required && user.email && user.emailVerified !== true) {

@@ -204,7 +204,9 @@ export function createPasskeys(deps: {
         });
       }
       const parsed = parseJson<RegistrationResponseJSON>(response);
-      if (!parsed) throw unreadable();
+      if (!parsed || typeof parsed.response !== 'object' || parsed.response === null) {
+        throw unreadable();
+      }
       let spent = false;
       const verification = await verifyRegistrationResponse({
         response: parsed,
@@ -269,7 +271,14 @@ export function createPasskeys(deps: {
     async verifySignIn(response, userId) {
       const { rpId, origins } = enabled();
       const parsed = parseJson<AuthenticationResponseJSON>(response);
-      if (typeof parsed?.id !== 'string') return null;
+      // Anything but the shape of an assertion is simply not one (never a 500).
+      if (
+        typeof parsed?.id !== 'string' ||
+        typeof parsed.response !== 'object' ||
+        parsed.response === null
+      ) {
+        return null;
+      }
       const passkey = await passkeys.findById(parsed.id).lean<PasskeyRecord>();
       if (!passkey || (userId !== null && !passkey.userId.equals(userId))) return null;
       // A discoverable credential names its user; it must be the passkey's.

@@ -228,3 +228,46 @@ describe('passkeys off', () => {
     );
   });
 });
+
+describe('odd input', () => {
+  test('when the answer is not an assertion, then the one generic refusal, never a 500, folded in the audit trail', async () => {
+    await withTestApi({ WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: ORIGIN }, async (own) => {
+      const user = await withPasskey(own);
+      for (const response of [
+        'not json',
+        '[]',
+        'null',
+        JSON.stringify({ id: user.passkeyId }),
+        JSON.stringify({ id: user.passkeyId, response: null }),
+        JSON.stringify({ id: user.passkeyId, response: { clientDataJSON: 42 } }),
+      ]) {
+        const refused = await finishSignIn(own, response);
+        expect(extensionsOf(refused)).toMatchObject({
+          code: 'UNAUTHENTICATED',
+          reason: 'BAD_CREDENTIALS',
+        });
+      }
+      // One event a minute per address, however many are sent (two if a minute turned).
+      const folded = (await auditEvents(own, { action: 'LOGIN' })).filter((event) =>
+        event.details?.includes('passkey refused'),
+      );
+      expect(folded.length).toBeLessThanOrEqual(2);
+      const counted = folded.map(
+        (event) => (JSON.parse(event.details ?? '{}') as { repeats: number }).repeats + 1,
+      );
+      expect(counted.reduce((sum, count) => sum + count, 0)).toBe(6);
+
+      const newcomer = await createUser(own);
+      const { accessToken: token } = await signIn(own, newcomer);
+      for (const response of ['not json', JSON.stringify({ id: 'x', response: null })]) {
+        const registration = await execute(
+          own,
+          FinishPasskeyRegistrationMutation,
+          { response, name: 'x' },
+          { token },
+        );
+        expect(fieldsOf(registration)).toEqual([{ field: 'response', reason: 'INVALID_FORMAT' }]);
+      }
+    });
+  });
+});
