@@ -178,6 +178,7 @@ export async function createServices(
     mailResetLink,
     mailer,
     audit,
+    logger,
   });
   const invitations = createInvitations({
     model: createInvitationModel(connection),

@@ -6,6 +6,7 @@ import type { ResetLinkMailer } from '../auth/reset-links';
 import type { Caller } from '../caller';
 import { insertOne } from '../db/insert';
 import { featureOff, invalidLinkToken } from '../errors';
+import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import { spokenDuration } from '../mail/templates/duration';
 import { emailVerificationMail } from '../mail/templates/email-verification';
@@ -55,11 +56,14 @@ export function createSignUps(deps: {
   mailResetLink: ResetLinkMailer;
   mailer: Pick<Mailer, 'link'>;
   audit: AuditService;
+  logger: Logger;
 }): SignUps {
   const { model, mode, ttlSeconds, users, hasher, accountTokens, emailVerification } = deps;
-  const { mailThrottle, sendLink, mailResetLink, mailer, audit } = deps;
+  const { mailThrottle, sendLink, mailResetLink, mailer, audit, logger } = deps;
 
   async function complete(token: string, id: Types.ObjectId, caller: Caller): Promise<void> {
+    // Links mailed while sign-up was open make no accounts once it is closed.
+    if (mode !== 'open') throw featureOff('Sign-up');
     const pending = await model
       .findOne({ _id: id, expiresAt: trusted({ $gt: new Date() }) })
       .select('+passwordHash')
@@ -80,6 +84,47 @@ export function createSignUps(deps: {
     await audit.record(caller, { action: 'EMAIL_VERIFIED', outcome: 'success', actorId: user._id });
   }
 
+  /** Mails the address: a link that makes the account, or a word to the account it has. */
+  async function mailAfterAnswer(
+    input: SignUpInput,
+    passwordHash: string,
+    caller: Caller,
+  ): Promise<void> {
+    const recipient = normalizeIdentifier(input.email);
+    const owner = await users.findByEmail(recipient);
+    if (owner) {
+      mailResetLink(owner, 'SIGN_UP_ADDRESS_TAKEN', caller);
+      return;
+    }
+    const username = input.username.normalize('NFKC');
+    const pending = await insertOne(model, {
+      _id: new Types.ObjectId(),
+      username,
+      email: input.email,
+      ...(input.fullName ? { fullName: input.fullName } : {}),
+      passwordHash,
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    });
+    sendLink(
+      {
+        to: input.email,
+        recipient,
+        userId: pending._id,
+        purpose: 'SIGN_UP',
+        ttlSeconds,
+        bindToAddress: true,
+        action: 'EMAIL_VERIFICATION_SENT',
+        compose: (token) =>
+          emailVerificationMail({
+            username,
+            link: mailer.link('/verify-email', { token }),
+            validFor: spokenDuration(ttlSeconds),
+          }),
+      },
+      caller,
+    );
+  }
+
   return {
     async signUp(input, caller) {
       if (mode !== 'open') throw featureOff('Sign-up');
@@ -94,40 +139,11 @@ export function createSignUps(deps: {
         (permit) => hasher.hash(permit, input.password),
         caller.gone,
       );
-      const recipient = normalizeIdentifier(input.email);
-      const owner = await users.findByEmail(recipient);
-      if (owner) {
-        // The same answer, and a word to the owner (within their hourly limit), not an account.
-        mailResetLink(owner, 'SIGN_UP_ADDRESS_TAKEN', caller);
-        return;
-      }
-      const username = input.username.normalize('NFKC');
-      const pending = await insertOne(model, {
-        _id: new Types.ObjectId(),
-        username,
-        email: input.email,
-        ...(input.fullName ? { fullName: input.fullName } : {}),
-        passwordHash,
-        expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+      // Everything that depends on the address happens after the answer, so neither the answer
+      // nor its timing can tell a taken address from a free one.
+      mailAfterAnswer(input, passwordHash, caller).catch((error: unknown) => {
+        logger.error({ err: error, requestId: caller.requestId }, 'sign-up mail failed');
       });
-      sendLink(
-        {
-          to: input.email,
-          recipient,
-          userId: pending._id,
-          purpose: 'SIGN_UP',
-          ttlSeconds,
-          bindToAddress: true,
-          action: 'EMAIL_VERIFICATION_SENT',
-          compose: (token) =>
-            emailVerificationMail({
-              username,
-              link: mailer.link('/verify-email', { token }),
-              validFor: spokenDuration(ttlSeconds),
-            }),
-        },
-        caller,
-      );
     },
 
     async verifyEmail(token, caller) {
