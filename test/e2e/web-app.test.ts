@@ -1,5 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Types } from 'mongoose';
+import { Secret, TOTP } from 'otpauth';
 import {
   chromium,
   type Browser,
@@ -16,6 +18,7 @@ import { strongPassword, uniqueUsername, type TestUser } from '../helpers/users'
 import {
   chromiumPath,
   CODEGEN,
+  onLocalhost,
   ROOT,
   runTool,
   scratchCopyOfWeb,
@@ -27,6 +30,9 @@ import {
  * The example web app (examples/web), built as its team would build it, served from its own
  * origin, driven in Chromium against the API with the cookie transport and enforced trusted
  * documents. The API mails to an SMTP server in this process, with links to the app's origin.
+ * The app and the API are both reached as `localhost` (on different ports): one site, as in
+ * production, so the SameSite=Strict refresh cookie goes along; and a host that can be the
+ * passkeys' relying party ID, which an IP address cannot.
  */
 
 jest.setTimeout(180_000);
@@ -70,7 +76,7 @@ beforeAll(async () => {
   elsewhere = await serveStatic(dist);
   api = await startTestApi({
     REFRESH_TOKEN_TRANSPORT: 'cookie',
-    CORS_ORIGINS: `http://127.0.0.1:${app.port}`,
+    CORS_ORIGINS: appOrigin(),
     TRUSTED_DOCUMENTS: join(scratch, 'src', 'gql', 'persisted-documents.json'),
     TRUSTED_DOCUMENTS_MODE: 'enforce',
     ACCESS_TOKEN_TTL: `${ACCESS_TOKEN_TTL_S}s`,
@@ -80,9 +86,11 @@ beforeAll(async () => {
     APP_URL: appOrigin(),
     PASSWORD_RESET: 'on',
     SIGNUP_MODE: 'open',
+    WEBAUTHN_RP_ID: 'localhost',
+    WEBAUTHN_ORIGINS: appOrigin(),
   });
   await runTool(VITE, ['build', '--outDir', dist, '--emptyOutDir'], scratch, {
-    VITE_API_URL: `${api.url}/graphql`,
+    VITE_API_URL: `${apiOrigin()}/graphql`,
   });
   admin = await createUser(api, ['ADMIN']);
   user = await createUser(api);
@@ -98,8 +106,10 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-const appOrigin = () => `http://127.0.0.1:${app.port}`;
+const appOrigin = () => app.origin;
 const appUrl = () => `${appOrigin()}/`;
+/** The API as the app calls it. */
+const apiOrigin = () => onLocalhost(api.url);
 
 /** The hash the app sends for its operation whose text starts with `prefix`. */
 function hashOf(prefix: string): string {
@@ -123,9 +133,14 @@ const refusal = (page: Page, reason: string) =>
 
 async function signIn(page: Page, who: TestUser, url = appUrl()) {
   await page.goto(url);
+  await enterPassword(page, who);
+}
+
+/** The sign-in form's first step, on the page as it is. */
+async function enterPassword(page: Page, who: TestUser) {
   await page.getByPlaceholder('Username').fill(who.username);
   await page.getByPlaceholder('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 const signedInAs = (page: Page, who: TestUser) =>
@@ -165,7 +180,7 @@ test('when the page is reloaded, then the user stays signed in and page script n
     await page.reload();
     await signedInAs(page, user);
 
-    const cookies = await context.cookies(api.url);
+    const cookies = await context.cookies(apiOrigin());
     const refresh = cookies.find((cookie) => cookie.name === '__Host-refresh-token');
     expect(refresh?.httpOnly).toBe(true);
     expect(refresh?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -283,9 +298,9 @@ test('when the access token expires, then the app refreshes it without the user 
 test('when the app is served from an origin not in CORS_ORIGINS, then signing in fails', async () => {
   await withContext(async (context) => {
     const page = await context.newPage();
-    await signIn(page, user, `http://localhost:${elsewhere.port}/`);
+    await signIn(page, user, `${elsewhere.origin}/`);
     await page.getByRole('alert').filter({ hasText: 'Could not reach the API' }).waitFor();
-    expect(await context.cookies(api.url)).toEqual([]);
+    expect(await context.cookies(apiOrigin())).toEqual([]);
   });
 });
 
@@ -345,7 +360,7 @@ test('when someone signs up and follows the emailed link once, then the account 
     await page.getByRole('link', { name: 'Sign in' }).click();
     await page.getByPlaceholder('Username').fill(newcomer.username);
     await page.getByPlaceholder('Password').fill(newcomer.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page
       .getByTestId('me')
       .filter({ hasText: `Signed in as ${newcomer.username}` })
@@ -450,6 +465,205 @@ test('when an invited person follows the link and picks a username and password,
       .getByTestId('me')
       .filter({ hasText: `Signed in as ${invitee.username}` })
       .waitFor();
+    expect(page.url()).toBe(appUrl());
+  });
+});
+
+/**
+ * A virtual authenticator in the page's tab, through Chromium's DevTools WebAuthn domain: a
+ * platform authenticator that keeps discoverable credentials, verifies its user and answers every
+ * ceremony at once, as a phone or laptop would after a fingerprint.
+ */
+async function addVirtualAuthenticator(context: BrowserContext, page: Page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    credentials: async () =>
+      (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+  };
+}
+
+const openSecurity = (page: Page) => page.getByRole('link', { name: 'Security' }).click();
+
+/** The second factors the Security page lists, once `expected` are all there. */
+async function secondFactorsShown(page: Page, expected: string): Promise<void> {
+  await page.locator(`[data-testid="mfa-methods"][data-methods="${expected}"]`).waitFor();
+}
+
+async function addPasskey(page: Page, name: string): Promise<void> {
+  await openSecurity(page);
+  await page.getByPlaceholder('Passkey name').fill(name);
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await page.getByTestId('passkeys').getByRole('listitem').filter({ hasText: name }).waitFor();
+}
+
+async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signInForm(page);
+}
+
+const secondStep = (page: Page) => page.getByRole('heading', { name: 'Second step' }).waitFor();
+
+/** RFC 6238 as authenticator apps compute it, from the secret the Security page shows. */
+const totpOf = (secret: string) =>
+  new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
+
+/** Turns on an authenticator app on the Security page: its TOTP and the recovery codes shown. */
+async function enrolTotp(page: Page): Promise<{ totp: TOTP; recoveryCodes: string[] }> {
+  await openSecurity(page);
+  await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  const secret = await page.getByTestId('totp-secret').textContent();
+  expect(await page.getByRole('img').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+  const totp = totpOf(secret ?? '');
+  await page.getByPlaceholder('Code from the app').fill(totp.generate());
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  const shown = page.getByTestId('recovery-codes').getByRole('listitem');
+  await shown.first().waitFor();
+  const recoveryCodes = (await shown.allTextContents()).map((code) => code.trim());
+  await secondFactorsShown(page, 'TOTP');
+  return { totp, recoveryCodes };
+}
+
+/** Six digits that are none of the codes the API would accept now. */
+function wrongCodeFor(totp: TOTP): string {
+  const now = Date.now();
+  const accepted = [-60_000, -30_000, 0, 30_000, 60_000].map((skew) =>
+    totp.generate({ timestamp: now + skew }),
+  );
+  let code = 0;
+  while (accepted.includes(String(code).padStart(6, '0'))) code += 1;
+  return String(code).padStart(6, '0');
+}
+
+test('when a user adds a passkey on the Security page, then they can sign in with it alone, without a username', async () => {
+  const owner = await createUser(api);
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    const authenticator = await addVirtualAuthenticator(context, page);
+    await signIn(page, owner);
+    await signedInAs(page, owner);
+    await addPasskey(page, 'Test laptop');
+    await secondFactorsShown(page, 'PASSKEY');
+    const credentials = await authenticator.credentials();
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
+
+    await signOut(page);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await signedInAs(page, owner);
+  });
+});
+
+test('when a user with a passkey signs in with the password, then the second step takes the passkey', async () => {
+  const owner = await createUser(api);
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await addVirtualAuthenticator(context, page);
+    await signIn(page, owner);
+    await signedInAs(page, owner);
+    await addPasskey(page, 'Phone');
+    await signOut(page);
+
+    await enterPassword(page, owner);
+    await secondStep(page);
+    // The passkey is the user's only second factor: no code is asked for.
+    expect(await page.getByPlaceholder('Code', { exact: true }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await signedInAs(page, owner);
+  });
+});
+
+test('when a user turns on an authenticator app, then signing in asks for its code, refuses a wrong one and takes the next one', async () => {
+  const owner = await createUser(api);
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, owner);
+    await signedInAs(page, owner);
+    const { totp, recoveryCodes } = await enrolTotp(page);
+    expect(recoveryCodes).toHaveLength(10);
+    expect(new Set(recoveryCodes).size).toBe(10);
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    expect(await page.getByTestId('recovery-codes').count()).toBe(0);
+    await signOut(page);
+
+    await enterPassword(page, owner);
+    await secondStep(page);
+    await page.getByPlaceholder('Code', { exact: true }).fill(wrongCodeFor(totp));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await refusal(page, 'INCORRECT');
+    // Setting up spent the current step's code: the next step's is the first one left.
+    await page
+      .getByPlaceholder('Code', { exact: true })
+      .fill(totp.generate({ timestamp: Date.now() + 30_000 }));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await signedInAs(page, owner);
+  });
+});
+
+test('when a user signs in with a recovery code, then the app says how many are left; a dead challenge goes back to the password', async () => {
+  const owner = await createUser(api);
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, owner);
+    await signedInAs(page, owner);
+    const { recoveryCodes } = await enrolTotp(page);
+    await signOut(page);
+
+    await enterPassword(page, owner);
+    await secondStep(page);
+    // The challenge dies (it expired, say) while the second step is open.
+    const { deletedCount } = await api.connection
+      .collection('mfaChallenges')
+      .deleteMany({ userId: new Types.ObjectId(owner.id) });
+    expect(deletedCount).toBe(1);
+    await page.getByPlaceholder('Code', { exact: true }).fill(recoveryCodes[0] ?? '');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await refusal(page, 'MFA_CHALLENGE_INVALID');
+    await page.getByPlaceholder('Username').waitFor();
+
+    await enterPassword(page, owner);
+    await secondStep(page);
+    await page.getByPlaceholder('Code', { exact: true }).fill(recoveryCodes[1] ?? '');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await signedInAs(page, owner);
+    await page.locator('[data-testid="recovery-codes-remaining"][data-count="9"]').waitFor();
+  });
+});
+
+test('when a user with an authenticator app resets the password by the emailed link, then the second step comes before the session', async () => {
+  const email = `${uniqueUsername('reset-mfa')}@example.test`;
+  const owner = await createUser(api, ['USER'], { email });
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, owner);
+    await signedInAs(page, owner);
+    const { totp } = await enrolTotp(page);
+    await signOut(page);
+
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.getByPlaceholder('Email address').fill(email);
+    await page.getByRole('button', { name: 'Send me a link' }).click();
+    const mail = await smtp.nextMailTo(email, { subject: 'Reset your password' });
+    await page.goto(linkIn(mail, '/reset-password').url);
+    await page.getByPlaceholder('New password').fill(strongPassword());
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await secondStep(page);
+    expect(await page.getByTestId('me').count()).toBe(0);
+    await page
+      .getByPlaceholder('Code', { exact: true })
+      .fill(totp.generate({ timestamp: Date.now() + 30_000 }));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await signedInAs(page, owner);
     expect(page.url()).toBe(appUrl());
   });
 });

@@ -69,8 +69,24 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves a built single-page app on 127.0.0.1 (index.html for every unknown path). */
-export async function serveStatic(dir: string): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * `url` with `localhost` for its host. Browsers resolve `localhost` to the loopback addresses, so
+ * it reaches what listens on 127.0.0.1; unlike an IP address it can be a WebAuthn relying party
+ * ID, and it is a secure context over plain HTTP.
+ */
+export function onLocalhost(url: string): string {
+  const named = new URL(url);
+  named.hostname = 'localhost';
+  return named.href.replace(/\/$/, '');
+}
+
+/**
+ * Serves a built single-page app on 127.0.0.1 (index.html for every unknown path), opened at
+ * `origin`: http://localhost and its port, where passkeys work.
+ */
+export async function serveStatic(
+  dir: string,
+): Promise<{ port: number; origin: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const path = normalize(decodeURIComponent((request.url ?? '/').split('?', 1)[0] ?? '/'));
     const file = join(dir, path);
@@ -82,8 +98,10 @@ export async function serveStatic(dir: string): Promise<{ port: number; close():
     response.end(readFileSync(target));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
+    origin: onLocalhost(`http://127.0.0.1:${port}`),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -8,13 +8,14 @@ import {
   MeQuery,
   RevokeSessionMutation,
   SessionsQuery,
-  SignInMutation,
   UsersQuery,
 } from './operations';
 import { Problem } from './problems';
 import { ForgotPassword, ResetPassword } from './recovery';
-import { Link, router } from './router';
+import { Link, navigate, router, SECURITY_PATH } from './router';
+import { Security } from './security';
 import { session } from './session';
+import { SignIn } from './sign-in';
 import { SignOut } from './sign-out';
 import { SignUp, VerifyEmail } from './sign-up';
 
@@ -39,59 +40,50 @@ export function App() {
       return <AcceptInvitation token={token} />;
   }
   if (state === 'signed-out') return <SignIn />;
-  return <SignedIn />;
+  return <SignedIn path={path} />;
 }
 
-/** The signed-in app; only the new-password form while an administrator requires one. */
-function SignedIn() {
+/**
+ * The signed-in app; only the new-password form while an administrator requires one. The
+ * Security page has an address of its own (`/security`), where the app sends a user whose role
+ * needs a second factor.
+ */
+function SignedIn({ path }: { path: string }) {
   const [page, setPage] = useState<Page>('home');
   const { data, error, refetch } = useQuery(MeQuery);
   if (data === undefined && error === undefined) return <p>Loading…</p>;
   if (data?.me?.mustChangePassword) return <ChoosePassword onChanged={() => void refetch()} />;
+  const security = path === SECURITY_PATH;
+  const open = (next: Page) => {
+    setPage(next);
+    navigate('/');
+  };
   return (
     <main>
       <nav>
-        <button onClick={() => setPage('home')}>Home</button>
-        <button onClick={() => setPage('admin')}>Admin</button>
-        <button onClick={() => setPage('sessions')}>Sessions</button>
+        <button onClick={() => open('home')}>Home</button>
+        <button onClick={() => open('admin')}>Admin</button>
+        <button onClick={() => open('sessions')}>Sessions</button>
+        <Link to={SECURITY_PATH}>Security</Link>
         <SignOut />
       </nav>
-      {page === 'home' && <Home />}
-      {page === 'admin' && <Admin />}
-      {page === 'sessions' && <Sessions />}
+      <RecoveryCodesLeft />
+      {security && <Security />}
+      {!security && page === 'home' && <Home />}
+      {!security && page === 'admin' && <Admin />}
+      {!security && page === 'sessions' && <Sessions />}
     </main>
   );
 }
 
-function SignIn() {
-  const [signIn, { error, loading }] = useMutation(SignInMutation);
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const { data } = await signIn({
-      variables: { username: String(form.get('username')), password: String(form.get('password')) },
-    }).catch(() => ({ data: undefined }));
-    if (data) session.signedIn(data.login.accessToken);
-  };
+/** After a sign-in with a recovery code: how many the user has left, until they sign out. */
+function RecoveryCodesLeft() {
+  const left = useSyncExternalStore(session.subscribe, session.recoveryCodesRemaining);
+  if (left === null) return null;
   return (
-    <form onSubmit={submit}>
-      <h1>Sign in</h1>
-      <input name="username" placeholder="Username" autoComplete="username" />
-      <input
-        name="password"
-        type="password"
-        placeholder="Password"
-        autoComplete="current-password"
-      />
-      <button type="submit" disabled={loading}>
-        Sign in
-      </button>
-      {error && <Problem error={error} />}
-      <p>
-        <Link to="/forgot-password">Forgot your password?</Link>{' '}
-        <Link to="/sign-up">Create an account</Link>
-      </p>
-    </form>
+    <p role="status" data-testid="recovery-codes-remaining" data-count={left}>
+      You signed in with a recovery code: {left} {left === 1 ? 'is' : 'are'} left.
+    </p>
   );
 }
 

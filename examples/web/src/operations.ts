@@ -126,3 +126,89 @@ export const ResendEmailVerificationMutation = graphql(`
     resendEmailVerification
   }
 `);
+
+export const CompleteMfaSignInMutation = graphql(`
+  mutation CompleteMfaSignIn($challenge: String!, $code: String, $passkey: String) {
+    completeMfaSignIn(challenge: $challenge, code: $code, passkey: $passkey) {
+      accessToken
+      expiresIn
+      recoveryCodesRemaining
+    }
+  }
+`);
+
+export const BeginPasskeySignInMutation = graphql(`
+  mutation BeginPasskeySignIn($challenge: String) {
+    beginPasskeySignIn(challenge: $challenge)
+  }
+`);
+
+export const FinishPasskeySignInMutation = graphql(`
+  mutation FinishPasskeySignIn($response: String!) {
+    finishPasskeySignIn(response: $response) {
+      accessToken
+      expiresIn
+    }
+  }
+`);
+
+export const SecondFactorsQuery = graphql(`
+  query SecondFactors {
+    me {
+      id
+      mfaMethods
+    }
+  }
+`);
+
+export const BeginTotpEnrollmentMutation = graphql(`
+  mutation BeginTotpEnrollment {
+    beginTotpEnrollment {
+      secret
+      otpauthUri
+      qrCodeDataUrl
+    }
+  }
+`);
+
+export const ConfirmTotpEnrollmentMutation = graphql(`
+  mutation ConfirmTotpEnrollment($code: String!) {
+    confirmTotpEnrollment(code: $code)
+  }
+`);
+
+export const PasskeysQuery = graphql(`
+  query Passkeys {
+    passkeys {
+      id
+      name
+      backedUp
+      createdAt
+      lastUsedAt
+    }
+  }
+`);
+
+export const BeginPasskeyRegistrationMutation = graphql(`
+  mutation BeginPasskeyRegistration {
+    beginPasskeyRegistration
+  }
+`);
+
+export const FinishPasskeyRegistrationMutation = graphql(`
+  mutation FinishPasskeyRegistration($response: String!, $name: String!) {
+    finishPasskeyRegistration(response: $response, name: $name) {
+      id
+      name
+      backedUp
+      createdAt
+      lastUsedAt
+    }
+  }
+`);
+
+export const RemovePasskeyMutation = graphql(`
+  mutation RemovePasskey($id: ID!, $password: String!) {
+    removePasskey(id: $id, password: $password)
+  }
+`);

@@ -1,12 +1,16 @@
 import { CombinedGraphQLErrors } from '@apollo/client';
 import type { ReactNode } from 'react';
+import { PasskeyFailure } from './passkeys';
 
 /**
  * What a failed request says to the user, decided by the API's error codes and reasons (its
  * public contract), never by its messages.
  */
 export interface Refusal {
-  /** `extensions.code`, or NETWORK when no GraphQL answer came back. */
+  /**
+   * `extensions.code`; NETWORK when no GraphQL answer came back; PASSKEY when the browser's
+   * passkey ceremony failed (the reason is the browser's).
+   */
   readonly code: string;
   /** `extensions.reason`, or the first refused field's reason for BAD_USER_INPUT. */
   readonly reason: string | null;
@@ -16,6 +20,9 @@ export interface Refusal {
 }
 
 export function refusalOf(error: unknown): Refusal {
+  if (error instanceof PasskeyFailure) {
+    return { code: 'PASSKEY', reason: error.reason, fields: [], retryAfter: null };
+  }
   const first = CombinedGraphQLErrors.is(error) ? error.errors[0] : undefined;
   if (first === undefined) return { code: 'NETWORK', reason: null, fields: [], retryAfter: null };
   const extensions = first.extensions ?? {};
@@ -42,6 +49,9 @@ const FIELD_NAMES: Record<string, string> = {
   email: 'The email address',
   fullName: 'The full name',
   token: 'This link',
+  code: 'The code',
+  name: 'The name',
+  response: 'The passkey',
 };
 
 const INPUT_REASONS: Record<string, string> = {
@@ -63,6 +73,14 @@ const REASONS: Record<string, string> = {
   EMAIL_NOT_VERIFIED: 'Confirm your email address first: follow the link we mailed you.',
   FEATURE_OFF: 'This is turned off on this server.',
   PASSWORD_CHANGE_REQUIRED: 'Choose a new password first.',
+  MFA_ENROLLMENT_REQUIRED: 'Set up a second factor first: an authenticator app or a passkey.',
+  MFA_REQUIRED: 'Sign in with your second factor to do this.',
+  MFA_CHALLENGE_INVALID: 'This sign-in has expired or was interrupted: sign in again.',
+  // The browser's answers when a passkey ceremony does not complete.
+  NotAllowedError: 'No passkey was used: it was cancelled, timed out, or none is on this device.',
+  ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED: 'This device already holds a passkey for you.',
+  ERROR_INVALID_DOMAIN: 'Passkeys need a secure address (https, or localhost).',
+  ERROR_INVALID_RP_ID: 'Passkeys for this API are not set up for this address.',
 };
 
 const CODES: Record<string, string> = {
@@ -70,6 +88,8 @@ const CODES: Record<string, string> = {
   UNAUTHENTICATED: 'Please sign in again.',
   FORBIDDEN: 'You are not allowed to do this.',
   RATE_LIMITED: 'Too many attempts: wait a little and try again.',
+  CONFLICT: 'This changed meanwhile: reload the page.',
+  PASSKEY: 'The passkey did not answer: try again, or sign in another way.',
 };
 
 export function describeRefusal(refusal: Refusal): string {

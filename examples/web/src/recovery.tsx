@@ -1,9 +1,10 @@
 import { useMutation } from '@apollo/client/react';
-import type { FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { RequestPasswordResetMutation, ResetPasswordMutation } from './operations';
 import { Problem, refusalOf, refusedFor } from './problems';
 import { Link, navigate } from './router';
 import { session } from './session';
+import { SecondFactor, secondStepOf, type SecondStep } from './sign-in';
 
 /** `/forgot-password`: asks for a reset link, which the API mails to the account's address. */
 export function ForgotPassword() {
@@ -38,20 +39,39 @@ export function ForgotPassword() {
   );
 }
 
-/** `/reset-password?token=`: the emailed link; a new password signs the user in. */
+/**
+ * `/reset-password?token=`: the emailed link; a new password signs the user in, past the second
+ * step when the account has a second factor (the mailbox alone is one factor).
+ */
 export function ResetPassword({ token }: { token: string | null }) {
   const [reset, { error, loading }] = useMutation(ResetPasswordMutation);
+  const [second, setSecond] = useState<SecondStep | null>(null);
+  // The second step was left (a dead challenge, or the user's choice): sign in from the start.
+  const [restart, setRestart] = useState<{ why: unknown } | null>(null);
   if (token === null) return <NeedsNewLink />;
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const { data } = await reset({
       variables: { token, newPassword: String(form.get('newPassword')) },
-    }).catch(() => ({ data: undefined }));
+    }).catch((failure: unknown) => {
+      setSecond(secondStepOf(failure));
+      return { data: undefined };
+    });
     if (!data) return;
     session.signedIn(data.resetPassword.accessToken);
     navigate('/');
   };
+  if (restart !== null) return <PasswordSet error={restart.why} />;
+  if (second !== null) {
+    return (
+      <SecondFactor
+        step={second}
+        onSignedIn={() => navigate('/')}
+        onRestart={(why) => setRestart({ why })}
+      />
+    );
+  }
   if (error && refusedFor(refusalOf(error), 'token', 'INVALID_TOKEN')) {
     return <NeedsNewLink error={error} />;
   }
@@ -69,6 +89,17 @@ export function ResetPassword({ token }: { token: string | null }) {
       </button>
       {error && <Problem error={error} />}
     </form>
+  );
+}
+
+/** The new password is set, but its sign-in was not completed: the way to sign in with it. */
+function PasswordSet({ error }: { error: unknown }) {
+  return (
+    <section>
+      <h1>Your new password is set</h1>
+      {error !== null && <Problem error={error} />}
+      <Link to="/">Sign in</Link>
+    </section>
   );
 }
 

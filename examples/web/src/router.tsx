@@ -10,6 +10,9 @@ export interface Route {
   readonly token: string | null;
 }
 
+/** The signed-in user's second factors; the app sends users there when their role needs one. */
+export const SECURITY_PATH = '/security';
+
 let route: Route = { path: '/', token: null };
 const listeners = new Set<() => void>();
 
@@ -38,7 +41,9 @@ export function startRouter() {
   window.addEventListener('popstate', () => go({ path: window.location.pathname, token: null }));
 }
 
+/** Goes to `path`; going where the app already is adds no history entry. */
 export function navigate(path: string) {
+  if (path === route.path) return;
   window.history.pushState(null, '', path);
   go({ path, token: null });
 }

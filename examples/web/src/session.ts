@@ -10,6 +10,7 @@ import { ErrorLink } from '@apollo/client/link/error';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { from, switchMap } from 'rxjs';
 import { MeQuery, RefreshMutation } from './operations';
+import { navigate, SECURITY_PATH } from './router';
 
 /**
  * The session as this tab knows it. The access token lives in memory only; the refresh token
@@ -21,6 +22,8 @@ const API_URL: string = import.meta.env.VITE_API_URL ?? 'http://localhost:4000/g
 
 let accessToken: string | null = null;
 let state: SessionState = 'starting';
+/** After a sign-in with a recovery code: how many the user has left, until they sign out. */
+let recoveryCodesRemaining: number | null = null;
 const listeners = new Set<() => void>();
 
 function setSession(token: string | null) {
@@ -35,8 +38,14 @@ export const session = {
     return () => listeners.delete(listener);
   },
   state: () => state,
-  signedIn: (token: string) => setSession(token),
+  recoveryCodesRemaining: () => recoveryCodesRemaining,
+  /** `codesRemaining`: the sign-in's `recoveryCodesRemaining`, when it spent a recovery code. */
+  signedIn: (token: string, codesRemaining?: number | null) => {
+    if (typeof codesRemaining === 'number') recoveryCodesRemaining = codesRemaining;
+    setSession(token);
+  },
   signedOut: () => {
+    recoveryCodesRemaining = null;
     setSession(null);
     void client.clearStore();
   },
@@ -44,7 +53,7 @@ export const session = {
 
 /**
  * Why the API refused with `code`: for UNAUTHENTICATED, refresh and retry or sign in again; for
- * FORBIDDEN, PASSWORD_CHANGE_REQUIRED among others.
+ * FORBIDDEN, PASSWORD_CHANGE_REQUIRED and MFA_ENROLLMENT_REQUIRED among others.
  */
 function reasonOf(error: unknown, code: 'UNAUTHENTICATED' | 'FORBIDDEN'): string | undefined {
   if (!CombinedGraphQLErrors.is(error)) return undefined;
@@ -85,8 +94,14 @@ const withToken = new SetContextLink((previous) => {
  */
 const onRefusal = new ErrorLink(({ error, operation, forward }) => {
   // An administrator asked for a new password meanwhile: `me` says so, and the app shows the form.
-  if (reasonOf(error, 'FORBIDDEN') === 'PASSWORD_CHANGE_REQUIRED') {
+  const forbidden = reasonOf(error, 'FORBIDDEN');
+  if (forbidden === 'PASSWORD_CHANGE_REQUIRED') {
     void client.refetchQueries({ include: [MeQuery] });
+    return;
+  }
+  // The user's role needs a second factor (MFA_REQUIRED_ROLES): the Security page sets one up.
+  if (forbidden === 'MFA_ENROLLMENT_REQUIRED') {
+    navigate(SECURITY_PATH);
     return;
   }
   const reason = reasonOf(error, 'UNAUTHENTICATED');

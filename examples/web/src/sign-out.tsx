@@ -1,5 +1,6 @@
 import { useMutation } from '@apollo/client/react';
 import { SignOutMutation } from './operations';
+import { navigate } from './router';
 import { session } from './session';
 
 export function SignOut() {
@@ -11,6 +12,8 @@ export function SignOut() {
         // The API clears the cookie; this tab forgets its access token either way.
         await signOut().catch(() => undefined);
         session.signedOut();
+        // The next sign-in, whoever makes it, starts from the home page.
+        navigate('/');
       }}
     >
       Sign out
