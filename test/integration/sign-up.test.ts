@@ -177,6 +177,23 @@ describe('sign-up (SIGNUP_MODE=open)', () => {
     });
   });
 
+  test('when sign-up is closed after a link was mailed, then the link makes no account', async () => {
+    // Two instances on one database: the second restarted with sign-up closed.
+    await withMailingApi({ SIGNUP_MODE: 'open' }, async (open) => {
+      const person = newcomer();
+      await signUp(open, person);
+      const token = await confirmationToken(person.email);
+      await withMailingApi(
+        { SIGNUP_MODE: 'invite', MONGODB_URI: open.config.mongodbUri ?? '' },
+        async (closed) => {
+          const refused = await verify(closed, token);
+          expect(refused.body.errors?.[0]?.extensions?.reason).toBe('FEATURE_OFF');
+          expect(await canSignIn(closed, person)).toBe(false);
+        },
+      );
+    });
+  });
+
   test('when sign-up is closed (the default), then signUp is refused with FEATURE_OFF', async () => {
     await withMailingApi({}, async (api) => {
       const response = await signUp(api, newcomer());
