@@ -229,12 +229,25 @@ export function createAuditService(
       return page(first, after, conditions);
     },
 
-    listSecurityEvents(userId, first, after) {
+    async listSecurityEvents(userId, first, after) {
       // Each branch is served by its (actorId | targetId, at, _id) index on MongoDB.
-      return page(first, after, [
+      const found = await page(first, after, [
         { $or: [{ actorId: userId }, { targetId: userId }] },
         { action: trusted({ $in: SECURITY_ACTIONS }) },
       ]);
+      // What an administrator did to the user is shown, but not where the administrator was.
+      const events = found.events.map((event) =>
+        event.actorId?.equals(userId) === true
+          ? event
+          : {
+              ...event,
+              actorId: undefined,
+              ipAddress: undefined,
+              userAgent: undefined,
+              requestId: undefined,
+            },
+      );
+      return { ...found, events };
     },
   };
   return service;

@@ -172,6 +172,12 @@ export function createInvitations(deps: {
         (permit) => hasher.hash(permit, password),
         caller.gone,
       );
+      // Revoked or changed while the password was hashed: the link no longer stands for it.
+      const unchanged = await model.exists({
+        _id: invitation._id,
+        updatedAt: invitation.updatedAt,
+      });
+      if (!unchanged) throw invalidLinkToken();
       // The account's id is the invitation's: of two uses of one link, only one can make it.
       const user = await users.admit({
         _id: invitation._id,

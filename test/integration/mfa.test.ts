@@ -152,7 +152,7 @@ describe('TOTP enrolment', () => {
     const codes = confirmed.body.data?.confirmTotpEnrollment ?? [];
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
-    for (const code of codes) expect(code).toMatch(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
+    for (const code of codes) expect(code).toMatch(/^[a-z2-9]{6}(-[a-z2-9]{6}){3}$/);
     const me = await execute(api, MyFactorsQuery, undefined, { token });
     expect(me.body.data?.me?.mfaMethods).toEqual(['TOTP']);
     expect(await auditEvents(api, { action: 'MFA_ENABLED', actorId: user.id })).toHaveLength(1);
@@ -223,7 +223,7 @@ describe('signing in with a second factor', () => {
     const user = await enrolled(api);
     let remaining: number | null | undefined;
     for (const [index, code] of user.recoveryCodes.entries()) {
-      const typed = index % 2 === 0 ? code.toUpperCase() : code.replace('-', ' ');
+      const typed = index % 2 === 0 ? code.toUpperCase() : code.replaceAll('-', ' ');
       const done = await complete(api, await challengeFor(api, user), typed);
       remaining = done.body.data?.completeMfaSignIn.recoveryCodesRemaining;
       expect(remaining).toBe(9 - index);

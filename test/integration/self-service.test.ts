@@ -19,6 +19,7 @@ import {
   strongPassword,
   tokenFor,
   uniqueUsername,
+  updateUser,
 } from '../helpers/users';
 
 const APP_URL = 'https://app.example.test';
@@ -244,6 +245,26 @@ describe('mySecurityEvents', () => {
         'PASSWORD_CHANGED',
         'LOGIN',
       ]);
+    });
+  });
+
+  test('when an administrator acted on the user, then the event shows, without the administrator’s id, address or user agent', async () => {
+    await withMailingApi(async (api) => {
+      const me = await member(api);
+      await updateUser(api, { id: me.id }, { roles: ['USER', 'ADMIN'] });
+      const { accessToken } = await signIn(api, me);
+      const events = (
+        await execute(api, MySecurityEventsQuery, { first: 10 }, { token: accessToken })
+      ).body.data?.mySecurityEvents?.edges.map((edge) => edge.node);
+      const changed = events?.find((event) => event.action === 'USER_ROLES_CHANGED');
+      expect(changed).toMatchObject({
+        targetId: me.id,
+        actorId: null,
+        ipAddress: null,
+        userAgent: null,
+      });
+      const mine = events?.find((event) => event.action === 'LOGIN');
+      expect(mine).toMatchObject({ actorId: me.id, ipAddress: expect.any(String) });
     });
   });
 });
