@@ -555,6 +555,12 @@ function findWebauthnProblems(env: Env): string[] {
       ? []
       : ['WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS go together: set both to turn passkeys on'];
   }
+  const insecure = production
+    ? settings.origins.filter((origin) => origin.startsWith('http://'))
+    : [];
+  if (insecure.length > 0) {
+    return [`WEBAUTHN_ORIGINS must be https in production: not ${insecure.join(', ')}`];
+  }
   const outside = settings.origins.filter((origin) => {
     const host = new URL(origin).hostname;
     return host !== settings.rpId && !host.endsWith(`.${settings.rpId}`);

@@ -171,6 +171,7 @@ export async function createServices(
     ttlSeconds: config.emailVerification.ttlSeconds,
     users,
     hasher,
+    attempts,
     accountTokens,
     emailVerification,
     mailThrottle,

@@ -2,6 +2,7 @@ import { trusted, Types } from 'mongoose';
 import type { LinkMail } from '../account-tokens/mailing';
 import type { AccountTokens } from '../account-tokens/service';
 import type { AuditService } from '../audit/service';
+import type { AttemptGuard } from '../auth/attempts';
 import type { ResetLinkMailer } from '../auth/reset-links';
 import type { Caller } from '../caller';
 import { insertOne } from '../db/insert';
@@ -49,6 +50,7 @@ export function createSignUps(deps: {
   ttlSeconds: number;
   users: UserService;
   hasher: PasswordHasher;
+  attempts: AttemptGuard;
   accountTokens: AccountTokens;
   emailVerification: EmailVerification;
   mailThrottle: MailThrottle;
@@ -59,7 +61,7 @@ export function createSignUps(deps: {
   logger: Logger;
 }): SignUps {
   const { model, mode, ttlSeconds, users, hasher, accountTokens, emailVerification } = deps;
-  const { mailThrottle, sendLink, mailResetLink, mailer, audit, logger } = deps;
+  const { mailThrottle, sendLink, mailResetLink, mailer, audit, logger, attempts } = deps;
 
   async function complete(token: string, id: Types.ObjectId, caller: Caller): Promise<void> {
     // Links mailed while sign-up was open make no accounts once it is closed.
@@ -134,10 +136,15 @@ export function createSignUps(deps: {
       // and a taken username (usernames are public names; addresses are not).
       users.checkNewUser(input);
       await users.refuseTakenUsername(input.username);
-      // The same argon2 work whatever the address, before it is looked at.
-      const passwordHash = await hasher.withPermit(
-        (permit) => hasher.hash(permit, input.password),
-        caller.gone,
+      // Through the sign-in throttle, as one attempt of this client address (it guesses nothing,
+      // so it is never settled against the account), and the same argon2 work whatever the
+      // address, before it is looked at.
+      const passwordHash = await attempts.withPassword(
+        input.username,
+        null,
+        caller,
+        null,
+        (_attempt, permit) => hasher.hash(permit, input.password),
       );
       // Everything that depends on the address happens after the answer, so neither the answer
       // nor its timing can tell a taken address from a free one.

@@ -194,6 +194,14 @@ describe('sign-up (SIGNUP_MODE=open)', () => {
     });
   });
 
+  test('when one client address signs up too often, then the sign-in throttle refuses it', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open', LOGIN_MAX_PER_IP_PER_MINUTE: '2' }, async (api) => {
+      expect((await signUp(api, newcomer())).body.data).toEqual({ signUp: true });
+      expect((await signUp(api, newcomer())).body.data).toEqual({ signUp: true });
+      expect(errorCodes(await signUp(api, newcomer()))).toEqual(['RATE_LIMITED']);
+    });
+  });
+
   test('when sign-up is closed (the default), then signUp is refused with FEATURE_OFF', async () => {
     await withMailingApi({}, async (api) => {
       const response = await signUp(api, newcomer());

@@ -194,6 +194,13 @@ describe('sign-up, invitations and second factors', () => {
     expect(problemsOf({ ...PRODUCTION, WEBAUTHN_RP_ID: 'example.com' }).join('\n')).toContain(
       'go together',
     );
+    expect(
+      problemsOf({
+        ...PRODUCTION,
+        WEBAUTHN_RP_ID: 'example.com',
+        WEBAUTHN_ORIGINS: 'http://app.example.com',
+      }).join('\n'),
+    ).toContain('must be https in production');
   });
 });
 
