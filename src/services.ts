@@ -123,7 +123,13 @@ export async function createServices(
   });
   const throttle = createLoginThrottle(createLoginAttemptModel(connection), config.throttling);
   const devices = createDevices(connection);
-  const attempts = createAttemptGuard({ throttle, hasher, audit });
+  const attempts = createAttemptGuard({
+    throttle,
+    hasher,
+    audit,
+    passwordHashOf: async (id) => (await users.findWithPasswordHash(id))?.passwordHash ?? null,
+    maxPasswordLength: config.passwords.maxLength,
+  });
   const mfaModels = createMfaModels(connection);
   const passkeys = createPasskeys({
     models: mfaModels,
@@ -138,8 +144,6 @@ export async function createServices(
     models: mfaModels,
     store,
     attempts,
-    hasher,
-    policy: config.passwords,
     sessions,
     audit,
     settings: {

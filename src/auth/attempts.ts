@@ -1,7 +1,8 @@
 import type { Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
-import type { Caller } from '../caller';
+import type { Caller, SignedInCaller } from '../caller';
 import type { HashPermit, PasswordHasher } from '../passwords/hasher';
+import { passwordLength } from '../passwords/policy';
 import type { LoginAttempt, LoginThrottle } from '../throttling/service';
 import { normalizeIdentifier } from '../users/identity';
 
@@ -28,6 +29,16 @@ export interface AttemptGuard {
     caller: Caller,
     work: (attempt: LoginAttempt) => Promise<T>,
   ): Promise<T>;
+  /**
+   * Re-authentication before a sensitive change (a new address, deleting the account, removing
+   * a factor): the signed-in caller's password, and `alsoCheck` (a code) when given, as one
+   * attempt that fails unless both are right.
+   */
+  reauthenticate(
+    caller: SignedInCaller,
+    password: string,
+    alsoCheck?: () => Promise<boolean>,
+  ): Promise<{ readonly passwordRight: boolean; readonly alsoRight: boolean }>;
 }
 
 /** Settles the attempt by the check's outcome. */
@@ -40,8 +51,12 @@ export function createAttemptGuard(deps: {
   throttle: LoginThrottle;
   hasher: PasswordHasher;
   audit: AuditService;
+  /** The stored hash of a user's password, or null when the user is gone. */
+  passwordHashOf: (userId: Types.ObjectId) => Promise<string | null>;
+  /** The longest password worth hashing (the policy's maximum). */
+  maxPasswordLength: number;
 }): AttemptGuard {
-  const { throttle, hasher, audit } = deps;
+  const { throttle, hasher, audit, passwordHashOf, maxPasswordLength } = deps;
 
   async function guarded<T>(
     username: string,
@@ -72,11 +87,24 @@ export function createAttemptGuard(deps: {
     }
   }
 
+  const withPassword: AttemptGuard['withPassword'] = (username, actorId, caller, device, work) =>
+    guarded(username, actorId, caller, device, (attempt) =>
+      hasher.withPermit((permit) => work(attempt, permit), caller.gone),
+    );
+
   return {
-    withPassword: (username, actorId, caller, device, work) =>
-      guarded(username, actorId, caller, device, (attempt) =>
-        hasher.withPermit((permit) => work(attempt, permit), caller.gone),
-      ),
+    withPassword,
     withCode: (username, actorId, caller, work) => guarded(username, actorId, caller, null, work),
+    reauthenticate: (caller, password, alsoCheck = () => Promise.resolve(true)) =>
+      withPassword(caller.user.username, caller.user._id, caller, null, async (attempt, permit) => {
+        const stored = await passwordHashOf(caller.user._id);
+        const passwordRight =
+          stored !== null &&
+          passwordLength(password) <= maxPasswordLength &&
+          (await hasher.verify(permit, stored, password));
+        const alsoRight = await alsoCheck();
+        await settle(attempt, passwordRight && alsoRight);
+        return { passwordRight, alsoRight };
+      }),
   };
 }

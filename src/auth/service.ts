@@ -446,19 +446,7 @@ export function createAuthService(deps: {
             message: 'is required to change the email address',
           });
         }
-        const right = await attempts.withPassword(
-          user.username,
-          user._id,
-          caller,
-          null,
-          async (attempt, permit) => {
-            const stored = await users.findWithPasswordHash(user._id);
-            return settle(
-              attempt,
-              stored !== null && (await isPassword(permit, stored.passwordHash, password)),
-            );
-          },
-        );
+        const { passwordRight: right } = await attempts.reauthenticate(caller, password);
         if (!right)
           throw badUserInput('currentPassword', { reason: 'INCORRECT', message: 'is incorrect' });
       }
@@ -467,19 +455,7 @@ export function createAuthService(deps: {
 
     async deleteAccount(caller, password) {
       const { user } = caller;
-      const confirmed = await attempts.withPassword(
-        user.username,
-        user._id,
-        caller,
-        null,
-        async (attempt, permit) => {
-          const stored = await users.findWithPasswordHash(user._id);
-          return settle(
-            attempt,
-            stored !== null && (await isPassword(permit, stored.passwordHash, password)),
-          );
-        },
-      );
+      const { passwordRight: confirmed } = await attempts.reauthenticate(caller, password);
       if (!confirmed) {
         await audit.record(caller, {
           action: 'USER_DELETED',

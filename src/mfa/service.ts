@@ -7,10 +7,8 @@ import { isDuplicateKeyError } from '../db/errors';
 import { parseObjectId } from '../db/ids';
 import { insertOne } from '../db/insert';
 import { badUserInput, conflict, notFound } from '../errors';
-import type { PasswordHasher } from '../passwords/hasher';
-import { passwordLength, type PasswordPolicy } from '../passwords/policy';
 import type { SessionService } from '../sessions/service';
-import type { UserRecord, UserWithPasswordHash } from '../users/model';
+import type { UserRecord } from '../users/model';
 import type { UserStore } from '../users/store';
 import { refuseUnlessProvenFactors, setMfaMethod } from './methods';
 import type { MfaChallengeRecord, MfaModels, TotpFactorRecord } from './model';
@@ -112,13 +110,11 @@ export function createMfaService(deps: {
   models: MfaModels;
   store: UserStore;
   attempts: AttemptGuard;
-  hasher: PasswordHasher;
-  policy: PasswordPolicy;
   sessions: SessionService;
   audit: AuditService;
   settings: MfaSettings;
 }): MfaService {
-  const { models, store, attempts, hasher, policy, sessions, audit, settings } = deps;
+  const { models, store, attempts, sessions, audit, settings } = deps;
   const { totpFactors, totpEnrollments, recoveryCodes, challenges, uses, passkeys } = models;
 
   /** Records one use of `id`; false when it was used before. */
@@ -148,33 +144,6 @@ export function createMfaService(deps: {
     );
     if (!right) throw incorrect('code');
     return factor;
-  }
-
-  /**
-   * The caller's password (and `alsoCheck`, a code), as one attempt through the sign-in
-   * throttle: it fails unless both are right.
-   */
-  function checkPassword(
-    caller: SignedInCaller,
-    password: string,
-    alsoCheck: () => Promise<boolean> = () => Promise.resolve(true),
-  ): Promise<{ passwordRight: boolean; codeRight: boolean }> {
-    const { user } = caller;
-    return attempts.withPassword(user.username, user._id, caller, null, async (attempt, permit) => {
-      const stored = await store.model
-        .findById(user._id)
-        .select('+passwordHash')
-        .lean<UserWithPasswordHash>();
-      const checks = {
-        passwordRight:
-          stored !== null &&
-          passwordLength(password) <= policy.maxLength &&
-          (await hasher.verify(permit, stored.passwordHash, password)),
-        codeRight: await alsoCheck(),
-      };
-      await settle(attempt, checks.passwordRight && checks.codeRight);
-      return checks;
-    });
   }
 
   async function replaceRecoveryCodes(userId: Types.ObjectId): Promise<string[]> {
@@ -278,8 +247,10 @@ export function createMfaService(deps: {
       const { user } = caller;
       const factor = await totpFactors.findById(user._id).lean<TotpFactorRecord>();
       if (!factor) throw badUserInput('code', { reason: 'NOT_ALLOWED', message: 'TOTP is off' });
-      const { passwordRight, codeRight } = await checkPassword(caller, password, () =>
-        isFreshTotp(user._id, factor.secret, code),
+      const { passwordRight, alsoRight: codeRight } = await attempts.reauthenticate(
+        caller,
+        password,
+        () => isFreshTotp(user._id, factor.secret, code),
       );
       if (!passwordRight) throw incorrect('password');
       if (!codeRight) throw incorrect('code');
@@ -293,7 +264,7 @@ export function createMfaService(deps: {
 
     async removePasskey(caller, id, password) {
       const { user } = caller;
-      const { passwordRight } = await checkPassword(caller, password);
+      const { passwordRight } = await attempts.reauthenticate(caller, password);
       if (!passwordRight) throw incorrect('password');
       const { deletedCount } = await passkeys.deleteOne({ _id: id, userId: user._id });
       if (deletedCount === 0) return false;
