@@ -99,8 +99,9 @@ export async function createServices(
   });
   const mailResetLink = createResetLinkMailer({
     sendLink,
+    sendNotice,
     mailer,
-    ttlSeconds: config.passwordReset.ttlSeconds,
+    settings: config.passwordReset,
   });
   const emailVerification = createEmailVerification({
     store,

@@ -31,7 +31,7 @@ export interface LinkMail {
 }
 
 /** The audit actions of messages that only tell the user something. */
-export type NoticeMailAction = 'EMAIL_CHANGE_NOTIFIED';
+export type NoticeMailAction = 'EMAIL_CHANGE_NOTIFIED' | 'SIGN_UP_ADDRESS_TAKEN';
 
 /** A message with nothing to follow: it tells the user what happened to their account. */
 export interface NoticeMail {

@@ -1,4 +1,4 @@
-import type { LinkMail } from '../account-tokens/mailing';
+import type { LinkMail, NoticeMail } from '../account-tokens/mailing';
 import type { Caller } from '../caller';
 import type { Mailer } from '../mail/mailer';
 import { spokenDuration } from '../mail/templates/duration';
@@ -21,12 +21,30 @@ export type ResetLinkMailer = (
 
 export function createResetLinkMailer(deps: {
   sendLink: (mail: LinkMail, caller: Caller) => void;
+  sendNotice: (mail: NoticeMail, caller: Caller) => void;
   mailer: Pick<Mailer, 'link'>;
-  ttlSeconds: number;
+  /** PASSWORD_RESET and PASSWORD_RESET_TTL: with reset off, a link would lead nowhere. */
+  settings: { readonly enabled: boolean; readonly ttlSeconds: number };
 }): ResetLinkMailer {
-  const { sendLink, mailer, ttlSeconds } = deps;
+  const { sendLink, sendNotice, mailer, settings } = deps;
+  const { ttlSeconds } = settings;
   return (owner, occasion, caller) => {
     if (!owner.email || !owner.emailNormalized) return;
+    if (!settings.enabled) {
+      if (occasion === 'SIGN_UP_ADDRESS_TAKEN') {
+        sendNotice(
+          {
+            to: owner.email,
+            recipient: owner.emailNormalized,
+            userId: owner._id,
+            action: occasion,
+            content: signUpAttemptMail({ link: null }),
+          },
+          caller,
+        );
+      }
+      return;
+    }
     sendLink(
       {
         to: owner.email,

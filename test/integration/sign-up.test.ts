@@ -157,6 +157,20 @@ describe('sign-up (SIGNUP_MODE=open)', () => {
     });
   });
 
+  test('when password reset is off and the address has an account, then its owner is told without a useless link', async () => {
+    await withMailingApi({ SIGNUP_MODE: 'open', PASSWORD_RESET: 'off' }, async (api) => {
+      const owner = newcomer();
+      await signUp(api, owner);
+      await verify(api, await confirmationToken(owner.email));
+      await signUp(api, { ...newcomer(), email: owner.email });
+      const notice = await smtp.nextMailTo(owner.email, {
+        subject: 'Someone tried to sign up with your address',
+      });
+      expect(notice.text).not.toContain('token=');
+      expect(notice.text).toContain('sign in instead');
+    });
+  });
+
   test('when the username is taken or the fields are invalid, then every problem is listed, whatever the address', async () => {
     await withMailingApi({ SIGNUP_MODE: 'open' }, async (api) => {
       const first = newcomer();

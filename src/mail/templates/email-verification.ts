@@ -1,4 +1,4 @@
-import { actionMail, type MailContent } from './layout';
+import { actionMail, noticeMail, type MailContent } from './layout';
 
 export function emailVerificationMail(input: {
   readonly username: string;
@@ -16,8 +16,21 @@ export function emailVerificationMail(input: {
   });
 }
 
-/** To the owner of an address someone tried to sign up with again: no account is revealed. */
-export function signUpAttemptMail(input: { readonly link: string }): MailContent {
+/**
+ * To the owner of an address someone tried to sign up with again: no account is revealed. With a
+ * reset link when password reset is on; a plain notice otherwise.
+ */
+export function signUpAttemptMail(input: { readonly link: string | null }): MailContent {
+  if (input.link === null) {
+    return noticeMail({
+      subject: 'Someone tried to sign up with your address',
+      paragraphs: [
+        'Someone tried to create an account with this email address, which already has one.',
+        'If it was you, sign in instead.',
+      ],
+      footer: 'If it was not you, ignore this message: nothing was changed.',
+    });
+  }
   return actionMail({
     subject: 'Someone tried to sign up with your address',
     paragraphs: [
