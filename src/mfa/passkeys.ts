@@ -1,12 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import { createRequire } from 'node:module';
+import type * as SimpleWebAuthn from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { trusted, type Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
 import type { SignedInCaller } from '../caller';
@@ -58,6 +53,18 @@ export interface Passkeys {
 }
 
 const NAME_MAX_LENGTH = 64;
+
+type WebauthnLibrary = typeof SimpleWebAuthn;
+let library: WebauthnLibrary | null = null;
+/**
+ * The library, loaded on first use: it holds about 17 MB of memory that an instance whose users
+ * never touch passkeys (or that has them off) should not carry. Required, not imported, so the
+ * CommonJS build (and the tests) load it the same way.
+ */
+const webauthn = (): Promise<WebauthnLibrary> =>
+  Promise.resolve(
+    (library ??= createRequire(__filename)('@simplewebauthn/server') as WebauthnLibrary),
+  );
 
 const challengeId = (challenge: string) =>
   createHash('sha256').update(challenge).digest('base64url');
@@ -175,6 +182,7 @@ export function createPasskeys(deps: {
       refuseUnlessProvenFactors(caller);
       const { user } = caller;
       const existing = await passkeys.find({ userId: user._id }).lean<PasskeyRecord[]>();
+      const { generateRegistrationOptions } = await webauthn();
       const options = await generateRegistrationOptions({
         rpName,
         rpID: rpId,
@@ -208,6 +216,7 @@ export function createPasskeys(deps: {
         throw unreadable();
       }
       let spent = false;
+      const { verifyRegistrationResponse } = await webauthn();
       const verification = await verifyRegistrationResponse({
         response: parsed,
         expectedChallenge: async (challenge) => {
@@ -256,6 +265,7 @@ export function createPasskeys(deps: {
     async beginSignIn(userId) {
       const { rpId } = enabled();
       const allowed = userId ? await passkeys.find({ userId }).lean<PasskeyRecord[]>() : [];
+      const { generateAuthenticationOptions } = await webauthn();
       const options = await generateAuthenticationOptions({
         rpID: rpId,
         challenge: challenges.issue('SIGN_IN', userId),
@@ -285,6 +295,7 @@ export function createPasskeys(deps: {
       const handle = parsed.response.userHandle;
       if (handle && handle !== Buffer.from(passkey.userId.id).toString('base64url')) return null;
       let spent = false;
+      const { verifyAuthenticationResponse } = await webauthn();
       const verification = await verifyAuthenticationResponse({
         response: parsed,
         expectedChallenge: async (challenge) => {
