@@ -136,6 +136,7 @@ export async function createServices(
     models: mfaModels,
     store,
     sessions,
+    attempts,
     audit,
     settings: config.webauthn,
     challengeTtlSeconds: config.mfa.challengeTtlSeconds,

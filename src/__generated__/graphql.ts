@@ -299,8 +299,8 @@ export type Mutation = {
    */
   acceptInvitation: AuthPayload;
   /**
-   * Options for `navigator.credentials.create` (`PublicKeyCredentialCreationOptionsJSON`, as a
-   * JSON string): a discoverable passkey with user verification, for the relying party
+   * Once the password is checked (`INCORRECT` on `password`, counted like a sign-in), options for
+   * `navigator.credentials.create` (`PublicKeyCredentialCreationOptionsJSON`, as a JSON string): a discoverable passkey with user verification, for the relying party
    * `WEBAUTHN_RP_ID`. The challenge in them works once, for `MFA_CHALLENGE_TTL` (5 minutes). `FORBIDDEN` with reason
    * `FEATURE_OFF` when passkeys are not configured.
    */
@@ -313,8 +313,9 @@ export type Mutation = {
    */
   beginPasskeySignIn: Scalars['String']['output'];
   /**
-   * Starts setting up TOTP: a fresh secret, valid for 10 minutes, that `confirmTotpEnrollment`
-   * turns on. `CONFLICT` when TOTP is already on.
+   * Starts setting up TOTP once the password is checked (`INCORRECT` on `password`, counted like a
+   * sign-in): a fresh secret, valid for 10 minutes, that `confirmTotpEnrollment` turns on.
+   * `CONFLICT` when TOTP is already on.
    */
   beginTotpEnrollment: Maybe<TotpEnrollment>;
   /**
@@ -326,7 +327,7 @@ export type Mutation = {
   /**
    * Completes a sign-in that answered `MFA_REQUIRED`, with a TOTP code or a recovery code (each
    * accepted once), or with a passkey. A wrong code is `BAD_USER_INPUT` on `code` with reason `INCORRECT`, counted
-   * like a wrong password; the challenge stays usable until it expires. An expired, spent or
+   * like a wrong password; the challenge takes up to five wrong codes before it dies. An expired, spent or
    * unknown challenge, or one presented by another client, is `UNAUTHENTICATED` with reason
    * `MFA_CHALLENGE_INVALID`: sign in again.
    */
@@ -455,8 +456,20 @@ export type MutationAcceptInvitationArgs = {
 
 
 /** Write operations. */
+export type MutationBeginPasskeyRegistrationArgs = {
+  password: Scalars['String']['input'];
+};
+
+
+/** Write operations. */
 export type MutationBeginPasskeySignInArgs = {
   challenge?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Write operations. */
+export type MutationBeginTotpEnrollmentArgs = {
+  password: Scalars['String']['input'];
 };
 
 
@@ -1087,9 +1100,9 @@ export type InvitationEdgeResolvers<ContextType = Context, ParentType extends Re
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'password' | 'token' | 'username'>>;
-  beginPasskeyRegistration?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  beginPasskeyRegistration?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationBeginPasskeyRegistrationArgs, 'password'>>;
   beginPasskeySignIn?: Resolver<ResolversTypes['String'], ParentType, ContextType, Partial<MutationBeginPasskeySignInArgs>>;
-  beginTotpEnrollment?: Resolver<Maybe<ResolversTypes['TotpEnrollment']>, ParentType, ContextType>;
+  beginTotpEnrollment?: Resolver<Maybe<ResolversTypes['TotpEnrollment']>, ParentType, ContextType, RequireFields<MutationBeginTotpEnrollmentArgs, 'password'>>;
   changePassword?: Resolver<Maybe<ResolversTypes['AuthPayload']>, ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   completeMfaSignIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationCompleteMfaSignInArgs, 'challenge'>>;
   confirmTotpEnrollment?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType, RequireFields<MutationConfirmTotpEnrollmentArgs, 'code'>>;

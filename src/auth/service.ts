@@ -435,9 +435,9 @@ export function createAuthService(deps: {
       };
       users.checkProfile(changes);
       const { user } = caller;
-      const moving =
-        typeof input.email === 'string' &&
-        normalizeIdentifier(input.email) !== user.emailNormalized;
+      // Any change of the address as written is a move: mail goes to it as written, and a look-alike
+      // that normalizes the same could still send it somewhere else.
+      const moving = typeof input.email === 'string' && input.email !== user.email;
       if (moving) {
         const password = input.currentPassword ?? '';
         if (password === '') {

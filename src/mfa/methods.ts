@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { SignedInCaller } from '../caller';
-import { accessRefusal } from '../errors';
+import type { AttemptGuard } from '../auth/attempts';
+import { accessRefusal, badUserInput } from '../errors';
 import type { UserRecord } from '../users/model';
 import type { UserStore } from '../users/store';
 
@@ -36,4 +37,15 @@ export async function setMfaMethod(
 export function refuseUnlessProvenFactors(caller: SignedInCaller): void {
   const enrolled = (caller.user.mfaMethods ?? []).length > 0;
   if (enrolled && !caller.authMethods?.includes('mfa')) throw accessRefusal('mfa-required');
+}
+
+/** The caller's password, checked like a sign-in before a factor is bound. */
+export async function refuseUnlessPassword(
+  attempts: Pick<AttemptGuard, 'reauthenticate'>,
+  caller: SignedInCaller,
+  password: string,
+): Promise<void> {
+  const { passwordRight } = await attempts.reauthenticate(caller, password);
+  if (!passwordRight)
+    throw badUserInput('password', { reason: 'INCORRECT', message: 'is incorrect' });
 }

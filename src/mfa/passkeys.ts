@@ -4,6 +4,7 @@ import type * as SimpleWebAuthn from '@simplewebauthn/server';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { trusted, type Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
+import type { AttemptGuard } from '../auth/attempts';
 import type { SignedInCaller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
 import { insertOne } from '../db/insert';
@@ -11,7 +12,7 @@ import { badUserInput, featureOff } from '../errors';
 import { hasInvisibleOrControl } from '../text';
 import type { SessionService } from '../sessions/service';
 import type { UserStore } from '../users/store';
-import { refuseUnlessProvenFactors, setMfaMethod } from './methods';
+import { refuseUnlessPassword, refuseUnlessProvenFactors, setMfaMethod } from './methods';
 import type { MfaModels, PasskeyRecord } from './model';
 
 /**
@@ -33,7 +34,7 @@ export interface PasskeyUse {
 
 export interface Passkeys {
   /** `PublicKeyCredentialCreationOptionsJSON` for `navigator.credentials.create`, as JSON. */
-  beginRegistration(caller: SignedInCaller): Promise<string>;
+  beginRegistration(caller: SignedInCaller, password: string): Promise<string>;
   finishRegistration(
     caller: SignedInCaller,
     response: string,
@@ -138,6 +139,7 @@ export function createPasskeys(deps: {
   models: MfaModels;
   store: UserStore;
   sessions: Pick<SessionService, 'endOthers'>;
+  attempts: Pick<AttemptGuard, 'reauthenticate'>;
   audit: AuditService;
   settings: WebauthnSettings | null;
   /** How long a challenge in options works: MFA_CHALLENGE_TTL. */
@@ -145,7 +147,7 @@ export function createPasskeys(deps: {
   /** The key challenges are signed with: the same on every instance. */
   challengeKey: KeyObject;
 }): Passkeys {
-  const { models, store, sessions, audit, settings, challengeTtlSeconds } = deps;
+  const { models, store, sessions, attempts, audit, settings, challengeTtlSeconds } = deps;
   const { passkeys, uses } = models;
   const challenges = createChallengeSigner(deps.challengeKey, challengeTtlSeconds * 1000);
 
@@ -155,15 +157,10 @@ export function createPasskeys(deps: {
   }
 
   /**
-   * Whether the challenge a response signed is a live one of ours for this purpose and user,
-   * spending it: the first response over a challenge is the only one accepted.
+   * Spends a challenge once its answer has verified: the first verified answer over a challenge
+   * is the only one accepted, and an unverified one writes nothing.
    */
-  async function spendChallenge(
-    challenge: string,
-    purpose: ChallengePurpose,
-    userId: Types.ObjectId | null,
-  ): Promise<boolean> {
-    if (!challenges.holds(challenge, purpose, userId)) return false;
+  async function spendChallenge(challenge: string): Promise<boolean> {
     try {
       await insertOne(uses, {
         _id: `webauthn:${challengeId(challenge)}`,
@@ -177,9 +174,11 @@ export function createPasskeys(deps: {
   }
 
   return {
-    async beginRegistration(caller) {
+    async beginRegistration(caller, password) {
       const { rpId, rpName } = enabled();
       refuseUnlessProvenFactors(caller);
+      // Only options issued after the password can be answered: the challenge is bound to them.
+      await refuseUnlessPassword(attempts, caller, password);
       const { user } = caller;
       const existing = await passkeys.find({ userId: user._id }).lean<PasskeyRecord[]>();
       const { generateRegistrationOptions } = await webauthn();
@@ -215,23 +214,25 @@ export function createPasskeys(deps: {
       if (!parsed || typeof parsed.response !== 'object' || parsed.response === null) {
         throw unreadable();
       }
-      let spent = false;
+      let signed = '';
       const { verifyRegistrationResponse } = await webauthn();
       const verification = await verifyRegistrationResponse({
         response: parsed,
-        expectedChallenge: async (challenge) => {
-          spent = await spendChallenge(challenge, 'REGISTRATION', user._id);
-          return spent;
+        // Checked here, spent only once the whole answer has verified.
+        expectedChallenge: (challenge) => {
+          signed = challenge;
+          return challenges.holds(challenge, 'REGISTRATION', user._id);
         },
         expectedOrigin: [...origins],
         expectedRPID: rpId,
         requireUserVerification: true,
       }).catch(() => null);
-      if (!verification?.verified || !spent) throw refused();
+      if (!verification?.verified || !(await spendChallenge(signed))) throw refused();
       const info = verification.registrationInfo;
-      const now = new Date();
+      const firstFactor = (user.mfaMethods ?? []).length === 0;
+      let created;
       try {
-        const created = await insertOne(passkeys, {
+        created = await insertOne(passkeys, {
           _id: info.credential.id,
           userId: user._id,
           publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
@@ -240,17 +241,8 @@ export function createPasskeys(deps: {
           deviceType: info.credentialDeviceType,
           backedUp: info.credentialBackedUp,
           name: trimmed,
-          createdAt: now,
+          createdAt: new Date(),
         });
-        await setMfaMethod(store, user._id, 'PASSKEY', true);
-        // Sessions signed in before the factor existed did not prove it: only this one stays.
-        await sessions.endOthers(user._id, caller.sessionId, 'second factor added');
-        await audit.record(caller, {
-          action: 'MFA_ENABLED',
-          outcome: 'success',
-          details: { method: 'PASSKEY' },
-        });
-        return created.toObject<PasskeyRecord>();
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         throw badUserInput('response', {
@@ -258,6 +250,15 @@ export function createPasskeys(deps: {
           message: 'is a passkey registered already',
         });
       }
+      await setMfaMethod(store, user._id, 'PASSKEY', true);
+      // Sessions signed in before the first factor existed never proved one: only this one stays.
+      if (firstFactor) await sessions.endOthers(user._id, caller.sessionId, 'second factor added');
+      await audit.record(caller, {
+        action: 'MFA_ENABLED',
+        outcome: 'success',
+        details: { method: 'PASSKEY' },
+      });
+      return created.toObject<PasskeyRecord>();
     },
 
     list: (userId) => passkeys.find({ userId }).sort({ createdAt: 1 }).lean<PasskeyRecord[]>(),
@@ -294,13 +295,14 @@ export function createPasskeys(deps: {
       // A discoverable credential names its user; it must be the passkey's.
       const handle = parsed.response.userHandle;
       if (handle && handle !== Buffer.from(passkey.userId.id).toString('base64url')) return null;
-      let spent = false;
+      let signed = '';
       const { verifyAuthenticationResponse } = await webauthn();
       const verification = await verifyAuthenticationResponse({
         response: parsed,
-        expectedChallenge: async (challenge) => {
-          spent = await spendChallenge(challenge, 'SIGN_IN', userId);
-          return spent;
+        // Checked here, spent only once the signature and the counter have verified.
+        expectedChallenge: (challenge) => {
+          signed = challenge;
+          return challenges.holds(challenge, 'SIGN_IN', userId);
         },
         expectedOrigin: [...origins],
         expectedRPID: rpId,
@@ -312,7 +314,7 @@ export function createPasskeys(deps: {
         },
         requireUserVerification: true,
       }).catch(() => null);
-      if (!verification?.verified || !spent) return null;
+      if (!verification?.verified || !(await spendChallenge(signed))) return null;
       // Only forward: of two uses racing with one counter value, the later write cannot undo it.
       await passkeys.updateOne(
         {

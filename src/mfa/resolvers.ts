@@ -5,8 +5,8 @@ import { mfaChallengeInvalid } from '../errors';
 
 export const mfaResolvers: Resolvers = {
   Mutation: {
-    beginTotpEnrollment: (_source, _args, context) =>
-      context.services.mfa.beginTotpEnrollment(signedIn(context)),
+    beginTotpEnrollment: (_source, { password }, context) =>
+      context.services.mfa.beginTotpEnrollment(signedIn(context), password),
     confirmTotpEnrollment: (_source, { code }, context) =>
       context.services.mfa.confirmTotpEnrollment(signedIn(context), code),
     regenerateRecoveryCodes: (_source, { code }, context) =>
@@ -21,8 +21,8 @@ export const mfaResolvers: Resolvers = {
       if (signIn.deviceToken) context.response.setDeviceCookie(signIn.deviceToken);
       return handOver(signIn, context.refreshTokens);
     },
-    beginPasskeyRegistration: (_source, _args, context) =>
-      context.services.passkeys.beginRegistration(signedIn(context)),
+    beginPasskeyRegistration: (_source, { password }, context) =>
+      context.services.passkeys.beginRegistration(signedIn(context), password),
     finishPasskeyRegistration: (_source, { response, name }, context) =>
       context.services.passkeys.finishRegistration(signedIn(context), response, name),
     removePasskey: (_source, { id, password }, context) =>

@@ -10,7 +10,7 @@ import { badUserInput, conflict, notFound } from '../errors';
 import type { SessionService } from '../sessions/service';
 import type { UserRecord } from '../users/model';
 import type { UserStore } from '../users/store';
-import { refuseUnlessProvenFactors, setMfaMethod } from './methods';
+import { refuseUnlessPassword, refuseUnlessProvenFactors, setMfaMethod } from './methods';
 import type { MfaChallengeRecord, MfaModels, TotpFactorRecord } from './model';
 import { matchingStep, newTotpSecret, qrCodeDataUrl, totpUri } from './totp';
 
@@ -51,7 +51,7 @@ export interface MfaSettings {
  */
 export interface MfaService {
   methodsOf(user: Pick<UserRecord, 'mfaMethods'>): SecondFactorMethod[];
-  beginTotpEnrollment(caller: SignedInCaller): Promise<TotpEnrollment>;
+  beginTotpEnrollment(caller: SignedInCaller, password: string): Promise<TotpEnrollment>;
   /** Turns TOTP on with the first code of the new secret; returns ten fresh recovery codes. */
   confirmTotpEnrollment(caller: SignedInCaller, code: string): Promise<string[]>;
   regenerateRecoveryCodes(caller: SignedInCaller, code: string): Promise<string[]>;
@@ -179,12 +179,14 @@ export function createMfaService(deps: {
       return methods;
     },
 
-    async beginTotpEnrollment(caller) {
+    async beginTotpEnrollment(caller, password) {
       refuseUnlessProvenFactors(caller);
       const { user } = caller;
       if (await totpFactors.exists({ _id: user._id })) {
         throw conflict('TOTP is already on: turn it off before setting it up again');
       }
+      // Only an enrolment begun with the password can be confirmed.
+      await refuseUnlessPassword(attempts, caller, password);
       const secret = newTotpSecret();
       const expiresAt = new Date(Date.now() + ENROLLMENT_TTL_MS);
       // The newest secret handed out is the one a code must match.
@@ -226,8 +228,10 @@ export function createMfaService(deps: {
       await totpEnrollments.deleteOne({ _id: user._id });
       const codes = await replaceRecoveryCodes(user._id);
       await setMfaMethod(store, user._id, 'TOTP', true);
-      // Sessions signed in before the factor existed did not prove it: only this one stays.
-      await sessions.endOthers(user._id, caller.sessionId, 'second factor added');
+      // Sessions signed in before the first factor existed never proved one: only this one stays.
+      if ((user.mfaMethods ?? []).length === 0) {
+        await sessions.endOthers(user._id, caller.sessionId, 'second factor added');
+      }
       await audit.record(caller, {
         action: 'MFA_ENABLED',
         outcome: 'success',

@@ -28,6 +28,12 @@ export interface SignUpInput {
   readonly fullName?: string | null;
 }
 
+/**
+ * The throttle's account key for sign-ups: not a username anyone can have (control characters are
+ * refused in names), so a sign-up never meets the chosen name's failures and never adds to them.
+ */
+const SIGN_UP_ACCOUNT = '\u0000sign-up';
+
 export interface SignUps {
   /**
    * Mails a link that creates a USER account when it is followed. An address that already has an
@@ -140,7 +146,7 @@ export function createSignUps(deps: {
       // so it is never settled against the account), and the same argon2 work whatever the
       // address, before it is looked at.
       const passwordHash = await attempts.withPassword(
-        input.username,
+        SIGN_UP_ACCOUNT,
         null,
         caller,
         null,

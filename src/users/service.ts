@@ -386,9 +386,7 @@ export function createUserService(deps: {
       checkProfile(changes);
       const current = await model.findById(caller.user._id).lean<UserRecord>();
       if (!current) throw notFound('User');
-      const moving =
-        changes.email !== undefined &&
-        normalizeIdentifier(changes.email) !== current.emailNormalized;
+      const moving = changes.email !== undefined && changes.email !== current.email;
       if (moving) await mailThrottle.admitRequest(caller.ip);
       const after = await service.update(
         current._id.toHexString(),
@@ -452,8 +450,8 @@ export function createUserService(deps: {
           const rolesChanged = !sameRoles(roles, before.roles);
           const disabledChanged = disabled !== before.disabled;
           // A new address is unconfirmed until its link is followed.
-          const emailChanged =
-            set.emailNormalized !== undefined && set.emailNormalized !== before.emailNormalized;
+          // As written: mail goes to the address as written, so a look-alike is a new address.
+          const emailChanged = set.email !== undefined && set.email !== before.email;
           if (emailChanged) set.emailVerified = false;
           // updateOne then a read, not findOneAndUpdate: FerretDB cannot project in
           // findAndModify, and the hash must stay out of the result. Roles and the flag are read

@@ -50,14 +50,14 @@ type Documents = {
     "\n  mutation UpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      id\n      email\n      emailVerified\n      fullName\n    }\n  }\n": typeof types.UpdateMeDocument,
     "\n  mutation DeleteMe($password: String!) {\n    deleteMe(password: $password)\n  }\n": typeof types.DeleteMeDocument,
     "\n  query MySecurityEvents($first: Int, $after: String) {\n    mySecurityEvents(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          action\n          outcome\n          actorId\n          targetId\n          ipAddress\n          userAgent\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MySecurityEventsDocument,
-    "\n  mutation BeginTotpEnrollment {\n    beginTotpEnrollment {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n": typeof types.BeginTotpEnrollmentDocument,
+    "\n  mutation BeginTotpEnrollment($password: String!) {\n    beginTotpEnrollment(password: $password) {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n": typeof types.BeginTotpEnrollmentDocument,
     "\n  mutation ConfirmTotpEnrollment($code: String!) {\n    confirmTotpEnrollment(code: $code)\n  }\n": typeof types.ConfirmTotpEnrollmentDocument,
     "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code)\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
     "\n  mutation DisableTotp($password: String!, $code: String!) {\n    disableTotp(password: $password, code: $code)\n  }\n": typeof types.DisableTotpDocument,
     "\n  mutation CompleteMfaSignIn($challenge: String!, $code: String!) {\n    completeMfaSignIn(challenge: $challenge, code: $code) {\n      ...AuthPayloadFields\n      recoveryCodesRemaining\n      user {\n        mfaMethods\n      }\n    }\n  }\n": typeof types.CompleteMfaSignInDocument,
     "\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId)\n  }\n": typeof types.ResetUserMfaDocument,
     "\n  query MyFactors {\n    me {\n      id\n      mfaMethods\n    }\n  }\n": typeof types.MyFactorsDocument,
-    "\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration\n  }\n": typeof types.BeginPasskeyRegistrationDocument,
+    "\n  mutation BeginPasskeyRegistration($password: String!) {\n    beginPasskeyRegistration(password: $password)\n  }\n": typeof types.BeginPasskeyRegistrationDocument,
     "\n  mutation FinishPasskeyRegistration($response: String!, $name: String!) {\n    finishPasskeyRegistration(response: $response, name: $name) {\n      id\n      name\n      backedUp\n      createdAt\n      lastUsedAt\n    }\n  }\n": typeof types.FinishPasskeyRegistrationDocument,
     "\n  query Passkeys {\n    passkeys {\n      id\n      name\n      lastUsedAt\n    }\n  }\n": typeof types.PasskeysDocument,
     "\n  mutation RemovePasskey($id: ID!, $password: String!) {\n    removePasskey(id: $id, password: $password)\n  }\n": typeof types.RemovePasskeyDocument,
@@ -102,14 +102,14 @@ const documents: Documents = {
     "\n  mutation UpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      id\n      email\n      emailVerified\n      fullName\n    }\n  }\n": types.UpdateMeDocument,
     "\n  mutation DeleteMe($password: String!) {\n    deleteMe(password: $password)\n  }\n": types.DeleteMeDocument,
     "\n  query MySecurityEvents($first: Int, $after: String) {\n    mySecurityEvents(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          action\n          outcome\n          actorId\n          targetId\n          ipAddress\n          userAgent\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MySecurityEventsDocument,
-    "\n  mutation BeginTotpEnrollment {\n    beginTotpEnrollment {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n": types.BeginTotpEnrollmentDocument,
+    "\n  mutation BeginTotpEnrollment($password: String!) {\n    beginTotpEnrollment(password: $password) {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n": types.BeginTotpEnrollmentDocument,
     "\n  mutation ConfirmTotpEnrollment($code: String!) {\n    confirmTotpEnrollment(code: $code)\n  }\n": types.ConfirmTotpEnrollmentDocument,
     "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code)\n  }\n": types.RegenerateRecoveryCodesDocument,
     "\n  mutation DisableTotp($password: String!, $code: String!) {\n    disableTotp(password: $password, code: $code)\n  }\n": types.DisableTotpDocument,
     "\n  mutation CompleteMfaSignIn($challenge: String!, $code: String!) {\n    completeMfaSignIn(challenge: $challenge, code: $code) {\n      ...AuthPayloadFields\n      recoveryCodesRemaining\n      user {\n        mfaMethods\n      }\n    }\n  }\n": types.CompleteMfaSignInDocument,
     "\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId)\n  }\n": types.ResetUserMfaDocument,
     "\n  query MyFactors {\n    me {\n      id\n      mfaMethods\n    }\n  }\n": types.MyFactorsDocument,
-    "\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration\n  }\n": types.BeginPasskeyRegistrationDocument,
+    "\n  mutation BeginPasskeyRegistration($password: String!) {\n    beginPasskeyRegistration(password: $password)\n  }\n": types.BeginPasskeyRegistrationDocument,
     "\n  mutation FinishPasskeyRegistration($response: String!, $name: String!) {\n    finishPasskeyRegistration(response: $response, name: $name) {\n      id\n      name\n      backedUp\n      createdAt\n      lastUsedAt\n    }\n  }\n": types.FinishPasskeyRegistrationDocument,
     "\n  query Passkeys {\n    passkeys {\n      id\n      name\n      lastUsedAt\n    }\n  }\n": types.PasskeysDocument,
     "\n  mutation RemovePasskey($id: ID!, $password: String!) {\n    removePasskey(id: $id, password: $password)\n  }\n": types.RemovePasskeyDocument,
@@ -279,7 +279,7 @@ export function graphql(source: "\n  query MySecurityEvents($first: Int, $after:
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation BeginTotpEnrollment {\n    beginTotpEnrollment {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n"): (typeof documents)["\n  mutation BeginTotpEnrollment {\n    beginTotpEnrollment {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n"];
+export function graphql(source: "\n  mutation BeginTotpEnrollment($password: String!) {\n    beginTotpEnrollment(password: $password) {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n"): (typeof documents)["\n  mutation BeginTotpEnrollment($password: String!) {\n    beginTotpEnrollment(password: $password) {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -307,7 +307,7 @@ export function graphql(source: "\n  query MyFactors {\n    me {\n      id\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration\n  }\n"): (typeof documents)["\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration\n  }\n"];
+export function graphql(source: "\n  mutation BeginPasskeyRegistration($password: String!) {\n    beginPasskeyRegistration(password: $password)\n  }\n"): (typeof documents)["\n  mutation BeginPasskeyRegistration($password: String!) {\n    beginPasskeyRegistration(password: $password)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

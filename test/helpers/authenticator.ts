@@ -125,7 +125,10 @@ export class SoftwareAuthenticator {
   }
 
   /** `navigator.credentials.get(options)`, answered as JSON, with the newest usable passkey. */
-  get(optionsJson: string, overrides: { counter?: number; challenge?: string } = {}): string {
+  get(
+    optionsJson: string,
+    overrides: { counter?: number; challenge?: string; forge?: boolean } = {},
+  ): string {
     const options = JSON.parse(optionsJson) as {
       challenge: string;
       rpId: string;
@@ -147,10 +150,13 @@ export class SoftwareAuthenticator {
       overrides.challenge ?? options.challenge,
     );
     const authenticatorData = this.authData(credential.rpId, counter);
+    // A forger signs with a key of its own: the signature is well-formed and wrong.
     const signature = sign(
       'sha256',
       Buffer.concat([authenticatorData, sha256(clientDataJSON)]),
-      credential.privateKey,
+      overrides.forge
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+        : credential.privateKey,
     );
     return JSON.stringify({
       id: b64url(credential.id),

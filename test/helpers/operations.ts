@@ -354,8 +354,8 @@ export const MySecurityEventsQuery = graphql(`
 `);
 
 export const BeginTotpEnrollmentMutation = graphql(`
-  mutation BeginTotpEnrollment {
-    beginTotpEnrollment {
+  mutation BeginTotpEnrollment($password: String!) {
+    beginTotpEnrollment(password: $password) {
       secret
       otpauthUri
       qrCodeDataUrl
@@ -409,8 +409,8 @@ export const MyFactorsQuery = graphql(`
 `);
 
 export const BeginPasskeyRegistrationMutation = graphql(`
-  mutation BeginPasskeyRegistration {
-    beginPasskeyRegistration
+  mutation BeginPasskeyRegistration($password: String!) {
+    beginPasskeyRegistration(password: $password)
   }
 `);
 

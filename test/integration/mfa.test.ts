@@ -88,7 +88,12 @@ interface Enrolled extends TestUser {
 async function enrolled(api: TestApi, roles: ('USER' | 'ADMIN')[] = ['USER']): Promise<Enrolled> {
   const user = await createUser(api, { roles });
   const { accessToken: token } = await signIn(api, user);
-  const begun = await execute(api, BeginTotpEnrollmentMutation, undefined, { token });
+  const begun = await execute(
+    api,
+    BeginTotpEnrollmentMutation,
+    { password: user.password },
+    { token },
+  );
   const secret = begun.body.data?.beginTotpEnrollment?.secret ?? '';
   const app = new Authenticator(secret);
   const confirmed = await execute(
@@ -132,8 +137,9 @@ describe('TOTP enrolment', () => {
   test('when a user enrols, then they get a secret, its otpauth URI and a QR code, and ten recovery codes once the first code is right', async () => {
     const user = await createUser(api);
     const { accessToken: token } = await signIn(api, user);
-    const begun = (await execute(api, BeginTotpEnrollmentMutation, undefined, { token })).body.data
-      ?.beginTotpEnrollment;
+    const begun = (
+      await execute(api, BeginTotpEnrollmentMutation, { password: user.password }, { token })
+    ).body.data?.beginTotpEnrollment;
     expect(begun?.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(begun?.otpauthUri).toBe(
       `otpauth://totp/graphql-auth-api:${user.username}?issuer=graphql-auth-api&secret=${begun?.secret}&algorithm=SHA1&digits=6&period=30`,
@@ -158,12 +164,30 @@ describe('TOTP enrolment', () => {
     expect(await auditEvents(api, { action: 'MFA_ENABLED', actorId: user.id })).toHaveLength(1);
   });
 
+  test('when enrolment begins with a wrong password, then INCORRECT on password and no secret', async () => {
+    const user = await createUser(api);
+    const { accessToken: token } = await signIn(api, user);
+    const refused = await execute(
+      api,
+      BeginTotpEnrollmentMutation,
+      { password: `${user.password}x` },
+      { token },
+    );
+    expect(fieldsOf(refused)).toEqual([{ field: 'password', reason: 'INCORRECT' }]);
+    expect(refused.body.data?.beginTotpEnrollment).toBeNull();
+  });
+
   test('when TOTP is already on, then beginning again is CONFLICT', async () => {
     const user = await enrolled(api);
     const done = await complete(api, await challengeFor(api, user), await user.app.next());
-    const again = await execute(api, BeginTotpEnrollmentMutation, undefined, {
-      token: done.body.data?.completeMfaSignIn.accessToken,
-    });
+    const again = await execute(
+      api,
+      BeginTotpEnrollmentMutation,
+      { password: user.password },
+      {
+        token: done.body.data?.completeMfaSignIn.accessToken,
+      },
+    );
     expect(errorCodes(again)).toEqual(['CONFLICT']);
   });
 });
@@ -274,7 +298,12 @@ describe('adding factors', () => {
     const user = await createUser(api);
     const other = (await signIn(api, user)).accessToken;
     const { accessToken: token } = await signIn(api, user);
-    const begun = await execute(api, BeginTotpEnrollmentMutation, undefined, { token });
+    const begun = await execute(
+      api,
+      BeginTotpEnrollmentMutation,
+      { password: user.password },
+      { token },
+    );
     const app = new Authenticator(begun.body.data?.beginTotpEnrollment?.secret ?? '');
     await execute(api, ConfirmTotpEnrollmentMutation, { code: await app.next() }, { token });
     expect((await execute(api, MeQuery, undefined, { token: other })).status).toBe(401);
@@ -283,12 +312,22 @@ describe('adding factors', () => {
 
   test('when a user with a factor adds another from a session that did not use one, then MFA_REQUIRED; after a two-factor sign-in it works', async () => {
     const user = await enrolled(api);
-    const refused = await execute(api, BeginPasskeyRegistrationMutation, undefined, user);
+    const refused = await execute(
+      api,
+      BeginPasskeyRegistrationMutation,
+      { password: user.password },
+      user,
+    );
     expect(extensionsOf(refused)).toMatchObject({ code: 'FORBIDDEN', reason: 'MFA_REQUIRED' });
     const done = await complete(api, await challengeFor(api, user), await user.app.next());
-    const allowed = await execute(api, BeginPasskeyRegistrationMutation, undefined, {
-      token: done.body.data?.completeMfaSignIn.accessToken,
-    });
+    const allowed = await execute(
+      api,
+      BeginPasskeyRegistrationMutation,
+      { password: user.password },
+      {
+        token: done.body.data?.completeMfaSignIn.accessToken,
+      },
+    );
     expect(allowed.body.data?.beginPasskeyRegistration).toEqual(expect.any(String));
   });
 });
@@ -399,7 +438,12 @@ describe('MFA_REQUIRED_ROLES and step-up', () => {
       expect((await execute(strict, MeQuery, undefined, { token })).body.data?.me?.id).toBe(
         admin.id,
       );
-      const begun = await execute(strict, BeginTotpEnrollmentMutation, undefined, { token });
+      const begun = await execute(
+        strict,
+        BeginTotpEnrollmentMutation,
+        { password: admin.password },
+        { token },
+      );
       const app = new Authenticator(begun.body.data?.beginTotpEnrollment?.secret ?? '');
       await execute(strict, ConfirmTotpEnrollmentMutation, { code: await app.next() }, { token });
       // This session never proved the factor: it must sign in again with it.
@@ -479,7 +523,12 @@ describe('password reset and second factors', () => {
     );
     const user = { id: record._id.toHexString(), username, password, roles: ['USER'] as const };
     const { accessToken: token } = await signIn(api, user);
-    const begun = await execute(api, BeginTotpEnrollmentMutation, undefined, { token });
+    const begun = await execute(
+      api,
+      BeginTotpEnrollmentMutation,
+      { password: password },
+      { token },
+    );
     const app = new Authenticator(begun.body.data?.beginTotpEnrollment?.secret ?? '');
     await execute(api, ConfirmTotpEnrollmentMutation, { code: await app.next() }, { token });
 

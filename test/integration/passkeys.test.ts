@@ -42,7 +42,12 @@ async function withPasskey(
 ): Promise<WithPasskey> {
   const user = await createUser(on);
   const { accessToken: token } = await signIn(on, user);
-  const options = await execute(on, BeginPasskeyRegistrationMutation, undefined, { token });
+  const options = await execute(
+    on,
+    BeginPasskeyRegistrationMutation,
+    { password: user.password },
+    { token },
+  );
   const finished = await execute(
     on,
     FinishPasskeyRegistrationMutation,
@@ -65,7 +70,12 @@ describe('registering passkeys', () => {
   test('when a user registers a passkey, then the options ask for a discoverable, user-verified credential and it is listed', async () => {
     const user = await createUser(api);
     const { accessToken: token } = await signIn(api, user);
-    const begun = await execute(api, BeginPasskeyRegistrationMutation, undefined, { token });
+    const begun = await execute(
+      api,
+      BeginPasskeyRegistrationMutation,
+      { password: user.password },
+      { token },
+    );
     const options = JSON.parse(begun.body.data?.beginPasskeyRegistration ?? '{}') as Extensions;
     expect(options).toMatchObject({
       rp: { id: 'localhost' },
@@ -96,8 +106,8 @@ describe('registering passkeys', () => {
     const user = await createUser(api);
     const { accessToken: token } = await signIn(api, user);
     const options =
-      (await execute(api, BeginPasskeyRegistrationMutation, undefined, { token })).body.data
-        ?.beginPasskeyRegistration ?? '';
+      (await execute(api, BeginPasskeyRegistrationMutation, { password: user.password }, { token }))
+        .body.data?.beginPasskeyRegistration ?? '';
     const phished = await execute(
       api,
       FinishPasskeyRegistrationMutation,
@@ -107,8 +117,8 @@ describe('registering passkeys', () => {
     expect(fieldsOf(phished)).toEqual([{ field: 'response', reason: 'INCORRECT' }]);
 
     const fresh =
-      (await execute(api, BeginPasskeyRegistrationMutation, undefined, { token })).body.data
-        ?.beginPasskeyRegistration ?? '';
+      (await execute(api, BeginPasskeyRegistrationMutation, { password: user.password }, { token }))
+        .body.data?.beginPasskeyRegistration ?? '';
     const device = new SoftwareAuthenticator(ORIGIN);
     const first = await execute(
       api,
@@ -169,6 +179,30 @@ describe('signing in with a passkey alone', () => {
         expect(errorCodes(await finishSignIn(short, madeUp))).toEqual(['UNAUTHENTICATED']);
       },
     );
+  });
+});
+
+describe('challenges and passwords', () => {
+  test('when a forged answer comes first, then it spends nothing and the genuine answer still signs in', async () => {
+    const user = await withPasskey(api);
+    const options = await beginSignIn(api);
+    const forged = await finishSignIn(api, user.device.get(options, { forge: true }));
+    expect(errorCodes(forged)).toEqual(['UNAUTHENTICATED']);
+    const genuine = await finishSignIn(api, user.device.get(options));
+    expect(genuine.body.data?.finishPasskeySignIn.user.id).toBe(user.id);
+  });
+
+  test('when registration begins with a wrong password, then INCORRECT on password and no options', async () => {
+    const user = await createUser(api);
+    const { accessToken: token } = await signIn(api, user);
+    const refused = await execute(
+      api,
+      BeginPasskeyRegistrationMutation,
+      { password: `${user.password}x` },
+      { token },
+    );
+    expect(fieldsOf(refused)).toEqual([{ field: 'password', reason: 'INCORRECT' }]);
+    expect(refused.body.data?.beginPasskeyRegistration).toBeNull();
   });
 });
 

@@ -167,8 +167,8 @@ const totpAt = (secret: string, timestamp: number) =>
  * Begins TOTP for the token's user and, when `confirm`, turns it on with the code of the step
  * before; returns the current step's code, still unused.
  */
-async function enrolTotp(token: string, confirm: boolean): Promise<string> {
-  const begun = await execute(api, BeginTotpEnrollmentMutation, undefined, { token });
+async function enrolTotp(token: string, password: string, confirm: boolean): Promise<string> {
+  const begun = await execute(api, BeginTotpEnrollmentMutation, { password }, { token });
   const secret = begun.body.data?.beginTotpEnrollment?.secret ?? '';
   if (confirm) {
     const previous = totpAt(secret, Date.now() - 30_000);
@@ -182,7 +182,11 @@ async function withTotp(token: string | undefined, caller: Caller, confirm: bool
   const standIn = await standInFor(caller);
   if (!standIn) return { token, code: '123456', password: strongPassword() };
   const own = await tokenFor(api, standIn);
-  return { token: own, code: await enrolTotp(own, confirm), password: standIn.password };
+  return {
+    token: own,
+    code: await enrolTotp(own, standIn.password, confirm),
+    password: standIn.password,
+  };
 }
 
 /** An invitation token, from an invitation the matrix's administrator sends. */
@@ -313,9 +317,12 @@ const matrix: Record<string, Case> = {
   'Mutation.beginTotpEnrollment': {
     async run(token, caller) {
       const standIn = await standInFor(caller);
-      const response = await execute(api, BeginTotpEnrollmentMutation, undefined, {
-        token: standIn ? await tokenFor(api, standIn) : token,
-      });
+      const response = await execute(
+        api,
+        BeginTotpEnrollmentMutation,
+        { password: standIn?.password ?? strongPassword() },
+        { token: standIn ? await tokenFor(api, standIn) : token },
+      );
       return { response };
     },
     expected: SIGNED_IN,
@@ -363,7 +370,7 @@ const matrix: Record<string, Case> = {
     // Public: any caller completes a real challenge of a user with TOTP on.
     async run(token) {
       const person = await createUser(api);
-      const code = await enrolTotp(await tokenFor(api, person), true);
+      const code = await enrolTotp(await tokenFor(api, person), person.password, true);
       const challenge = await execute(api, LoginMutation, person).then(
         (answer) => answer.body.errors?.[0]?.extensions?.challenge as string,
       );
@@ -379,7 +386,16 @@ const matrix: Record<string, Case> = {
   },
   'Query.passkeys': { run: query(PasskeysQuery, () => ({})), expected: SIGNED_IN },
   'Mutation.beginPasskeyRegistration': {
-    run: query(BeginPasskeyRegistrationMutation, () => ({})),
+    async run(token, caller) {
+      const standIn = await standInFor(caller);
+      const response = await execute(
+        api,
+        BeginPasskeyRegistrationMutation,
+        { password: standIn?.password ?? strongPassword() },
+        { token: standIn ? await tokenFor(api, standIn) : token },
+      );
+      return { response };
+    },
     expected: SIGNED_IN,
   },
   'Mutation.finishPasskeyRegistration': {
@@ -387,8 +403,14 @@ const matrix: Record<string, Case> = {
       const standIn = await standInFor(caller);
       const own = standIn ? await tokenFor(api, standIn) : token;
       const options = standIn
-        ? ((await execute(api, BeginPasskeyRegistrationMutation, undefined, { token: own })).body
-            .data?.beginPasskeyRegistration ?? '')
+        ? ((
+            await execute(
+              api,
+              BeginPasskeyRegistrationMutation,
+              { password: standIn.password },
+              { token: own },
+            )
+          ).body.data?.beginPasskeyRegistration ?? '')
         : '{"challenge":"x","rp":{"id":"localhost"},"user":{"id":"eA"}}';
       const response = await execute(
         api,
@@ -423,9 +445,12 @@ const matrix: Record<string, Case> = {
       const owner = await createUser(api);
       const own = await tokenFor(api, owner);
       const device = new SoftwareAuthenticator(ORIGIN);
-      const registration = await execute(api, BeginPasskeyRegistrationMutation, undefined, {
-        token: own,
-      });
+      const registration = await execute(
+        api,
+        BeginPasskeyRegistrationMutation,
+        { password: owner.password },
+        { token: own },
+      );
       await execute(
         api,
         FinishPasskeyRegistrationMutation,

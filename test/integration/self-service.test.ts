@@ -133,6 +133,19 @@ describe('updateMe', () => {
         me,
       );
       expect(fieldsOf(wrong)).toEqual([{ field: 'currentPassword', reason: 'INCORRECT' }]);
+      // A look-alike that normalizes to the same address is a new address too.
+      const twin = await execute(
+        api,
+        UpdateMeMutation,
+        // Its first letter in full width: NFKC folds it back to the same address.
+        {
+          input: {
+            email: `${String.fromCodePoint(me.email.charCodeAt(0) + 0xfee0)}${me.email.slice(1)}`,
+          },
+        },
+        me,
+      );
+      expect(fieldsOf(twin)).toEqual([{ field: 'currentPassword', reason: 'REQUIRED' }]);
       expect((await execute(api, MeQuery, undefined, me)).body.data?.me?.email).toBe(me.email);
     });
   });
