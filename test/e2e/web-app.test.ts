@@ -500,10 +500,16 @@ async function secondFactorsShown(page: Page, expected: string): Promise<void> {
   await page.locator(`[data-testid="mfa-methods"][data-methods="${expected}"]`).waitFor();
 }
 
-async function addPasskey(page: Page, name: string): Promise<void> {
+/** One form of the Security page, by the button that sends it. */
+const securityForm = (page: Page, button: string) =>
+  page.locator('form').filter({ has: page.getByRole('button', { name: button }) });
+
+async function addPasskey(page: Page, user: TestUser, name: string): Promise<void> {
   await openSecurity(page);
-  await page.getByPlaceholder('Passkey name').fill(name);
-  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  const section = securityForm(page, 'Add a passkey');
+  await section.getByPlaceholder('Passkey name').fill(name);
+  await section.getByPlaceholder('Your password').fill(user.password);
+  await section.getByRole('button', { name: 'Add a passkey' }).click();
   await page.getByTestId('passkeys').getByRole('listitem').filter({ hasText: name }).waitFor();
 }
 
@@ -519,9 +525,14 @@ const totpOf = (secret: string) =>
   new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
 
 /** Turns on an authenticator app on the Security page: its TOTP and the recovery codes shown. */
-async function enrolTotp(page: Page): Promise<{ totp: TOTP; recoveryCodes: string[] }> {
+async function enrolTotp(
+  page: Page,
+  user: TestUser,
+): Promise<{ totp: TOTP; recoveryCodes: string[] }> {
   await openSecurity(page);
-  await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  const section = securityForm(page, 'Set up an authenticator app');
+  await section.getByPlaceholder('Your password').fill(user.password);
+  await section.getByRole('button', { name: 'Set up an authenticator app' }).click();
   const secret = await page.getByTestId('totp-secret').textContent();
   expect(await page.getByRole('img').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
   const totp = totpOf(secret ?? '');
@@ -552,7 +563,7 @@ test('when a user adds a passkey on the Security page, then they can sign in wit
     const authenticator = await addVirtualAuthenticator(context, page);
     await signIn(page, owner);
     await signedInAs(page, owner);
-    await addPasskey(page, 'Test laptop');
+    await addPasskey(page, owner, 'Test laptop');
     await secondFactorsShown(page, 'PASSKEY');
     const credentials = await authenticator.credentials();
     expect(credentials).toHaveLength(1);
@@ -571,7 +582,7 @@ test('when a user with a passkey signs in with the password, then the second ste
     await addVirtualAuthenticator(context, page);
     await signIn(page, owner);
     await signedInAs(page, owner);
-    await addPasskey(page, 'Phone');
+    await addPasskey(page, owner, 'Phone');
     await signOut(page);
 
     await enterPassword(page, owner);
@@ -589,7 +600,7 @@ test('when a user turns on an authenticator app, then signing in asks for its co
     const page = await context.newPage();
     await signIn(page, owner);
     await signedInAs(page, owner);
-    const { totp, recoveryCodes } = await enrolTotp(page);
+    const { totp, recoveryCodes } = await enrolTotp(page, owner);
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
     await page.getByRole('button', { name: 'I have saved them' }).click();
@@ -616,7 +627,7 @@ test('when a user signs in with a recovery code, then the app says how many are 
     const page = await context.newPage();
     await signIn(page, owner);
     await signedInAs(page, owner);
-    const { recoveryCodes } = await enrolTotp(page);
+    const { recoveryCodes } = await enrolTotp(page, owner);
     await signOut(page);
 
     await enterPassword(page, owner);
@@ -647,7 +658,7 @@ test('when a user with an authenticator app resets the password by the emailed l
     const page = await context.newPage();
     await signIn(page, owner);
     await signedInAs(page, owner);
-    const { totp } = await enrolTotp(page);
+    const { totp } = await enrolTotp(page, owner);
     await signOut(page);
 
     await page.getByRole('link', { name: 'Forgot your password?' }).click();

@@ -162,8 +162,8 @@ export const SecondFactorsQuery = graphql(`
 `);
 
 export const BeginTotpEnrollmentMutation = graphql(`
-  mutation BeginTotpEnrollment {
-    beginTotpEnrollment {
+  mutation BeginTotpEnrollment($password: String!) {
+    beginTotpEnrollment(password: $password) {
       secret
       otpauthUri
       qrCodeDataUrl
@@ -190,8 +190,8 @@ export const PasskeysQuery = graphql(`
 `);
 
 export const BeginPasskeyRegistrationMutation = graphql(`
-  mutation BeginPasskeyRegistration {
-    beginPasskeyRegistration
+  mutation BeginPasskeyRegistration($password: String!) {
+    beginPasskeyRegistration(password: $password)
   }
 `);
 

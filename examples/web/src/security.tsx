@@ -58,8 +58,11 @@ function AuthenticatorApp({ on, onChanged }: { on: boolean; onChanged: () => voi
   const [recoveryCodes, setRecoveryCodes] = useState<readonly string[] | null>(null);
   const [begin, begun] = useMutation(BeginTotpEnrollmentMutation);
   const [confirm, confirmed] = useMutation(ConfirmTotpEnrollmentMutation);
-  const start = async () => {
-    const { data } = await begin().catch(() => ({ data: undefined }));
+  // The API binds a factor only after the password: a stolen session cannot add its own.
+  const start = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const password = String(new FormData(event.currentTarget).get('password'));
+    const { data } = await begin({ variables: { password } }).catch(() => ({ data: undefined }));
     if (data?.beginTotpEnrollment) setEnrollment(data.beginTotpEnrollment);
   };
   const submit = async (event: FormEvent<HTMLFormElement>) => {
@@ -105,10 +108,19 @@ function AuthenticatorApp({ on, onChanged }: { on: boolean; onChanged: () => voi
     return (
       <section>
         <h2>Authenticator app</h2>
-        <button type="button" disabled={begun.loading} onClick={() => void start()}>
-          Set up an authenticator app
-        </button>
-        {begun.error && <Problem error={begun.error} />}
+        <form onSubmit={start}>
+          <input
+            name="password"
+            type="password"
+            placeholder="Your password"
+            autoComplete="current-password"
+            required
+          />
+          <button type="submit" disabled={begun.loading}>
+            Set up an authenticator app
+          </button>
+          {begun.error && <Problem error={begun.error} />}
+        </form>
       </section>
     );
   }
@@ -145,9 +157,14 @@ function Passkeys({ any, onChanged }: { any: boolean; onChanged: () => void }) {
   const add = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = event.currentTarget;
-    const name = String(new FormData(form).get('name')).trim();
+    const fields = new FormData(form);
+    const name = String(fields.get('name')).trim();
+    const password = String(fields.get('password'));
     void attempt(async () => {
-      const begun = await client.mutate({ mutation: BeginPasskeyRegistrationMutation });
+      const begun = await client.mutate({
+        mutation: BeginPasskeyRegistrationMutation,
+        variables: { password },
+      });
       const response = await createPasskey(begun.data?.beginPasskeyRegistration ?? '');
       await client.mutate({
         mutation: FinishPasskeyRegistrationMutation,
@@ -175,6 +192,13 @@ function Passkeys({ any, onChanged }: { any: boolean; onChanged: () => void }) {
       </ul>
       <form onSubmit={add}>
         <input name="name" placeholder="Passkey name" maxLength={64} required />
+        <input
+          name="password"
+          type="password"
+          placeholder="Your password"
+          autoComplete="current-password"
+          required
+        />
         <button type="submit" disabled={busy}>
           Add a passkey
         </button>
