@@ -400,8 +400,9 @@ export type Mutation = {
   resendEmailVerification: Maybe<Scalars['Boolean']['output']>;
   /**
    * Sets a new password with the token from a reset link, ends every session of the user and
-   * signs in a new one. For an account with a second factor, the password is set but the answer
-   * is `MFA_REQUIRED`, as after `login`: a mailbox alone never signs in past a second factor. A token that is unknown, expired, used, or replaced by a newer link is
+   * signs in a new one. For an account with a second factor, the answer is `MFA_REQUIRED`, as
+   * after `login`, and nothing changes until `completeMfaSignIn` gives the factor: then the new
+   * password is set, every session ends and a new one begins. A mailbox alone changes nothing. A token that is unknown, expired, used, or replaced by a newer link is
    * `BAD_USER_INPUT` on `token` with reason `INVALID_TOKEN`.
    */
   resetPassword: AuthPayload;

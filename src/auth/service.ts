@@ -15,7 +15,7 @@ import {
 } from '../errors';
 import type { Logger } from '../logger';
 import type { Passkeys } from '../mfa/passkeys';
-import type { MfaService } from '../mfa/service';
+import type { MfaService, PendingReset } from '../mfa/service';
 import type { HashPermit, PasswordHasher } from '../passwords/hasher';
 import { findPasswordProblem, passwordLength, type PasswordPolicy } from '../passwords/policy';
 import type { SessionRecord } from '../sessions/model';
@@ -195,6 +195,35 @@ export function createAuthService(deps: {
     return signIn(user, session, refreshToken, deviceToken);
   }
 
+  /**
+   * Sets a reset's new password, confirms the address the link reached, ends every session and
+   * starts a new one (with `authMethods`, when the reset also took a second factor).
+   */
+  async function applyReset(
+    user: UserRecord,
+    reset: PendingReset,
+    caller: Caller,
+    deviceToken: string | null = null,
+    authMethods: readonly string[] = PASSWORD_ONLY,
+  ): Promise<SignIn> {
+    const outcome = await users.replacePasswordHash(user._id, user.tokenVersion, () =>
+      Promise.resolve(reset.passwordHash),
+    );
+    if (outcome.kind !== 'changed') {
+      throw conflict('The account changed while the password was being reset');
+    }
+    // The link reached the mailbox: that confirms the address too.
+    await emailVerification.confirm(user._id, reset.email);
+    await sessions.endAll(user._id, 'password reset', { tokenVersion: outcome.tokenVersion });
+    await audit.record(caller, { action: 'PASSWORD_RESET', outcome: 'success', actorId: user._id });
+    return startSession(
+      withNewPassword(user, outcome.tokenVersion),
+      caller,
+      deviceToken,
+      authMethods,
+    );
+  }
+
   return {
     login: async (username, password, caller, deviceToken = null) => {
       const account = normalizeIdentifier(username);
@@ -319,12 +348,12 @@ export function createAuthService(deps: {
         actorId: user._id,
         details: { secondFactor: used.method },
       });
-      const signIn = await startSession(
-        user,
-        caller,
-        await devices.issue(subject.account, user._id),
-        'keyMethod' in used ? ['pwd', used.keyMethod, 'mfa'] : TWO_FACTORS,
-      );
+      const device = await devices.issue(subject.account, user._id);
+      const factors = 'keyMethod' in used ? ['pwd', used.keyMethod, 'mfa'] : TWO_FACTORS;
+      // The second step of a password reset: only now does the new password take effect.
+      const signIn = subject.reset
+        ? await applyReset(user, subject.reset, caller, device, factors)
+        : await startSession(user, caller, device, factors);
       return {
         ...signIn,
         recoveryCodesRemaining:
@@ -479,37 +508,32 @@ export function createAuthService(deps: {
       const problem = findPasswordProblem(newPassword, policy);
       if (problem) throw badUserInput('newPassword', problem);
       // Spent inside the hashing slot: a request shed for load leaves the link unused.
-      const { user, email, outcome } = await hasher.withPermit(async (permit) => {
+      const { user, email, passwordHash } = await hasher.withPermit(async (permit) => {
         const spent = await accountTokens.consume(token, 'PASSWORD_RESET');
-        const found = spent && (await users.findActive(spent.userId.toHexString()));
-        if (!found || !spent.email || found.emailNormalized !== spent.email) {
+        // Read fresh, not from the request cache: a factor added a moment ago must count.
+        const found = spent && (await users.findWithPasswordHash(spent.userId));
+        if (!found || found.disabled || !spent.email || found.emailNormalized !== spent.email) {
           throw invalidLinkToken();
         }
-        const replaced = await users.replacePasswordHash(found._id, found.tokenVersion, () =>
-          hasher.hash(permit, newPassword),
-        );
-        return { user: found, email: spent.email, outcome: replaced };
+        const { passwordHash: _stored, ...account } = found;
+        return {
+          user: account,
+          email: spent.email,
+          passwordHash: await hasher.hash(permit, newPassword),
+        };
       }, caller.gone);
-      if (outcome.kind !== 'changed') {
-        throw conflict('The account changed while the password was being reset');
-      }
-      // The link reached the mailbox: that confirms the address too.
-      await emailVerification.confirm(user._id, email);
-      await sessions.endAll(user._id, 'password reset', { tokenVersion: outcome.tokenVersion });
-      await audit.record(caller, {
-        action: 'PASSWORD_RESET',
-        outcome: 'success',
-        actorId: user._id,
-      });
-      // A mailbox is one factor: an account with a second one signs in with it, as after login.
+      // A mailbox is one factor: with a second one, nothing changes until it is given too.
       const methods = mfa.methodsOf(user);
       if (methods.length > 0) {
         throw mfaRequired(
-          await mfa.issueChallenge({ userId: user._id, account: user.usernameNormalized }, caller),
+          await mfa.issueChallenge({ userId: user._id, account: user.usernameNormalized }, caller, {
+            passwordHash,
+            email,
+          }),
           methods,
         );
       }
-      return startSession(withNewPassword(user, outcome.tokenVersion), caller);
+      return applyReset(user, { passwordHash, email }, caller);
     },
   };
 }

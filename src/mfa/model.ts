@@ -47,6 +47,10 @@ const mfaChallengeSchema = new Schema(
     account: { type: String, required: true },
     ipAddress: { type: String },
     userAgent: { type: String },
+    /** A password reset's second step: the new password's hash, set only once the factor is given. */
+    resetPasswordHash: { type: String, select: false },
+    /** The normalized address the reset link reached, confirmed with it. */
+    resetEmail: { type: String },
     expiresAt: { type: Date, required: true },
   },
   { collection: 'mfaChallenges', versionKey: false, strict: 'throw' },

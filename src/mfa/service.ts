@@ -30,11 +30,21 @@ export interface SecondFactorUse {
   readonly recoveryCodesRemaining: number | null;
 }
 
+/** A password reset waiting for the second factor: applied only once it is given. */
+export interface PendingReset {
+  /** The new password's argon2 hash. */
+  readonly passwordHash: string;
+  /** The normalized address the link reached, confirmed with the reset. */
+  readonly email: string;
+}
+
 /** Who a live sign-in challenge is for. */
 export interface ChallengeSubject {
   readonly userId: Types.ObjectId;
   /** The normalized username the password was given for. */
   readonly account: string;
+  /** When the challenge is a password reset's second step. */
+  readonly reset?: PendingReset;
 }
 
 export interface MfaSettings {
@@ -59,7 +69,11 @@ export interface MfaService {
   /** A TOTP or recovery code of the user's, spent if it is right; null if not. Not throttled. */
   useSecondFactor(userId: Types.ObjectId, code: string): Promise<SecondFactorUse | null>;
   /** An opaque, single-use challenge for a sign-in whose password was right. */
-  issueChallenge(subject: ChallengeSubject, caller: Caller): Promise<string>;
+  issueChallenge(
+    subject: Omit<ChallengeSubject, 'reset'>,
+    caller: Caller,
+    reset?: PendingReset,
+  ): Promise<string>;
   /** Whom a challenge is for, while it is live, unspent and presented by the same client. */
   findChallenge(challenge: string, caller: Caller): Promise<ChallengeSubject | null>;
   /** Spends a challenge; false when another request spent it first. */
@@ -302,12 +316,13 @@ export function createMfaService(deps: {
       return { method: 'TOTP', recoveryCodesRemaining: null };
     },
 
-    async issueChallenge(subject, caller) {
+    async issueChallenge(subject, caller, reset) {
       const challenge = randomBytes(32).toString('base64url');
       await insertOne(challenges, {
         _id: sha256(challenge),
         userId: subject.userId,
         account: subject.account,
+        ...(reset ? { resetPasswordHash: reset.passwordHash, resetEmail: reset.email } : {}),
         ...(caller.ip ? { ipAddress: caller.ip } : {}),
         ...(caller.userAgent ? { userAgent: caller.userAgent } : {}),
         expiresAt: new Date(Date.now() + settings.challengeTtlSeconds * 1000),
@@ -318,7 +333,10 @@ export function createMfaService(deps: {
     async findChallenge(challenge, caller) {
       if (!CHALLENGE_PATTERN.test(challenge)) return null;
       const id = sha256(challenge);
-      const record = await challenges.findOne({ _id: id, ...live() }).lean<MfaChallengeRecord>();
+      const record = await challenges
+        .findOne({ _id: id, ...live() })
+        .select('+resetPasswordHash')
+        .lean<MfaChallengeRecord>();
       if (
         !record ||
         (record.ipAddress ?? null) !== caller.ip ||
@@ -327,7 +345,13 @@ export function createMfaService(deps: {
       ) {
         return null;
       }
-      return { userId: record.userId, account: record.account };
+      return {
+        userId: record.userId,
+        account: record.account,
+        ...(record.resetPasswordHash && record.resetEmail
+          ? { reset: { passwordHash: record.resetPasswordHash, email: record.resetEmail } }
+          : {}),
+      };
     },
 
     async recordMiss(challenge) {

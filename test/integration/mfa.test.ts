@@ -513,7 +513,7 @@ describe('POST /token with a second factor', () => {
 });
 
 describe('password reset and second factors', () => {
-  test('when an account with TOTP resets its password, then the new password is set but signing in still needs the second factor', async () => {
+  test('when an account with TOTP resets its password, then nothing changes until the second factor is given too', async () => {
     const username = uniqueUsername('reset');
     const email = `${username}@example.test`;
     const password = strongPassword();
@@ -541,6 +541,11 @@ describe('password reset and second factors', () => {
     expect(reset.body.data).toBeNull();
     const extensions = extensionsOf(reset);
     expect(extensions).toMatchObject({ code: 'MFA_REQUIRED', methods: ['TOTP', 'RECOVERY_CODE'] });
+    // Nothing has changed yet: the mailbox alone neither sets the password nor ends sessions.
+    expect(extensionsOf(await login(api, username, newPassword)).reason).toBe('BAD_CREDENTIALS');
+    expect(extensionsOf(await login(api, username, password)).code).toBe('MFA_REQUIRED');
+    expect((await execute(api, MeQuery, undefined, { token })).body.data?.me?.id).toBe(user.id);
+
     const done = await complete(api, extensions.challenge as string, await app.next());
     expect(claimsOf(done.body.data?.completeMfaSignIn.accessToken ?? '').amr).toEqual([
       'pwd',
@@ -548,5 +553,7 @@ describe('password reset and second factors', () => {
       'mfa',
     ]);
     expect(extensionsOf(await login(api, username, newPassword)).code).toBe('MFA_REQUIRED');
+    expect(extensionsOf(await login(api, username, password)).reason).toBe('BAD_CREDENTIALS');
+    expect((await execute(api, MeQuery, undefined, { token })).status).toBe(401);
   });
 });

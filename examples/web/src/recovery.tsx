@@ -62,7 +62,7 @@ export function ResetPassword({ token }: { token: string | null }) {
     session.signedIn(data.resetPassword.accessToken);
     navigate('/');
   };
-  if (restart !== null) return <PasswordSet error={restart.why} />;
+  if (restart !== null) return <ResetUnfinished error={restart.why} />;
   if (second !== null) {
     return (
       <SecondFactor
@@ -92,13 +92,16 @@ export function ResetPassword({ token }: { token: string | null }) {
   );
 }
 
-/** The new password is set, but its sign-in was not completed: the way to sign in with it. */
-function PasswordSet({ error }: { error: unknown }) {
+/**
+ * The second step of the reset was not completed: the API changed nothing, and the link is spent,
+ * so the way on is a new link (or signing in with the old password).
+ */
+function ResetUnfinished({ error }: { error: unknown }) {
   return (
     <section>
-      <h1>Your new password is set</h1>
+      <h1>Your password was not changed</h1>
       {error !== null && <Problem error={error} />}
-      <Link to="/">Sign in</Link>
+      <Link to="/forgot-password">Send me a new link</Link> or <Link to="/">sign in</Link>
     </section>
   );
 }
