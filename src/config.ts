@@ -351,7 +351,8 @@ const envSchema = z.object({
     return [...new Set(roles as Role[])];
   }),
   WEBAUTHN_RP_ID: optionalString.refine(
-    (v) => v === undefined || /^[a-z0-9.-]+$/.test(v),
+    // A registrable domain: browsers refuse an IP address as a relying party.
+    (v) => v === undefined || (/^[a-z0-9.-]+$/.test(v) && !/^[0-9.]+$/.test(v)),
     'WEBAUTHN_RP_ID must be a domain name in lower case (app.example.com, or localhost)',
   ),
   WEBAUTHN_RP_NAME: optionalString.pipe(z.string().max(64).default('graphql-auth-api')),

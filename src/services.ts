@@ -1,4 +1,3 @@
-import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { createAccountTokenModels } from './account-tokens/model';
 import { createAccountMail } from './account-tokens/mailing';
@@ -8,6 +7,7 @@ import { createAuditService } from './audit/service';
 import { createAuthService } from './auth/service';
 import { createAttemptGuard } from './auth/attempts';
 import { createResetLinkMailer } from './auth/reset-links';
+import { derivedKey } from './auth/signing-keys';
 import { createTokenService } from './auth/tokens';
 import type { Config } from './config';
 import type { Services } from './context';
@@ -35,19 +35,6 @@ import { createUserService } from './users/service';
 import { createUserStore } from './users/store';
 
 const SWEEP_LOCK = 'sweep';
-
-/**
- * A key for `purpose`, derived (HKDF) from the token signing key, so every instance that signs
- * the same tokens derives the same one and nothing new needs configuring.
- */
-function derivedKey(config: Config, purpose: string): KeyObject {
-  const { secret, privateKey } = config.jwt;
-  const material = secret
-    ? secret.export()
-    : (privateKey?.export({ format: 'der', type: 'pkcs8' }) ?? Buffer.alloc(0));
-  if (material.length === 0) throw new Error('no signing key to derive from');
-  return createSecretKey(Buffer.from(hkdfSync('sha256', material, '', purpose, 32)));
-}
 
 /**
  * Wires the feature services over one connection (its indexes are migrate.ts's). `purge`
@@ -140,7 +127,7 @@ export async function createServices(
     audit,
     settings: config.webauthn,
     challengeTtlSeconds: config.mfa.challengeTtlSeconds,
-    challengeKey: derivedKey(config, 'webauthn challenges'),
+    challengeKey: derivedKey(config.jwt, 'webauthn challenges'),
   });
   const mfa = createMfaService({
     models: mfaModels,

@@ -441,8 +441,8 @@ export function createAuthService(deps: {
         outcome: 'success',
         actorId: user._id,
       });
-      // The new session was proven the way the old one was, the password again included.
-      const authMethods = caller.authMethods?.length ? caller.authMethods : PASSWORD_ONLY;
+      // The new session was proven the way the old one was, and by the password just given.
+      const authMethods = [...new Set(['pwd', ...(caller.authMethods ?? [])])];
       return startSession(withNewPassword(user, outcome.tokenVersion), caller, null, authMethods);
     },
 

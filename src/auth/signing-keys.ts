@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+} from 'node:crypto';
 
 export const JWT_ALGORITHMS = ['HS256', 'EdDSA', 'ES256', 'RS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -136,4 +143,21 @@ export function loadSigningKeys(
     }
   }
   return { privateKey, publicKeys };
+}
+
+/**
+ * A key for `purpose`, derived (HKDF) from the token signing key, so every instance that signs
+ * the same tokens derives the same one and nothing new needs configuring. Rotating the signing
+ * key rotates it too: what it protects must be short-lived (WebAuthn challenges, minutes).
+ */
+export function derivedKey(
+  settings: { readonly secret: KeyObject | null; readonly privateKey: KeyObject | null },
+  purpose: string,
+): KeyObject {
+  const { secret, privateKey } = settings;
+  const material = secret
+    ? secret.export()
+    : (privateKey?.export({ format: 'der', type: 'pkcs8' }) ?? Buffer.alloc(0));
+  if (material.length === 0) throw new Error('no signing key to derive from');
+  return createSecretKey(Buffer.from(hkdfSync('sha256', material, '', purpose, 32)));
 }

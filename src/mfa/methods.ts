@@ -16,16 +16,19 @@ export async function setMfaMethod(
   store: UserStore,
   userId: Types.ObjectId,
   method: MfaMethod,
-  on: boolean,
+  /** Whether the method is on, or a check of its records made inside the lock (so a removal
+   * racing an addition cannot drop a method whose records remain). */
+  on: boolean | (() => Promise<boolean>),
 ): Promise<void> {
   await store.withUserLock(userId, async (lease) => {
     const user = await store.model.findById(userId).lean<UserRecord>();
     if (!user) return;
+    const stays = typeof on === 'boolean' ? on : await on();
     const others = (user.mfaMethods ?? []).filter((existing) => existing !== method);
     lease.assertHeld();
     await store.model.updateOne(
       { _id: userId },
-      { $set: { mfaMethods: on ? [...others, method] : others } },
+      { $set: { mfaMethods: stays ? [...others, method] : others } },
     );
   });
 }

@@ -286,9 +286,12 @@ export function createMfaService(deps: {
       if (!passwordRight) throw incorrect('password');
       const { deletedCount } = await passkeys.deleteOne({ _id: id, userId: user._id });
       if (deletedCount === 0) return false;
-      if (!(await passkeys.exists({ userId: user._id }))) {
-        await setMfaMethod(store, user._id, 'PASSKEY', false);
-      }
+      await setMfaMethod(
+        store,
+        user._id,
+        'PASSKEY',
+        async () => (await passkeys.exists({ userId: user._id })) !== null,
+      );
       await audit.record(caller, {
         action: 'MFA_DISABLED',
         outcome: 'success',
