@@ -385,7 +385,11 @@ export type Mutation = {
    * retired. Presenting a retired refresh token again ends the whole session as a suspected theft.
    */
   refreshToken: AuthPayload;
-  /** Replaces the recovery codes with ten new ones; the old ones stop working. */
+  /**
+   * Replaces the recovery codes with ten new ones (the old ones stop working): with TOTP on, given
+   * a current code; with passkeys only, from a session that signed in with one (the way a
+   * passkey-only user gets codes at all).
+   */
   regenerateRecoveryCodes: Maybe<Array<Scalars['String']['output']>>;
   /** Removes one of the caller's passkeys; needs the password. `false` when there is no such passkey. */
   removePasskey: Maybe<Scalars['Boolean']['output']>;
@@ -555,7 +559,7 @@ export type MutationRefreshTokenArgs = {
 
 /** Write operations. */
 export type MutationRegenerateRecoveryCodesArgs = {
-  code: Scalars['String']['input'];
+  code?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1118,7 +1122,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   logout?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   logoutAll?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshTokenArgs>>;
-  regenerateRecoveryCodes?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType, RequireFields<MutationRegenerateRecoveryCodesArgs, 'code'>>;
+  regenerateRecoveryCodes?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType, Partial<MutationRegenerateRecoveryCodesArgs>>;
   removePasskey?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemovePasskeyArgs, 'id' | 'password'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resendEmailVerification?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;

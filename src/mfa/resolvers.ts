@@ -10,7 +10,7 @@ export const mfaResolvers: Resolvers = {
     confirmTotpEnrollment: (_source, { code }, context) =>
       context.services.mfa.confirmTotpEnrollment(signedIn(context), code),
     regenerateRecoveryCodes: (_source, { code }, context) =>
-      context.services.mfa.regenerateRecoveryCodes(signedIn(context), code),
+      context.services.mfa.regenerateRecoveryCodes(signedIn(context), code ?? null),
     disableTotp: async (_source, { password, code }, context) => {
       await context.services.mfa.disableTotp(signedIn(context), password, code);
       return true;

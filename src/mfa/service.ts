@@ -64,7 +64,7 @@ export interface MfaService {
   beginTotpEnrollment(caller: SignedInCaller, password: string): Promise<TotpEnrollment>;
   /** Turns TOTP on with the first code of the new secret; returns ten fresh recovery codes. */
   confirmTotpEnrollment(caller: SignedInCaller, code: string): Promise<string[]>;
-  regenerateRecoveryCodes(caller: SignedInCaller, code: string): Promise<string[]>;
+  regenerateRecoveryCodes(caller: SignedInCaller, code: string | null): Promise<string[]>;
   disableTotp(caller: SignedInCaller, password: string, code: string): Promise<void>;
   /** A TOTP or recovery code of the user's, spent if it is right; null if not. Not throttled. */
   useSecondFactor(userId: Types.ObjectId, code: string): Promise<SecondFactorUse | null>;
@@ -174,11 +174,13 @@ export function createMfaService(deps: {
     return codes;
   }
 
+  /** TOTP off; the recovery codes go too unless a passkey still needs them as its backup. */
   async function removeTotp(userId: Types.ObjectId): Promise<void> {
+    const passkeyRemains = (await passkeys.exists({ userId })) !== null;
     await Promise.all([
       totpFactors.deleteOne({ _id: userId }),
       totpEnrollments.deleteOne({ _id: userId }),
-      recoveryCodes.deleteMany({ userId }),
+      ...(passkeyRemains ? [] : [recoveryCodes.deleteMany({ userId })]),
     ]);
     await setMfaMethod(store, userId, 'TOTP', false);
   }
@@ -188,7 +190,9 @@ export function createMfaService(deps: {
   return {
     methodsOf(user) {
       const methods: SecondFactorMethod[] = [];
-      if (user.mfaMethods?.includes('TOTP')) methods.push('TOTP', 'RECOVERY_CODE');
+      if (user.mfaMethods?.includes('TOTP')) methods.push('TOTP');
+      // Recovery codes back up whichever factor the user has (a passkey-only user makes them).
+      if ((user.mfaMethods ?? []).length > 0) methods.push('RECOVERY_CODE');
       if (user.mfaMethods?.includes('PASSKEY')) methods.push('PASSKEY');
       return methods;
     },
@@ -255,7 +259,14 @@ export function createMfaService(deps: {
     },
 
     async regenerateRecoveryCodes(caller, code) {
-      await checkTotp(caller, code);
+      // With TOTP, a current code; with passkeys only, a session that used one.
+      if (caller.user.mfaMethods?.includes('TOTP')) {
+        await checkTotp(caller, code ?? '');
+      } else if ((caller.user.mfaMethods ?? []).length > 0) {
+        refuseUnlessProvenFactors(caller);
+      } else {
+        throw badUserInput('code', { reason: 'NOT_ALLOWED', message: 'backs up no second factor' });
+      }
       const codes = await replaceRecoveryCodes(caller.user._id);
       await audit.record(caller, { action: 'RECOVERY_CODES_REGENERATED', outcome: 'success' });
       return codes;
@@ -303,8 +314,9 @@ export function createMfaService(deps: {
     async useSecondFactor(userId, code) {
       const normalized = normalizeCode(code);
       if (RECOVERY_PATTERN.test(normalized)) {
-        // Recovery codes back up TOTP: with TOTP off (a race of regenerate and disable), none work.
-        if (!(await totpFactors.exists({ _id: userId }))) return null;
+        // Recovery codes back up a factor: with none left (a race of regenerate and removal), none work.
+        const owner = await store.model.findById(userId).lean<UserRecord>();
+        if ((owner?.mfaMethods ?? []).length === 0) return null;
         const id = recoveryCodeId(userId, normalized);
         if (!(await recoveryCodes.exists({ _id: id }))) return null;
         if (!(await useOnce(`recovery:${id}`, 24 * 3600 * 1000))) return null;
@@ -375,8 +387,8 @@ export function createMfaService(deps: {
     async reset(userId, caller) {
       const _id = parseObjectId(userId, 'userId');
       if (!(await store.model.exists({ _id }))) throw notFound('User');
-      await removeTotp(_id);
       await passkeys.deleteMany({ userId: _id });
+      await removeTotp(_id);
       await setMfaMethod(store, _id, 'PASSKEY', false);
       await sessions.endAll(_id, 'second factors reset');
       await audit.record(caller, { action: 'MFA_RESET', outcome: 'success', targetId: _id });

@@ -52,7 +52,7 @@ type Documents = {
     "\n  query MySecurityEvents($first: Int, $after: String) {\n    mySecurityEvents(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          action\n          outcome\n          actorId\n          targetId\n          ipAddress\n          userAgent\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MySecurityEventsDocument,
     "\n  mutation BeginTotpEnrollment($password: String!) {\n    beginTotpEnrollment(password: $password) {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n": typeof types.BeginTotpEnrollmentDocument,
     "\n  mutation ConfirmTotpEnrollment($code: String!) {\n    confirmTotpEnrollment(code: $code)\n  }\n": typeof types.ConfirmTotpEnrollmentDocument,
-    "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code)\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
+    "\n  mutation RegenerateRecoveryCodes($code: String) {\n    regenerateRecoveryCodes(code: $code)\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
     "\n  mutation DisableTotp($password: String!, $code: String!) {\n    disableTotp(password: $password, code: $code)\n  }\n": typeof types.DisableTotpDocument,
     "\n  mutation CompleteMfaSignIn($challenge: String!, $code: String!) {\n    completeMfaSignIn(challenge: $challenge, code: $code) {\n      ...AuthPayloadFields\n      recoveryCodesRemaining\n      user {\n        mfaMethods\n      }\n    }\n  }\n": typeof types.CompleteMfaSignInDocument,
     "\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId)\n  }\n": typeof types.ResetUserMfaDocument,
@@ -104,7 +104,7 @@ const documents: Documents = {
     "\n  query MySecurityEvents($first: Int, $after: String) {\n    mySecurityEvents(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          action\n          outcome\n          actorId\n          targetId\n          ipAddress\n          userAgent\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MySecurityEventsDocument,
     "\n  mutation BeginTotpEnrollment($password: String!) {\n    beginTotpEnrollment(password: $password) {\n      secret\n      otpauthUri\n      qrCodeDataUrl\n    }\n  }\n": types.BeginTotpEnrollmentDocument,
     "\n  mutation ConfirmTotpEnrollment($code: String!) {\n    confirmTotpEnrollment(code: $code)\n  }\n": types.ConfirmTotpEnrollmentDocument,
-    "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code)\n  }\n": types.RegenerateRecoveryCodesDocument,
+    "\n  mutation RegenerateRecoveryCodes($code: String) {\n    regenerateRecoveryCodes(code: $code)\n  }\n": types.RegenerateRecoveryCodesDocument,
     "\n  mutation DisableTotp($password: String!, $code: String!) {\n    disableTotp(password: $password, code: $code)\n  }\n": types.DisableTotpDocument,
     "\n  mutation CompleteMfaSignIn($challenge: String!, $code: String!) {\n    completeMfaSignIn(challenge: $challenge, code: $code) {\n      ...AuthPayloadFields\n      recoveryCodesRemaining\n      user {\n        mfaMethods\n      }\n    }\n  }\n": types.CompleteMfaSignInDocument,
     "\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId)\n  }\n": types.ResetUserMfaDocument,
@@ -287,7 +287,7 @@ export function graphql(source: "\n  mutation ConfirmTotpEnrollment($code: Strin
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code)\n  }\n"): (typeof documents)["\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code)\n  }\n"];
+export function graphql(source: "\n  mutation RegenerateRecoveryCodes($code: String) {\n    regenerateRecoveryCodes(code: $code)\n  }\n"): (typeof documents)["\n  mutation RegenerateRecoveryCodes($code: String) {\n    regenerateRecoveryCodes(code: $code)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

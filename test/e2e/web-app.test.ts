@@ -587,8 +587,8 @@ test('when a user with a passkey signs in with the password, then the second ste
 
     await enterPassword(page, owner);
     await secondStep(page);
-    // The passkey is the user's only second factor: no code is asked for.
-    expect(await page.getByPlaceholder('Code', { exact: true }).count()).toBe(0);
+    // The passkey is the user's only factor; the code field is there for recovery codes.
+    expect(await page.getByPlaceholder('Code', { exact: true }).count()).toBe(1);
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await signedInAs(page, owner);
   });

@@ -370,7 +370,7 @@ export const ConfirmTotpEnrollmentMutation = graphql(`
 `);
 
 export const RegenerateRecoveryCodesMutation = graphql(`
-  mutation RegenerateRecoveryCodes($code: String!) {
+  mutation RegenerateRecoveryCodes($code: String) {
     regenerateRecoveryCodes(code: $code)
   }
 `);

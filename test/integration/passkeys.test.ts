@@ -6,8 +6,10 @@ import {
   CompleteMfaWithPasskeyMutation,
   FinishPasskeyRegistrationMutation,
   FinishPasskeySignInMutation,
+  CompleteMfaSignInMutation,
   MyFactorsQuery,
   PasskeysQuery,
+  RegenerateRecoveryCodesMutation,
   RemovePasskeyMutation,
 } from '../helpers/operations';
 import { auditEvents, createUser, login, signIn, type TestUser } from '../helpers/users';
@@ -210,7 +212,10 @@ describe('a passkey as the second step', () => {
   test('when a user with a passkey gives the right password, then MFA_REQUIRED offers PASSKEY and a passkey over that challenge completes it', async () => {
     const user = await withPasskey(api);
     const answer = await login(api, user.username, user.password);
-    expect(extensionsOf(answer)).toMatchObject({ code: 'MFA_REQUIRED', methods: ['PASSKEY'] });
+    expect(extensionsOf(answer)).toMatchObject({
+      code: 'MFA_REQUIRED',
+      methods: ['RECOVERY_CODE', 'PASSKEY'],
+    });
     const challenge = extensionsOf(answer).challenge as string;
     const options = await beginSignIn(api, challenge);
     expect((JSON.parse(options) as Extensions).allowCredentials).toEqual([
@@ -260,6 +265,29 @@ describe('passkeys off', () => {
         expect(extensionsOf(response)).toMatchObject({ code: 'FORBIDDEN', reason: 'FEATURE_OFF' });
       },
     );
+  });
+});
+
+describe('recovery without the passkey', () => {
+  test('when a passkey-only user makes recovery codes from a passkey session, then a code completes a password sign-in', async () => {
+    const user = await withPasskey(api);
+    const refused = await execute(api, RegenerateRecoveryCodesMutation, { code: null }, user);
+    expect(extensionsOf(refused)).toMatchObject({ code: 'FORBIDDEN', reason: 'MFA_REQUIRED' });
+    const proven = await finishSignIn(api, user.device.get(await beginSignIn(api)));
+    const made = await execute(
+      api,
+      RegenerateRecoveryCodesMutation,
+      { code: null },
+      { token: proven.body.data?.finishPasskeySignIn.accessToken },
+    );
+    const codes = made.body.data?.regenerateRecoveryCodes ?? [];
+    expect(codes).toHaveLength(10);
+    const answer = await login(api, user.username, user.password);
+    const done = await execute(api, CompleteMfaSignInMutation, {
+      challenge: extensionsOf(answer).challenge as string,
+      code: codes[0] ?? '',
+    });
+    expect(done.body.data?.completeMfaSignIn.recoveryCodesRemaining).toBe(9);
   });
 });
 
