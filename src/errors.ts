@@ -374,6 +374,11 @@ export function notFound(what: string): GraphQLError {
 }
 
 /** True when the error was made here, on purpose, for the client to see. */
+/** A secret the caller had to give (a password, a code) is wrong: INCORRECT on `field`. */
+export function incorrectInput(field: string): GraphQLError {
+  return badUserInput(field, { reason: 'INCORRECT', message: 'is incorrect' });
+}
+
 /** Whether `error` refuses input `field` for `reason` (a taken address, say). */
 export function isInputRefusal(error: unknown, field: string, reason: InputReason): boolean {
   if (!isClientError(error) || error.extensions.code !== 'BAD_USER_INPUT') return false;

@@ -8,6 +8,7 @@ import {
   featureOff,
   emailNotVerified,
   incorrectCredentials,
+  incorrectInput,
   invalidLinkToken,
   invalidRefreshToken,
   mfaChallengeInvalid,
@@ -336,10 +337,7 @@ export function createAuthService(deps: {
           actorId: user._id,
           details: { reason: 'second factor incorrect' },
         });
-        throw badUserInput(code !== null ? 'code' : 'passkey', {
-          reason: 'INCORRECT',
-          message: 'is incorrect',
-        });
+        throw incorrectInput(code !== null ? 'code' : 'passkey');
       }
       if (!(await mfa.spendChallenge(challenge))) throw mfaChallengeInvalid();
       await audit.record(caller, {
@@ -433,7 +431,7 @@ export function createAuthService(deps: {
           actorId: user._id,
           details: { reason: 'current password incorrect' },
         });
-        throw badUserInput('currentPassword', { reason: 'INCORRECT', message: 'is incorrect' });
+        throw incorrectInput('currentPassword');
       }
       await sessions.endAll(user._id, 'password changed', { tokenVersion: outcome.tokenVersion });
       await audit.record(caller, {
@@ -476,8 +474,7 @@ export function createAuthService(deps: {
           });
         }
         const { passwordRight: right } = await attempts.reauthenticate(caller, password);
-        if (!right)
-          throw badUserInput('currentPassword', { reason: 'INCORRECT', message: 'is incorrect' });
+        if (!right) throw incorrectInput('currentPassword');
       }
       return users.updateProfile(caller, changes);
     },
@@ -492,7 +489,7 @@ export function createAuthService(deps: {
           targetId: user._id,
           details: { reason: 'password incorrect' },
         });
-        throw badUserInput('password', { reason: 'INCORRECT', message: 'is incorrect' });
+        throw incorrectInput('password');
       }
       await users.delete(user._id.toHexString(), caller, { ownAccount: true });
     },

@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import type { SignedInCaller } from '../caller';
 import type { AttemptGuard } from '../auth/attempts';
-import { accessRefusal, badUserInput } from '../errors';
+import { accessRefusal, incorrectInput } from '../errors';
 import type { UserRecord } from '../users/model';
 import type { UserStore } from '../users/store';
 
@@ -49,6 +49,5 @@ export async function refuseUnlessPassword(
   password: string,
 ): Promise<void> {
   const { passwordRight } = await attempts.reauthenticate(caller, password);
-  if (!passwordRight)
-    throw badUserInput('password', { reason: 'INCORRECT', message: 'is incorrect' });
+  if (!passwordRight) throw incorrectInput('password');
 }

@@ -6,7 +6,7 @@ import type { Caller, SignedInCaller } from '../caller';
 import { isDuplicateKeyError } from '../db/errors';
 import { parseObjectId } from '../db/ids';
 import { insertOne } from '../db/insert';
-import { badUserInput, conflict, notFound } from '../errors';
+import { badUserInput, conflict, incorrectInput, notFound } from '../errors';
 import type { SessionService } from '../sessions/service';
 import type { UserRecord } from '../users/model';
 import type { UserStore } from '../users/store';
@@ -117,9 +117,6 @@ function newRecoveryCode(): string {
   return (characters.match(/.{6}/g) ?? []).join('-');
 }
 
-const incorrect = (field: string) =>
-  badUserInput(field, { reason: 'INCORRECT', message: 'is incorrect' });
-
 export function createMfaService(deps: {
   models: MfaModels;
   store: UserStore;
@@ -156,7 +153,7 @@ export function createMfaService(deps: {
     const right = await attempts.withCode(user.username, user._id, caller, async (attempt) =>
       settle(attempt, await isFreshTotp(user._id, factor.secret, code)),
     );
-    if (!right) throw incorrect('code');
+    if (!right) throw incorrectInput('code');
     return factor;
   }
 
@@ -232,7 +229,7 @@ export function createMfaService(deps: {
       const right = await attempts.withCode(user.username, user._id, caller, async (attempt) =>
         settle(attempt, await isFreshTotp(user._id, pending.secret, code)),
       );
-      if (!right) throw incorrect('code');
+      if (!right) throw incorrectInput('code');
       try {
         await insertOne(totpFactors, {
           _id: user._id,
@@ -281,8 +278,8 @@ export function createMfaService(deps: {
         password,
         () => isFreshTotp(user._id, factor.secret, code),
       );
-      if (!passwordRight) throw incorrect('password');
-      if (!codeRight) throw incorrect('code');
+      if (!passwordRight) throw incorrectInput('password');
+      if (!codeRight) throw incorrectInput('code');
       await removeTotp(user._id);
       await audit.record(caller, {
         action: 'MFA_DISABLED',
@@ -294,7 +291,7 @@ export function createMfaService(deps: {
     async removePasskey(caller, id, password) {
       const { user } = caller;
       const { passwordRight } = await attempts.reauthenticate(caller, password);
-      if (!passwordRight) throw incorrect('password');
+      if (!passwordRight) throw incorrectInput('password');
       const { deletedCount } = await passkeys.deleteOne({ _id: id, userId: user._id });
       if (deletedCount === 0) return false;
       await setMfaMethod(

@@ -258,6 +258,15 @@ describe('signing in with a second factor', () => {
     expect(fieldsOf(reused)).toEqual([{ field: 'code', reason: 'INCORRECT' }]);
   });
 
+  test('when a code is one step behind, then it is accepted (drift the other way)', async () => {
+    const user = await enrolled(api);
+    // The enrolment used the current step a moment ago; the step before it is unused.
+    const behind = user.app.codeAt(-1);
+    user.app.markUsed(-1);
+    const done = await complete(api, await challengeFor(api, user), behind);
+    expect(done.body.data?.completeMfaSignIn.accessToken).toEqual(expect.any(String));
+  });
+
   test('when the challenge comes back from another client, then it is MFA_CHALLENGE_INVALID', async () => {
     const user = await enrolled(api);
     const challenge = await challengeFor(api, user, { 'user-agent': 'first client' });
